@@ -1,0 +1,48 @@
+# Idempotent set-up steps shared by `make up`, `make test` and `make compat`.
+# Each `ensure_*` checks first and changes nothing when the thing is already there.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+    echo "need root for: $*" >&2; return 1
+  fi
+}
+
+APT_UPDATED=0
+# ensure_apt PACKAGE...: installs the Debian packages that are not installed yet.
+ensure_apt() {
+  local missing=()
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "installing Debian packages: ${missing[*]}"
+  if [ "$APT_UPDATED" = 0 ]; then as_root apt-get update -qq; APT_UPDATED=1; fi
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+ensure_node() {
+  command -v node >/dev/null || { echo "Node.js >= 20 is required (https://nodejs.org)" >&2; exit 1; }
+  local major
+  major=$(node -p 'process.versions.node.split(".")[0]')
+  [ "$major" -ge 20 ] || { echo "Node.js >= 20 is required, found $(node --version)" >&2; exit 1; }
+}
+
+# npm dependencies: `npm ci` when node_modules is missing or older than the lock file.
+ensure_npm_deps() {
+  ensure_node
+  cd "$ROOT"
+  if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    log "installing npm dependencies"
+    npm ci --no-audit --no-fund --loglevel=error
+  fi
+}
+
+# The real Kafka clients the compatibility checks drive.
+ensure_kafka_clients() {
+  ensure_apt kcat python3-kafka python3-confluent-kafka
+}
