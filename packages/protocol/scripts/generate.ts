@@ -502,15 +502,20 @@ function emitErrors(): string {
     .slice(1)
     .filter((l) => l.trim() !== '')
     .map((l) => {
-      const [code, name, message = ''] = l.split('\t');
-      return `  [${Number(code)}, ${JSON.stringify(name)}, ${JSON.stringify(message)}],`;
+      const [code, name = '', message = ''] = l.split('\t');
+      return { code: Number(code), name, message };
     });
   return [
     HEADER,
     "/** Kafka's protocol errors (Errors.java): code, name, default message. From spec/errors.tsv. */",
     'export const ERROR_TABLE: ReadonlyArray<readonly [code: number, name: string, message: string]> = [',
-    ...rows,
+    ...rows.map((e) => `  [${e.code}, ${JSON.stringify(e.name)}, ${JSON.stringify(e.message)}],`),
     '];',
+    '',
+    '/** Every Kafka error code by name: `ErrorCode.NOT_LEADER_OR_FOLLOWER === 6`. */',
+    'export const ErrorCode = {',
+    ...rows.map((e) => `  ${e.name}: ${e.code},`),
+    '} as const;',
     '',
   ].join('\n');
 }

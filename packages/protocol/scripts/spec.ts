@@ -166,7 +166,9 @@ export function parseMessage(file: string, text: string): MessageSpec {
   const structs: StructSpec[] = [];
   // Structs by spec name: common structs, and inline ones, which later fields may name again.
   const known = new Map<string, StructSpec>();
-  const typeNameOf = (structName: string) => `${raw.name}${structName}`;
+  // Struct names that already start with the message name (MetadataResponseTopic) stay as they are;
+  // others get it as a prefix (FetchRequest + FetchTopic), so type names are unique across messages.
+  const typeNameOf = (structName: string) => (structName.startsWith(raw.name) ? structName : `${raw.name}${structName}`);
 
   // Common structs may refer to each other, so create them all before filling their fields.
   for (const c of raw.commonStructs ?? []) {
@@ -230,10 +232,19 @@ export function parseMessage(file: string, text: string): MessageSpec {
 }
 
 export function loadMessages(dir = MESSAGES_DIR): MessageSpec[] {
-  return readdirSync(dir)
+  const messages = readdirSync(dir)
     .filter((f) => f.endsWith('.json'))
     .sort()
     .map((f) => parseMessage(f, readFileSync(join(dir, f), 'utf8')));
+  const seen = new Map<string, string>();
+  for (const m of messages) {
+    for (const s of [m.struct, ...m.structs]) {
+      const other = seen.get(s.typeName);
+      if (other && other !== m.file) throw new Error(`type ${s.typeName} is defined by both ${other} and ${m.file}`);
+      seen.set(s.typeName, m.file);
+    }
+  }
+  return messages;
 }
 
 /** Every version in a message's valid range. */

@@ -6,7 +6,9 @@
  * exception extends RetriableException (directly or through InvalidMetadataException), which is what
  * every Kafka client uses to decide whether to retry.
  */
-import { ERROR_TABLE } from './generated/errors.js';
+import { ERROR_TABLE, ErrorCode } from './generated/errors.js';
+
+export { ErrorCode };
 
 export interface ErrorInfo {
   readonly code: number;
@@ -56,11 +58,6 @@ for (const [code, name, message] of ERROR_TABLE) {
   byName.set(name, info);
 }
 
-/** Every Kafka error, keyed by name: `ErrorCode.NOT_LEADER_OR_FOLLOWER === 6`. */
-export const ErrorCode: Readonly<Record<string, number>> = Object.freeze(
-  Object.fromEntries([...byName.values()].map((e) => [e.name, e.code])),
-);
-
 export function errorInfo(code: number): ErrorInfo {
   return (
     byCode.get(code) ?? {
@@ -102,8 +99,6 @@ export class KafkaError extends Error {
   }
 }
 
-const INVALID_REQUEST = 42;
-const CORRUPT_MESSAGE = 2;
 
 /**
  * Bytes that do not decode: a short frame, an impossible length, an unknown version. Kafka answers
@@ -114,7 +109,7 @@ export class DecodeError extends KafkaError {
   readonly offset: number;
 
   constructor(detail: string, offset: number) {
-    super(INVALID_REQUEST, `${detail} (at byte ${offset})`);
+    super(ErrorCode.INVALID_REQUEST, `${detail} (at byte ${offset})`);
     this.name = 'DecodeError';
     this.offset = offset;
   }
@@ -123,7 +118,7 @@ export class DecodeError extends KafkaError {
 /** A record batch whose CRC, size or layout is wrong (CorruptRecordException, CORRUPT_MESSAGE). */
 export class CorruptRecordError extends KafkaError {
   constructor(detail: string) {
-    super(CORRUPT_MESSAGE, detail);
+    super(ErrorCode.CORRUPT_MESSAGE, detail);
     this.name = 'CorruptRecordError';
   }
 }

@@ -5,14 +5,12 @@
  * always use header v0 so that a client can read them before it knows what the broker supports.
  */
 
-import { DecodeError, KafkaError } from './errors.js';
+import { DecodeError, ErrorCode, KafkaError } from './errors.js';
 import { API_SPECS, type ApiKey, ApiKey as Keys, type RequestTypes, type ResponseTypes } from './generated/api.js';
 import { type RequestHeader, readRequestHeader, writeRequestHeader } from './generated/messages/request-header.js';
 import { readResponseHeader, writeResponseHeader } from './generated/messages/response-header.js';
 import { Reader } from './primitives/reader.js';
 import { Writer } from './primitives/writer.js';
-
-const UNSUPPORTED_VERSION = 35;
 
 export function isApiKey(key: number): key is ApiKey {
   return Object.hasOwn(API_SPECS, key);
@@ -43,7 +41,7 @@ export function responseHeaderVersion(apiKey: number, apiVersion: number): numbe
 
 function checkVersion(apiKey: number, apiVersion: number): void {
   if (!isSupportedVersion(apiKey, apiVersion)) {
-    throw new KafkaError(UNSUPPORTED_VERSION, `API key ${apiKey} version ${apiVersion} is not supported`);
+    throw new KafkaError(ErrorCode.UNSUPPORTED_VERSION, `API key ${apiKey} version ${apiVersion} is not supported`);
   }
 }
 

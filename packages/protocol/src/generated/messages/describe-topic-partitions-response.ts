@@ -13,7 +13,7 @@ export interface DescribeTopicPartitionsResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 0+) */
   throttleTimeMs: number;
   /** Each topic in the response. (versions 0+) */
-  topics: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic[];
+  topics: DescribeTopicPartitionsResponseTopic[];
   /** The next topic and partition index to fetch details for. (versions 0+) */
   nextCursor: DescribeTopicPartitionsResponseCursor | null;
   /** Tagged fields this version of the spec does not know, kept so they re-encode. */
@@ -31,7 +31,7 @@ export function defaultDescribeTopicPartitionsResponse(): DescribeTopicPartition
 export function readDescribeTopicPartitionsResponse(r: Reader, version: number): DescribeTopicPartitionsResponse {
   const s: DescribeTopicPartitionsResponse = {
     throttleTimeMs: r.i32(),
-    topics: readArray(r, true, (r) => readDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic(r, version)),
+    topics: readArray(r, true, (r) => readDescribeTopicPartitionsResponseTopic(r, version)),
     nextCursor: (r.i8() < 0 ? null : readDescribeTopicPartitionsResponseCursor(r, version)),
   };
   {
@@ -44,7 +44,7 @@ export function readDescribeTopicPartitionsResponse(r: Reader, version: number):
 export function writeDescribeTopicPartitionsResponse(w: Writer, version: number, s: DescribeTopicPartitionsResponse): void {
   w.i32(s.throttleTimeMs);
   w.arrayLength(s.topics.length, true);
-  for (const x0 of s.topics) writeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic(w, version, x0);
+  for (const x0 of s.topics) writeDescribeTopicPartitionsResponseTopic(w, version, x0);
   if (s.nextCursor === null) w.i8(-1);
   else {
     w.i8(1);
@@ -53,7 +53,7 @@ export function writeDescribeTopicPartitionsResponse(w: Writer, version: number,
   writeTaggedFields(w, undefined, s.unknownTaggedFields);
 }
 
-export interface DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic {
+export interface DescribeTopicPartitionsResponseTopic {
   /** The topic error, or 0 if there was no error. (versions 0+) */
   errorCode: number;
   /** The topic name. (versions 0+) */
@@ -63,14 +63,14 @@ export interface DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseT
   /** True if the topic is internal. (versions 0+) */
   isInternal: boolean;
   /** Each partition in the topic. (versions 0+) */
-  partitions: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition[];
+  partitions: DescribeTopicPartitionsResponsePartition[];
   /** 32-bit bitfield to represent authorized operations for this topic. (versions 0+) */
   topicAuthorizedOperations: number;
   /** Tagged fields this version of the spec does not know, kept so they re-encode. */
   unknownTaggedFields?: TaggedField[];
 }
 
-export function defaultDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic(): DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic {
+export function defaultDescribeTopicPartitionsResponseTopic(): DescribeTopicPartitionsResponseTopic {
   return {
     errorCode: 0,
     name: "",
@@ -81,13 +81,13 @@ export function defaultDescribeTopicPartitionsResponseDescribeTopicPartitionsRes
   };
 }
 
-function readDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic(r: Reader, version: number): DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic {
-  const s: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic = {
+function readDescribeTopicPartitionsResponseTopic(r: Reader, version: number): DescribeTopicPartitionsResponseTopic {
+  const s: DescribeTopicPartitionsResponseTopic = {
     errorCode: r.i16(),
     name: r.nullableString(true),
     topicId: r.uuid(),
     isInternal: r.bool(),
-    partitions: readArray(r, true, (r) => readDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition(r, version)),
+    partitions: readArray(r, true, (r) => readDescribeTopicPartitionsResponsePartition(r, version)),
     topicAuthorizedOperations: r.i32(),
   };
   {
@@ -97,18 +97,18 @@ function readDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic
   return s;
 }
 
-function writeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic(w: Writer, version: number, s: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic): void {
+function writeDescribeTopicPartitionsResponseTopic(w: Writer, version: number, s: DescribeTopicPartitionsResponseTopic): void {
   w.i16(s.errorCode);
   w.nullableString(s.name, true);
   w.uuid(s.topicId);
   w.bool(s.isInternal);
   w.arrayLength(s.partitions.length, true);
-  for (const x0 of s.partitions) writeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition(w, version, x0);
+  for (const x0 of s.partitions) writeDescribeTopicPartitionsResponsePartition(w, version, x0);
   w.i32(s.topicAuthorizedOperations);
   writeTaggedFields(w, undefined, s.unknownTaggedFields);
 }
 
-export interface DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition {
+export interface DescribeTopicPartitionsResponsePartition {
   /** The partition error, or 0 if there was no error. (versions 0+) */
   errorCode: number;
   /** The partition index. (versions 0+) */
@@ -131,7 +131,7 @@ export interface DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseP
   unknownTaggedFields?: TaggedField[];
 }
 
-export function defaultDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition(): DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition {
+export function defaultDescribeTopicPartitionsResponsePartition(): DescribeTopicPartitionsResponsePartition {
   return {
     errorCode: 0,
     partitionIndex: 0,
@@ -145,8 +145,8 @@ export function defaultDescribeTopicPartitionsResponseDescribeTopicPartitionsRes
   };
 }
 
-function readDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition(r: Reader, _version: number): DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition {
-  const s: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition = {
+function readDescribeTopicPartitionsResponsePartition(r: Reader, _version: number): DescribeTopicPartitionsResponsePartition {
+  const s: DescribeTopicPartitionsResponsePartition = {
     errorCode: r.i16(),
     partitionIndex: r.i32(),
     leaderId: r.i32(),
@@ -164,7 +164,7 @@ function readDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseParti
   return s;
 }
 
-function writeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition(w: Writer, _version: number, s: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition): void {
+function writeDescribeTopicPartitionsResponsePartition(w: Writer, _version: number, s: DescribeTopicPartitionsResponsePartition): void {
   w.i16(s.errorCode);
   w.i32(s.partitionIndex);
   w.i32(s.leaderId);

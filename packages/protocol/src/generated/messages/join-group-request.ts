@@ -24,7 +24,7 @@ export interface JoinGroupRequest {
   /** The unique name the for class of protocols implemented by the group we want to join. (versions 0+) */
   protocolType: string;
   /** The list of protocols that the member supports. (versions 0+) */
-  protocols: JoinGroupRequestJoinGroupRequestProtocol[];
+  protocols: JoinGroupRequestProtocol[];
   /** The reason why the member (re-)joins the group. (versions 8+) */
   reason: string | null;
   /** Tagged fields this version of the spec does not know, kept so they re-encode. */
@@ -53,7 +53,7 @@ export function readJoinGroupRequest(r: Reader, version: number): JoinGroupReque
     memberId: r.string(flexible),
     groupInstanceId: version >= 5 ? r.nullableString(flexible) : null,
     protocolType: r.string(flexible),
-    protocols: readArray(r, flexible, (r) => readJoinGroupRequestJoinGroupRequestProtocol(r, version)),
+    protocols: readArray(r, flexible, (r) => readJoinGroupRequestProtocol(r, version)),
     reason: version >= 8 ? r.nullableString(flexible) : null,
   };
   if (flexible) {
@@ -76,14 +76,14 @@ export function writeJoinGroupRequest(w: Writer, version: number, s: JoinGroupRe
   }
   w.string(s.protocolType, flexible);
   w.arrayLength(s.protocols.length, flexible);
-  for (const x0 of s.protocols) writeJoinGroupRequestJoinGroupRequestProtocol(w, version, x0);
+  for (const x0 of s.protocols) writeJoinGroupRequestProtocol(w, version, x0);
   if (version >= 8) {
     w.nullableString(s.reason, flexible);
   }
   if (flexible) writeTaggedFields(w, undefined, s.unknownTaggedFields);
 }
 
-export interface JoinGroupRequestJoinGroupRequestProtocol {
+export interface JoinGroupRequestProtocol {
   /** The protocol name. (versions 0+) */
   name: string;
   /** The protocol metadata. (versions 0+) */
@@ -92,16 +92,16 @@ export interface JoinGroupRequestJoinGroupRequestProtocol {
   unknownTaggedFields?: TaggedField[];
 }
 
-export function defaultJoinGroupRequestJoinGroupRequestProtocol(): JoinGroupRequestJoinGroupRequestProtocol {
+export function defaultJoinGroupRequestProtocol(): JoinGroupRequestProtocol {
   return {
     name: "",
     metadata: EMPTY_BYTES,
   };
 }
 
-function readJoinGroupRequestJoinGroupRequestProtocol(r: Reader, version: number): JoinGroupRequestJoinGroupRequestProtocol {
+function readJoinGroupRequestProtocol(r: Reader, version: number): JoinGroupRequestProtocol {
   const flexible = version >= 6;
-  const s: JoinGroupRequestJoinGroupRequestProtocol = {
+  const s: JoinGroupRequestProtocol = {
     name: r.string(flexible),
     metadata: r.bytes(flexible),
   };
@@ -112,7 +112,7 @@ function readJoinGroupRequestJoinGroupRequestProtocol(r: Reader, version: number
   return s;
 }
 
-function writeJoinGroupRequestJoinGroupRequestProtocol(w: Writer, version: number, s: JoinGroupRequestJoinGroupRequestProtocol): void {
+function writeJoinGroupRequestProtocol(w: Writer, version: number, s: JoinGroupRequestProtocol): void {
   const flexible = version >= 6;
   w.string(s.name, flexible);
   w.bytes(s.metadata, flexible);

@@ -28,7 +28,7 @@ export interface JoinGroupResponse {
   /** The member ID assigned by the group coordinator. (versions 0+) */
   memberId: string;
   /** (versions 0+) */
-  members: JoinGroupResponseJoinGroupResponseMember[];
+  members: JoinGroupResponseMember[];
   /** Tagged fields this version of the spec does not know, kept so they re-encode. */
   unknownTaggedFields?: TaggedField[];
 }
@@ -58,7 +58,7 @@ export function readJoinGroupResponse(r: Reader, version: number): JoinGroupResp
     leader: r.string(flexible),
     skipAssignment: version >= 9 ? r.bool() : false,
     memberId: r.string(flexible),
-    members: readArray(r, flexible, (r) => readJoinGroupResponseJoinGroupResponseMember(r, version)),
+    members: readArray(r, flexible, (r) => readJoinGroupResponseMember(r, version)),
   };
   if (flexible) {
     const unknown = readTaggedFields(r, () => false);
@@ -85,11 +85,11 @@ export function writeJoinGroupResponse(w: Writer, version: number, s: JoinGroupR
   }
   w.string(s.memberId, flexible);
   w.arrayLength(s.members.length, flexible);
-  for (const x0 of s.members) writeJoinGroupResponseJoinGroupResponseMember(w, version, x0);
+  for (const x0 of s.members) writeJoinGroupResponseMember(w, version, x0);
   if (flexible) writeTaggedFields(w, undefined, s.unknownTaggedFields);
 }
 
-export interface JoinGroupResponseJoinGroupResponseMember {
+export interface JoinGroupResponseMember {
   /** The group member ID. (versions 0+) */
   memberId: string;
   /** The unique identifier of the consumer instance provided by end user. (versions 5+) */
@@ -100,7 +100,7 @@ export interface JoinGroupResponseJoinGroupResponseMember {
   unknownTaggedFields?: TaggedField[];
 }
 
-export function defaultJoinGroupResponseJoinGroupResponseMember(): JoinGroupResponseJoinGroupResponseMember {
+export function defaultJoinGroupResponseMember(): JoinGroupResponseMember {
   return {
     memberId: "",
     groupInstanceId: null,
@@ -108,9 +108,9 @@ export function defaultJoinGroupResponseJoinGroupResponseMember(): JoinGroupResp
   };
 }
 
-function readJoinGroupResponseJoinGroupResponseMember(r: Reader, version: number): JoinGroupResponseJoinGroupResponseMember {
+function readJoinGroupResponseMember(r: Reader, version: number): JoinGroupResponseMember {
   const flexible = version >= 6;
-  const s: JoinGroupResponseJoinGroupResponseMember = {
+  const s: JoinGroupResponseMember = {
     memberId: r.string(flexible),
     groupInstanceId: version >= 5 ? r.nullableString(flexible) : null,
     metadata: r.bytes(flexible),
@@ -122,7 +122,7 @@ function readJoinGroupResponseJoinGroupResponseMember(r: Reader, version: number
   return s;
 }
 
-function writeJoinGroupResponseJoinGroupResponseMember(w: Writer, version: number, s: JoinGroupResponseJoinGroupResponseMember): void {
+function writeJoinGroupResponseMember(w: Writer, version: number, s: JoinGroupResponseMember): void {
   const flexible = version >= 6;
   w.string(s.memberId, flexible);
   if (version >= 5) {

@@ -11,7 +11,7 @@ import { readArray, readNullableArray } from '../../primitives/arrays.js';
 
 export interface MetadataRequest {
   /** The topics to fetch metadata for. (versions 0+) */
-  topics: MetadataRequestMetadataRequestTopic[] | null;
+  topics: MetadataRequestTopic[] | null;
   /** If this is true, the broker may auto-create topics that we requested which do not already exist, if it is configured to do so. (versions 4+) */
   allowAutoTopicCreation: boolean;
   /** Whether to include cluster authorized operations. (versions 8-10) */
@@ -34,7 +34,7 @@ export function defaultMetadataRequest(): MetadataRequest {
 export function readMetadataRequest(r: Reader, version: number): MetadataRequest {
   const flexible = version >= 9;
   const s: MetadataRequest = {
-    topics: (version >= 1 ? readNullableArray(r, flexible, (r) => readMetadataRequestMetadataRequestTopic(r, version)) : readArray(r, flexible, (r) => readMetadataRequestMetadataRequestTopic(r, version))),
+    topics: (version >= 1 ? readNullableArray(r, flexible, (r) => readMetadataRequestTopic(r, version)) : readArray(r, flexible, (r) => readMetadataRequestTopic(r, version))),
     allowAutoTopicCreation: version >= 4 ? r.bool() : true,
     includeClusterAuthorizedOperations: version >= 8 && version <= 10 ? r.bool() : false,
     includeTopicAuthorizedOperations: version >= 8 ? r.bool() : false,
@@ -51,7 +51,7 @@ export function writeMetadataRequest(w: Writer, version: number, s: MetadataRequ
   if (s.topics === null) w.arrayLength(-1, flexible);
   else {
     w.arrayLength(s.topics.length, flexible);
-  for (const x0 of s.topics) writeMetadataRequestMetadataRequestTopic(w, version, x0);
+  for (const x0 of s.topics) writeMetadataRequestTopic(w, version, x0);
   }
   if (version >= 4) {
     w.bool(s.allowAutoTopicCreation);
@@ -65,7 +65,7 @@ export function writeMetadataRequest(w: Writer, version: number, s: MetadataRequ
   if (flexible) writeTaggedFields(w, undefined, s.unknownTaggedFields);
 }
 
-export interface MetadataRequestMetadataRequestTopic {
+export interface MetadataRequestTopic {
   /** The topic id. (versions 10+) */
   topicId: string;
   /** The topic name. (versions 0+) */
@@ -74,16 +74,16 @@ export interface MetadataRequestMetadataRequestTopic {
   unknownTaggedFields?: TaggedField[];
 }
 
-export function defaultMetadataRequestMetadataRequestTopic(): MetadataRequestMetadataRequestTopic {
+export function defaultMetadataRequestTopic(): MetadataRequestTopic {
   return {
     topicId: ZERO_UUID,
     name: "",
   };
 }
 
-function readMetadataRequestMetadataRequestTopic(r: Reader, version: number): MetadataRequestMetadataRequestTopic {
+function readMetadataRequestTopic(r: Reader, version: number): MetadataRequestTopic {
   const flexible = version >= 9;
-  const s: MetadataRequestMetadataRequestTopic = {
+  const s: MetadataRequestTopic = {
     topicId: version >= 10 ? r.uuid() : ZERO_UUID,
     name: (version >= 10 ? r.nullableString(flexible) : r.string(flexible)),
   };
@@ -94,7 +94,7 @@ function readMetadataRequestMetadataRequestTopic(r: Reader, version: number): Me
   return s;
 }
 
-function writeMetadataRequestMetadataRequestTopic(w: Writer, version: number, s: MetadataRequestMetadataRequestTopic): void {
+function writeMetadataRequestTopic(w: Writer, version: number, s: MetadataRequestTopic): void {
   const flexible = version >= 9;
   if (version >= 10) {
     w.uuid(s.topicId);

@@ -13,13 +13,13 @@ export interface MetadataResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 3+) */
   throttleTimeMs: number;
   /** A list of brokers present in the cluster. (versions 0+) */
-  brokers: MetadataResponseMetadataResponseBroker[];
+  brokers: MetadataResponseBroker[];
   /** The cluster ID that responding broker belongs to. (versions 2+) */
   clusterId: string | null;
   /** The ID of the controller broker. (versions 1+) */
   controllerId: number;
   /** Each topic in the response. (versions 0+) */
-  topics: MetadataResponseMetadataResponseTopic[];
+  topics: MetadataResponseTopic[];
   /** 32-bit bitfield to represent authorized operations for this cluster. (versions 8-10) */
   clusterAuthorizedOperations: number;
   /** Tagged fields this version of the spec does not know, kept so they re-encode. */
@@ -41,10 +41,10 @@ export function readMetadataResponse(r: Reader, version: number): MetadataRespon
   const flexible = version >= 9;
   const s: MetadataResponse = {
     throttleTimeMs: version >= 3 ? r.i32() : 0,
-    brokers: readArray(r, flexible, (r) => readMetadataResponseMetadataResponseBroker(r, version)),
+    brokers: readArray(r, flexible, (r) => readMetadataResponseBroker(r, version)),
     clusterId: version >= 2 ? r.nullableString(flexible) : null,
     controllerId: version >= 1 ? r.i32() : -1,
-    topics: readArray(r, flexible, (r) => readMetadataResponseMetadataResponseTopic(r, version)),
+    topics: readArray(r, flexible, (r) => readMetadataResponseTopic(r, version)),
     clusterAuthorizedOperations: version >= 8 && version <= 10 ? r.i32() : -2147483648,
   };
   if (flexible) {
@@ -60,7 +60,7 @@ export function writeMetadataResponse(w: Writer, version: number, s: MetadataRes
     w.i32(s.throttleTimeMs);
   }
   w.arrayLength(s.brokers.length, flexible);
-  for (const x0 of s.brokers) writeMetadataResponseMetadataResponseBroker(w, version, x0);
+  for (const x0 of s.brokers) writeMetadataResponseBroker(w, version, x0);
   if (version >= 2) {
     w.nullableString(s.clusterId, flexible);
   }
@@ -68,14 +68,14 @@ export function writeMetadataResponse(w: Writer, version: number, s: MetadataRes
     w.i32(s.controllerId);
   }
   w.arrayLength(s.topics.length, flexible);
-  for (const x0 of s.topics) writeMetadataResponseMetadataResponseTopic(w, version, x0);
+  for (const x0 of s.topics) writeMetadataResponseTopic(w, version, x0);
   if (version >= 8 && version <= 10) {
     w.i32(s.clusterAuthorizedOperations);
   }
   if (flexible) writeTaggedFields(w, undefined, s.unknownTaggedFields);
 }
 
-export interface MetadataResponseMetadataResponseBroker {
+export interface MetadataResponseBroker {
   /** The broker ID. (versions 0+) */
   nodeId: number;
   /** The broker hostname. (versions 0+) */
@@ -88,7 +88,7 @@ export interface MetadataResponseMetadataResponseBroker {
   unknownTaggedFields?: TaggedField[];
 }
 
-export function defaultMetadataResponseMetadataResponseBroker(): MetadataResponseMetadataResponseBroker {
+export function defaultMetadataResponseBroker(): MetadataResponseBroker {
   return {
     nodeId: 0,
     host: "",
@@ -97,9 +97,9 @@ export function defaultMetadataResponseMetadataResponseBroker(): MetadataRespons
   };
 }
 
-function readMetadataResponseMetadataResponseBroker(r: Reader, version: number): MetadataResponseMetadataResponseBroker {
+function readMetadataResponseBroker(r: Reader, version: number): MetadataResponseBroker {
   const flexible = version >= 9;
-  const s: MetadataResponseMetadataResponseBroker = {
+  const s: MetadataResponseBroker = {
     nodeId: r.i32(),
     host: r.string(flexible),
     port: r.i32(),
@@ -112,7 +112,7 @@ function readMetadataResponseMetadataResponseBroker(r: Reader, version: number):
   return s;
 }
 
-function writeMetadataResponseMetadataResponseBroker(w: Writer, version: number, s: MetadataResponseMetadataResponseBroker): void {
+function writeMetadataResponseBroker(w: Writer, version: number, s: MetadataResponseBroker): void {
   const flexible = version >= 9;
   w.i32(s.nodeId);
   w.string(s.host, flexible);
@@ -123,7 +123,7 @@ function writeMetadataResponseMetadataResponseBroker(w: Writer, version: number,
   if (flexible) writeTaggedFields(w, undefined, s.unknownTaggedFields);
 }
 
-export interface MetadataResponseMetadataResponseTopic {
+export interface MetadataResponseTopic {
   /** The topic error, or 0 if there was no error. (versions 0+) */
   errorCode: number;
   /** The topic name. Null for non-existing topics queried by ID. This is never null when ErrorCode is zero. One of Name and TopicId is always populated. (versions 0+) */
@@ -133,14 +133,14 @@ export interface MetadataResponseMetadataResponseTopic {
   /** True if the topic is internal. (versions 1+) */
   isInternal: boolean;
   /** Each partition in the topic. (versions 0+) */
-  partitions: MetadataResponseMetadataResponsePartition[];
+  partitions: MetadataResponsePartition[];
   /** 32-bit bitfield to represent authorized operations for this topic. (versions 8+) */
   topicAuthorizedOperations: number;
   /** Tagged fields this version of the spec does not know, kept so they re-encode. */
   unknownTaggedFields?: TaggedField[];
 }
 
-export function defaultMetadataResponseMetadataResponseTopic(): MetadataResponseMetadataResponseTopic {
+export function defaultMetadataResponseTopic(): MetadataResponseTopic {
   return {
     errorCode: 0,
     name: "",
@@ -151,14 +151,14 @@ export function defaultMetadataResponseMetadataResponseTopic(): MetadataResponse
   };
 }
 
-function readMetadataResponseMetadataResponseTopic(r: Reader, version: number): MetadataResponseMetadataResponseTopic {
+function readMetadataResponseTopic(r: Reader, version: number): MetadataResponseTopic {
   const flexible = version >= 9;
-  const s: MetadataResponseMetadataResponseTopic = {
+  const s: MetadataResponseTopic = {
     errorCode: r.i16(),
     name: (version >= 12 ? r.nullableString(flexible) : r.string(flexible)),
     topicId: version >= 10 ? r.uuid() : ZERO_UUID,
     isInternal: version >= 1 ? r.bool() : false,
-    partitions: readArray(r, flexible, (r) => readMetadataResponseMetadataResponsePartition(r, version)),
+    partitions: readArray(r, flexible, (r) => readMetadataResponsePartition(r, version)),
     topicAuthorizedOperations: version >= 8 ? r.i32() : -2147483648,
   };
   if (flexible) {
@@ -168,7 +168,7 @@ function readMetadataResponseMetadataResponseTopic(r: Reader, version: number): 
   return s;
 }
 
-function writeMetadataResponseMetadataResponseTopic(w: Writer, version: number, s: MetadataResponseMetadataResponseTopic): void {
+function writeMetadataResponseTopic(w: Writer, version: number, s: MetadataResponseTopic): void {
   const flexible = version >= 9;
   w.i16(s.errorCode);
   if (version >= 12) w.nullableString(s.name, flexible);
@@ -180,14 +180,14 @@ function writeMetadataResponseMetadataResponseTopic(w: Writer, version: number, 
     w.bool(s.isInternal);
   }
   w.arrayLength(s.partitions.length, flexible);
-  for (const x0 of s.partitions) writeMetadataResponseMetadataResponsePartition(w, version, x0);
+  for (const x0 of s.partitions) writeMetadataResponsePartition(w, version, x0);
   if (version >= 8) {
     w.i32(s.topicAuthorizedOperations);
   }
   if (flexible) writeTaggedFields(w, undefined, s.unknownTaggedFields);
 }
 
-export interface MetadataResponseMetadataResponsePartition {
+export interface MetadataResponsePartition {
   /** The partition error, or 0 if there was no error. (versions 0+) */
   errorCode: number;
   /** The partition index. (versions 0+) */
@@ -206,7 +206,7 @@ export interface MetadataResponseMetadataResponsePartition {
   unknownTaggedFields?: TaggedField[];
 }
 
-export function defaultMetadataResponseMetadataResponsePartition(): MetadataResponseMetadataResponsePartition {
+export function defaultMetadataResponsePartition(): MetadataResponsePartition {
   return {
     errorCode: 0,
     partitionIndex: 0,
@@ -218,9 +218,9 @@ export function defaultMetadataResponseMetadataResponsePartition(): MetadataResp
   };
 }
 
-function readMetadataResponseMetadataResponsePartition(r: Reader, version: number): MetadataResponseMetadataResponsePartition {
+function readMetadataResponsePartition(r: Reader, version: number): MetadataResponsePartition {
   const flexible = version >= 9;
-  const s: MetadataResponseMetadataResponsePartition = {
+  const s: MetadataResponsePartition = {
     errorCode: r.i16(),
     partitionIndex: r.i32(),
     leaderId: r.i32(),
@@ -236,7 +236,7 @@ function readMetadataResponseMetadataResponsePartition(r: Reader, version: numbe
   return s;
 }
 
-function writeMetadataResponseMetadataResponsePartition(w: Writer, version: number, s: MetadataResponseMetadataResponsePartition): void {
+function writeMetadataResponsePartition(w: Writer, version: number, s: MetadataResponsePartition): void {
   const flexible = version >= 9;
   w.i16(s.errorCode);
   w.i32(s.partitionIndex);

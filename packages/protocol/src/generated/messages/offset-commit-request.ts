@@ -20,7 +20,7 @@ export interface OffsetCommitRequest {
   /** The time period in ms to retain the offset. (versions 2-4) */
   retentionTimeMs: bigint;
   /** The topics to commit offsets for. (versions 0+) */
-  topics: OffsetCommitRequestOffsetCommitRequestTopic[];
+  topics: OffsetCommitRequestTopic[];
   /** Tagged fields this version of the spec does not know, kept so they re-encode. */
   unknownTaggedFields?: TaggedField[];
 }
@@ -44,7 +44,7 @@ export function readOffsetCommitRequest(r: Reader, version: number): OffsetCommi
     memberId: version >= 1 ? r.string(flexible) : "",
     groupInstanceId: version >= 7 ? r.nullableString(flexible) : null,
     retentionTimeMs: version >= 2 && version <= 4 ? r.i64() : -1n,
-    topics: readArray(r, flexible, (r) => readOffsetCommitRequestOffsetCommitRequestTopic(r, version)),
+    topics: readArray(r, flexible, (r) => readOffsetCommitRequestTopic(r, version)),
   };
   if (flexible) {
     const unknown = readTaggedFields(r, () => false);
@@ -69,31 +69,31 @@ export function writeOffsetCommitRequest(w: Writer, version: number, s: OffsetCo
     w.i64(s.retentionTimeMs);
   }
   w.arrayLength(s.topics.length, flexible);
-  for (const x0 of s.topics) writeOffsetCommitRequestOffsetCommitRequestTopic(w, version, x0);
+  for (const x0 of s.topics) writeOffsetCommitRequestTopic(w, version, x0);
   if (flexible) writeTaggedFields(w, undefined, s.unknownTaggedFields);
 }
 
-export interface OffsetCommitRequestOffsetCommitRequestTopic {
+export interface OffsetCommitRequestTopic {
   /** The topic name. (versions 0+) */
   name: string;
   /** Each partition to commit offsets for. (versions 0+) */
-  partitions: OffsetCommitRequestOffsetCommitRequestPartition[];
+  partitions: OffsetCommitRequestPartition[];
   /** Tagged fields this version of the spec does not know, kept so they re-encode. */
   unknownTaggedFields?: TaggedField[];
 }
 
-export function defaultOffsetCommitRequestOffsetCommitRequestTopic(): OffsetCommitRequestOffsetCommitRequestTopic {
+export function defaultOffsetCommitRequestTopic(): OffsetCommitRequestTopic {
   return {
     name: "",
     partitions: [],
   };
 }
 
-function readOffsetCommitRequestOffsetCommitRequestTopic(r: Reader, version: number): OffsetCommitRequestOffsetCommitRequestTopic {
+function readOffsetCommitRequestTopic(r: Reader, version: number): OffsetCommitRequestTopic {
   const flexible = version >= 8;
-  const s: OffsetCommitRequestOffsetCommitRequestTopic = {
+  const s: OffsetCommitRequestTopic = {
     name: r.string(flexible),
-    partitions: readArray(r, flexible, (r) => readOffsetCommitRequestOffsetCommitRequestPartition(r, version)),
+    partitions: readArray(r, flexible, (r) => readOffsetCommitRequestPartition(r, version)),
   };
   if (flexible) {
     const unknown = readTaggedFields(r, () => false);
@@ -102,15 +102,15 @@ function readOffsetCommitRequestOffsetCommitRequestTopic(r: Reader, version: num
   return s;
 }
 
-function writeOffsetCommitRequestOffsetCommitRequestTopic(w: Writer, version: number, s: OffsetCommitRequestOffsetCommitRequestTopic): void {
+function writeOffsetCommitRequestTopic(w: Writer, version: number, s: OffsetCommitRequestTopic): void {
   const flexible = version >= 8;
   w.string(s.name, flexible);
   w.arrayLength(s.partitions.length, flexible);
-  for (const x0 of s.partitions) writeOffsetCommitRequestOffsetCommitRequestPartition(w, version, x0);
+  for (const x0 of s.partitions) writeOffsetCommitRequestPartition(w, version, x0);
   if (flexible) writeTaggedFields(w, undefined, s.unknownTaggedFields);
 }
 
-export interface OffsetCommitRequestOffsetCommitRequestPartition {
+export interface OffsetCommitRequestPartition {
   /** The partition index. (versions 0+) */
   partitionIndex: number;
   /** The message offset to be committed. (versions 0+) */
@@ -125,7 +125,7 @@ export interface OffsetCommitRequestOffsetCommitRequestPartition {
   unknownTaggedFields?: TaggedField[];
 }
 
-export function defaultOffsetCommitRequestOffsetCommitRequestPartition(): OffsetCommitRequestOffsetCommitRequestPartition {
+export function defaultOffsetCommitRequestPartition(): OffsetCommitRequestPartition {
   return {
     partitionIndex: 0,
     committedOffset: 0n,
@@ -135,9 +135,9 @@ export function defaultOffsetCommitRequestOffsetCommitRequestPartition(): Offset
   };
 }
 
-function readOffsetCommitRequestOffsetCommitRequestPartition(r: Reader, version: number): OffsetCommitRequestOffsetCommitRequestPartition {
+function readOffsetCommitRequestPartition(r: Reader, version: number): OffsetCommitRequestPartition {
   const flexible = version >= 8;
-  const s: OffsetCommitRequestOffsetCommitRequestPartition = {
+  const s: OffsetCommitRequestPartition = {
     partitionIndex: r.i32(),
     committedOffset: r.i64(),
     committedLeaderEpoch: version >= 6 ? r.i32() : -1,
@@ -151,7 +151,7 @@ function readOffsetCommitRequestOffsetCommitRequestPartition(r: Reader, version:
   return s;
 }
 
-function writeOffsetCommitRequestOffsetCommitRequestPartition(w: Writer, version: number, s: OffsetCommitRequestOffsetCommitRequestPartition): void {
+function writeOffsetCommitRequestPartition(w: Writer, version: number, s: OffsetCommitRequestPartition): void {
   const flexible = version >= 8;
   w.i32(s.partitionIndex);
   w.i64(s.committedOffset);

@@ -12,7 +12,7 @@ export interface OffsetCommitResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 3+) */
   throttleTimeMs: number;
   /** The responses for each topic. (versions 0+) */
-  topics: OffsetCommitResponseOffsetCommitResponseTopic[];
+  topics: OffsetCommitResponseTopic[];
   /** Tagged fields this version of the spec does not know, kept so they re-encode. */
   unknownTaggedFields?: TaggedField[];
 }
@@ -28,7 +28,7 @@ export function readOffsetCommitResponse(r: Reader, version: number): OffsetComm
   const flexible = version >= 8;
   const s: OffsetCommitResponse = {
     throttleTimeMs: version >= 3 ? r.i32() : 0,
-    topics: readArray(r, flexible, (r) => readOffsetCommitResponseOffsetCommitResponseTopic(r, version)),
+    topics: readArray(r, flexible, (r) => readOffsetCommitResponseTopic(r, version)),
   };
   if (flexible) {
     const unknown = readTaggedFields(r, () => false);
@@ -43,31 +43,31 @@ export function writeOffsetCommitResponse(w: Writer, version: number, s: OffsetC
     w.i32(s.throttleTimeMs);
   }
   w.arrayLength(s.topics.length, flexible);
-  for (const x0 of s.topics) writeOffsetCommitResponseOffsetCommitResponseTopic(w, version, x0);
+  for (const x0 of s.topics) writeOffsetCommitResponseTopic(w, version, x0);
   if (flexible) writeTaggedFields(w, undefined, s.unknownTaggedFields);
 }
 
-export interface OffsetCommitResponseOffsetCommitResponseTopic {
+export interface OffsetCommitResponseTopic {
   /** The topic name. (versions 0+) */
   name: string;
   /** The responses for each partition in the topic. (versions 0+) */
-  partitions: OffsetCommitResponseOffsetCommitResponsePartition[];
+  partitions: OffsetCommitResponsePartition[];
   /** Tagged fields this version of the spec does not know, kept so they re-encode. */
   unknownTaggedFields?: TaggedField[];
 }
 
-export function defaultOffsetCommitResponseOffsetCommitResponseTopic(): OffsetCommitResponseOffsetCommitResponseTopic {
+export function defaultOffsetCommitResponseTopic(): OffsetCommitResponseTopic {
   return {
     name: "",
     partitions: [],
   };
 }
 
-function readOffsetCommitResponseOffsetCommitResponseTopic(r: Reader, version: number): OffsetCommitResponseOffsetCommitResponseTopic {
+function readOffsetCommitResponseTopic(r: Reader, version: number): OffsetCommitResponseTopic {
   const flexible = version >= 8;
-  const s: OffsetCommitResponseOffsetCommitResponseTopic = {
+  const s: OffsetCommitResponseTopic = {
     name: r.string(flexible),
-    partitions: readArray(r, flexible, (r) => readOffsetCommitResponseOffsetCommitResponsePartition(r, version)),
+    partitions: readArray(r, flexible, (r) => readOffsetCommitResponsePartition(r, version)),
   };
   if (flexible) {
     const unknown = readTaggedFields(r, () => false);
@@ -76,15 +76,15 @@ function readOffsetCommitResponseOffsetCommitResponseTopic(r: Reader, version: n
   return s;
 }
 
-function writeOffsetCommitResponseOffsetCommitResponseTopic(w: Writer, version: number, s: OffsetCommitResponseOffsetCommitResponseTopic): void {
+function writeOffsetCommitResponseTopic(w: Writer, version: number, s: OffsetCommitResponseTopic): void {
   const flexible = version >= 8;
   w.string(s.name, flexible);
   w.arrayLength(s.partitions.length, flexible);
-  for (const x0 of s.partitions) writeOffsetCommitResponseOffsetCommitResponsePartition(w, version, x0);
+  for (const x0 of s.partitions) writeOffsetCommitResponsePartition(w, version, x0);
   if (flexible) writeTaggedFields(w, undefined, s.unknownTaggedFields);
 }
 
-export interface OffsetCommitResponseOffsetCommitResponsePartition {
+export interface OffsetCommitResponsePartition {
   /** The partition index. (versions 0+) */
   partitionIndex: number;
   /** The error code, or 0 if there was no error. (versions 0+) */
@@ -93,16 +93,16 @@ export interface OffsetCommitResponseOffsetCommitResponsePartition {
   unknownTaggedFields?: TaggedField[];
 }
 
-export function defaultOffsetCommitResponseOffsetCommitResponsePartition(): OffsetCommitResponseOffsetCommitResponsePartition {
+export function defaultOffsetCommitResponsePartition(): OffsetCommitResponsePartition {
   return {
     partitionIndex: 0,
     errorCode: 0,
   };
 }
 
-function readOffsetCommitResponseOffsetCommitResponsePartition(r: Reader, version: number): OffsetCommitResponseOffsetCommitResponsePartition {
+function readOffsetCommitResponsePartition(r: Reader, version: number): OffsetCommitResponsePartition {
   const flexible = version >= 8;
-  const s: OffsetCommitResponseOffsetCommitResponsePartition = {
+  const s: OffsetCommitResponsePartition = {
     partitionIndex: r.i32(),
     errorCode: r.i16(),
   };
@@ -113,7 +113,7 @@ function readOffsetCommitResponseOffsetCommitResponsePartition(r: Reader, versio
   return s;
 }
 
-function writeOffsetCommitResponseOffsetCommitResponsePartition(w: Writer, version: number, s: OffsetCommitResponseOffsetCommitResponsePartition): void {
+function writeOffsetCommitResponsePartition(w: Writer, version: number, s: OffsetCommitResponsePartition): void {
   const flexible = version >= 8;
   w.i32(s.partitionIndex);
   w.i16(s.errorCode);

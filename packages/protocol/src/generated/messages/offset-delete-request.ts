@@ -12,7 +12,7 @@ export interface OffsetDeleteRequest {
   /** The unique group identifier. (versions 0+) */
   groupId: string;
   /** The topics to delete offsets for (versions 0+) */
-  topics: OffsetDeleteRequestOffsetDeleteRequestTopic[];
+  topics: OffsetDeleteRequestTopic[];
   /** Tagged fields this version of the spec does not know, kept so they re-encode. */
   unknownTaggedFields?: TaggedField[];
 }
@@ -27,7 +27,7 @@ export function defaultOffsetDeleteRequest(): OffsetDeleteRequest {
 export function readOffsetDeleteRequest(r: Reader, version: number): OffsetDeleteRequest {
   const s: OffsetDeleteRequest = {
     groupId: r.string(false),
-    topics: readArray(r, false, (r) => readOffsetDeleteRequestOffsetDeleteRequestTopic(r, version)),
+    topics: readArray(r, false, (r) => readOffsetDeleteRequestTopic(r, version)),
   };
   return s;
 }
@@ -35,59 +35,59 @@ export function readOffsetDeleteRequest(r: Reader, version: number): OffsetDelet
 export function writeOffsetDeleteRequest(w: Writer, version: number, s: OffsetDeleteRequest): void {
   w.string(s.groupId, false);
   w.arrayLength(s.topics.length, false);
-  for (const x0 of s.topics) writeOffsetDeleteRequestOffsetDeleteRequestTopic(w, version, x0);
+  for (const x0 of s.topics) writeOffsetDeleteRequestTopic(w, version, x0);
 }
 
-export interface OffsetDeleteRequestOffsetDeleteRequestTopic {
+export interface OffsetDeleteRequestTopic {
   /** The topic name. (versions 0+) */
   name: string;
   /** Each partition to delete offsets for. (versions 0+) */
-  partitions: OffsetDeleteRequestOffsetDeleteRequestPartition[];
+  partitions: OffsetDeleteRequestPartition[];
   /** Tagged fields this version of the spec does not know, kept so they re-encode. */
   unknownTaggedFields?: TaggedField[];
 }
 
-export function defaultOffsetDeleteRequestOffsetDeleteRequestTopic(): OffsetDeleteRequestOffsetDeleteRequestTopic {
+export function defaultOffsetDeleteRequestTopic(): OffsetDeleteRequestTopic {
   return {
     name: "",
     partitions: [],
   };
 }
 
-function readOffsetDeleteRequestOffsetDeleteRequestTopic(r: Reader, version: number): OffsetDeleteRequestOffsetDeleteRequestTopic {
-  const s: OffsetDeleteRequestOffsetDeleteRequestTopic = {
+function readOffsetDeleteRequestTopic(r: Reader, version: number): OffsetDeleteRequestTopic {
+  const s: OffsetDeleteRequestTopic = {
     name: r.string(false),
-    partitions: readArray(r, false, (r) => readOffsetDeleteRequestOffsetDeleteRequestPartition(r, version)),
+    partitions: readArray(r, false, (r) => readOffsetDeleteRequestPartition(r, version)),
   };
   return s;
 }
 
-function writeOffsetDeleteRequestOffsetDeleteRequestTopic(w: Writer, version: number, s: OffsetDeleteRequestOffsetDeleteRequestTopic): void {
+function writeOffsetDeleteRequestTopic(w: Writer, version: number, s: OffsetDeleteRequestTopic): void {
   w.string(s.name, false);
   w.arrayLength(s.partitions.length, false);
-  for (const x0 of s.partitions) writeOffsetDeleteRequestOffsetDeleteRequestPartition(w, version, x0);
+  for (const x0 of s.partitions) writeOffsetDeleteRequestPartition(w, version, x0);
 }
 
-export interface OffsetDeleteRequestOffsetDeleteRequestPartition {
+export interface OffsetDeleteRequestPartition {
   /** The partition index. (versions 0+) */
   partitionIndex: number;
   /** Tagged fields this version of the spec does not know, kept so they re-encode. */
   unknownTaggedFields?: TaggedField[];
 }
 
-export function defaultOffsetDeleteRequestOffsetDeleteRequestPartition(): OffsetDeleteRequestOffsetDeleteRequestPartition {
+export function defaultOffsetDeleteRequestPartition(): OffsetDeleteRequestPartition {
   return {
     partitionIndex: 0,
   };
 }
 
-function readOffsetDeleteRequestOffsetDeleteRequestPartition(r: Reader, _version: number): OffsetDeleteRequestOffsetDeleteRequestPartition {
-  const s: OffsetDeleteRequestOffsetDeleteRequestPartition = {
+function readOffsetDeleteRequestPartition(r: Reader, _version: number): OffsetDeleteRequestPartition {
+  const s: OffsetDeleteRequestPartition = {
     partitionIndex: r.i32(),
   };
   return s;
 }
 
-function writeOffsetDeleteRequestOffsetDeleteRequestPartition(w: Writer, _version: number, s: OffsetDeleteRequestOffsetDeleteRequestPartition): void {
+function writeOffsetDeleteRequestPartition(w: Writer, _version: number, s: OffsetDeleteRequestPartition): void {
   w.i32(s.partitionIndex);
 }

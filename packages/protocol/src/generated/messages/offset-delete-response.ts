@@ -14,7 +14,7 @@ export interface OffsetDeleteResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 0+) */
   throttleTimeMs: number;
   /** The responses for each topic. (versions 0+) */
-  topics: OffsetDeleteResponseOffsetDeleteResponseTopic[];
+  topics: OffsetDeleteResponseTopic[];
   /** Tagged fields this version of the spec does not know, kept so they re-encode. */
   unknownTaggedFields?: TaggedField[];
 }
@@ -31,7 +31,7 @@ export function readOffsetDeleteResponse(r: Reader, version: number): OffsetDele
   const s: OffsetDeleteResponse = {
     errorCode: r.i16(),
     throttleTimeMs: r.i32(),
-    topics: readArray(r, false, (r) => readOffsetDeleteResponseOffsetDeleteResponseTopic(r, version)),
+    topics: readArray(r, false, (r) => readOffsetDeleteResponseTopic(r, version)),
   };
   return s;
 }
@@ -40,40 +40,40 @@ export function writeOffsetDeleteResponse(w: Writer, version: number, s: OffsetD
   w.i16(s.errorCode);
   w.i32(s.throttleTimeMs);
   w.arrayLength(s.topics.length, false);
-  for (const x0 of s.topics) writeOffsetDeleteResponseOffsetDeleteResponseTopic(w, version, x0);
+  for (const x0 of s.topics) writeOffsetDeleteResponseTopic(w, version, x0);
 }
 
-export interface OffsetDeleteResponseOffsetDeleteResponseTopic {
+export interface OffsetDeleteResponseTopic {
   /** The topic name. (versions 0+) */
   name: string;
   /** The responses for each partition in the topic. (versions 0+) */
-  partitions: OffsetDeleteResponseOffsetDeleteResponsePartition[];
+  partitions: OffsetDeleteResponsePartition[];
   /** Tagged fields this version of the spec does not know, kept so they re-encode. */
   unknownTaggedFields?: TaggedField[];
 }
 
-export function defaultOffsetDeleteResponseOffsetDeleteResponseTopic(): OffsetDeleteResponseOffsetDeleteResponseTopic {
+export function defaultOffsetDeleteResponseTopic(): OffsetDeleteResponseTopic {
   return {
     name: "",
     partitions: [],
   };
 }
 
-function readOffsetDeleteResponseOffsetDeleteResponseTopic(r: Reader, version: number): OffsetDeleteResponseOffsetDeleteResponseTopic {
-  const s: OffsetDeleteResponseOffsetDeleteResponseTopic = {
+function readOffsetDeleteResponseTopic(r: Reader, version: number): OffsetDeleteResponseTopic {
+  const s: OffsetDeleteResponseTopic = {
     name: r.string(false),
-    partitions: readArray(r, false, (r) => readOffsetDeleteResponseOffsetDeleteResponsePartition(r, version)),
+    partitions: readArray(r, false, (r) => readOffsetDeleteResponsePartition(r, version)),
   };
   return s;
 }
 
-function writeOffsetDeleteResponseOffsetDeleteResponseTopic(w: Writer, version: number, s: OffsetDeleteResponseOffsetDeleteResponseTopic): void {
+function writeOffsetDeleteResponseTopic(w: Writer, version: number, s: OffsetDeleteResponseTopic): void {
   w.string(s.name, false);
   w.arrayLength(s.partitions.length, false);
-  for (const x0 of s.partitions) writeOffsetDeleteResponseOffsetDeleteResponsePartition(w, version, x0);
+  for (const x0 of s.partitions) writeOffsetDeleteResponsePartition(w, version, x0);
 }
 
-export interface OffsetDeleteResponseOffsetDeleteResponsePartition {
+export interface OffsetDeleteResponsePartition {
   /** The partition index. (versions 0+) */
   partitionIndex: number;
   /** The error code, or 0 if there was no error. (versions 0+) */
@@ -82,22 +82,22 @@ export interface OffsetDeleteResponseOffsetDeleteResponsePartition {
   unknownTaggedFields?: TaggedField[];
 }
 
-export function defaultOffsetDeleteResponseOffsetDeleteResponsePartition(): OffsetDeleteResponseOffsetDeleteResponsePartition {
+export function defaultOffsetDeleteResponsePartition(): OffsetDeleteResponsePartition {
   return {
     partitionIndex: 0,
     errorCode: 0,
   };
 }
 
-function readOffsetDeleteResponseOffsetDeleteResponsePartition(r: Reader, _version: number): OffsetDeleteResponseOffsetDeleteResponsePartition {
-  const s: OffsetDeleteResponseOffsetDeleteResponsePartition = {
+function readOffsetDeleteResponsePartition(r: Reader, _version: number): OffsetDeleteResponsePartition {
+  const s: OffsetDeleteResponsePartition = {
     partitionIndex: r.i32(),
     errorCode: r.i16(),
   };
   return s;
 }
 
-function writeOffsetDeleteResponseOffsetDeleteResponsePartition(w: Writer, _version: number, s: OffsetDeleteResponseOffsetDeleteResponsePartition): void {
+function writeOffsetDeleteResponsePartition(w: Writer, _version: number, s: OffsetDeleteResponsePartition): void {
   w.i32(s.partitionIndex);
   w.i16(s.errorCode);
 }

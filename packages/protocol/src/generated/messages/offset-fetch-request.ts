@@ -12,9 +12,9 @@ export interface OffsetFetchRequest {
   /** The group to fetch offsets for. (versions 0-7) */
   groupId: string;
   /** Each topic we would like to fetch offsets for, or null to fetch offsets for all topics. (versions 0-7) */
-  topics: OffsetFetchRequestOffsetFetchRequestTopic[] | null;
+  topics: OffsetFetchRequestTopic[] | null;
   /** Each group we would like to fetch offsets for (versions 8+) */
-  groups: OffsetFetchRequestOffsetFetchRequestGroup[];
+  groups: OffsetFetchRequestGroup[];
   /** Whether broker should hold on returning unstable offsets but set a retriable error code for the partitions. (versions 7+) */
   requireStable: boolean;
   /** Tagged fields this version of the spec does not know, kept so they re-encode. */
@@ -34,8 +34,8 @@ export function readOffsetFetchRequest(r: Reader, version: number): OffsetFetchR
   const flexible = version >= 6;
   const s: OffsetFetchRequest = {
     groupId: version <= 7 ? r.string(flexible) : "",
-    topics: version <= 7 ? (version >= 2 ? readNullableArray(r, flexible, (r) => readOffsetFetchRequestOffsetFetchRequestTopic(r, version)) : readArray(r, flexible, (r) => readOffsetFetchRequestOffsetFetchRequestTopic(r, version))) : [],
-    groups: version >= 8 ? readArray(r, flexible, (r) => readOffsetFetchRequestOffsetFetchRequestGroup(r, version)) : [],
+    topics: version <= 7 ? (version >= 2 ? readNullableArray(r, flexible, (r) => readOffsetFetchRequestTopic(r, version)) : readArray(r, flexible, (r) => readOffsetFetchRequestTopic(r, version))) : [],
+    groups: version >= 8 ? readArray(r, flexible, (r) => readOffsetFetchRequestGroup(r, version)) : [],
     requireStable: version >= 7 ? r.bool() : false,
   };
   if (flexible) {
@@ -54,12 +54,12 @@ export function writeOffsetFetchRequest(w: Writer, version: number, s: OffsetFet
     if (s.topics === null) w.arrayLength(-1, flexible);
     else {
       w.arrayLength(s.topics.length, flexible);
-    for (const x0 of s.topics) writeOffsetFetchRequestOffsetFetchRequestTopic(w, version, x0);
+    for (const x0 of s.topics) writeOffsetFetchRequestTopic(w, version, x0);
     }
   }
   if (version >= 8) {
     w.arrayLength(s.groups.length, flexible);
-    for (const x0 of s.groups) writeOffsetFetchRequestOffsetFetchRequestGroup(w, version, x0);
+    for (const x0 of s.groups) writeOffsetFetchRequestGroup(w, version, x0);
   }
   if (version >= 7) {
     w.bool(s.requireStable);
@@ -67,7 +67,7 @@ export function writeOffsetFetchRequest(w: Writer, version: number, s: OffsetFet
   if (flexible) writeTaggedFields(w, undefined, s.unknownTaggedFields);
 }
 
-export interface OffsetFetchRequestOffsetFetchRequestTopic {
+export interface OffsetFetchRequestTopic {
   /** The topic name. (versions 0-7) */
   name: string;
   /** The partition indexes we would like to fetch offsets for. (versions 0-7) */
@@ -76,16 +76,16 @@ export interface OffsetFetchRequestOffsetFetchRequestTopic {
   unknownTaggedFields?: TaggedField[];
 }
 
-export function defaultOffsetFetchRequestOffsetFetchRequestTopic(): OffsetFetchRequestOffsetFetchRequestTopic {
+export function defaultOffsetFetchRequestTopic(): OffsetFetchRequestTopic {
   return {
     name: "",
     partitionIndexes: [],
   };
 }
 
-function readOffsetFetchRequestOffsetFetchRequestTopic(r: Reader, version: number): OffsetFetchRequestOffsetFetchRequestTopic {
+function readOffsetFetchRequestTopic(r: Reader, version: number): OffsetFetchRequestTopic {
   const flexible = version >= 6;
-  const s: OffsetFetchRequestOffsetFetchRequestTopic = {
+  const s: OffsetFetchRequestTopic = {
     name: version <= 7 ? r.string(flexible) : "",
     partitionIndexes: version <= 7 ? readArray(r, flexible, (r) => r.i32()) : [],
   };
@@ -96,7 +96,7 @@ function readOffsetFetchRequestOffsetFetchRequestTopic(r: Reader, version: numbe
   return s;
 }
 
-function writeOffsetFetchRequestOffsetFetchRequestTopic(w: Writer, version: number, s: OffsetFetchRequestOffsetFetchRequestTopic): void {
+function writeOffsetFetchRequestTopic(w: Writer, version: number, s: OffsetFetchRequestTopic): void {
   const flexible = version >= 6;
   if (version <= 7) {
     w.string(s.name, flexible);
@@ -108,7 +108,7 @@ function writeOffsetFetchRequestOffsetFetchRequestTopic(w: Writer, version: numb
   if (flexible) writeTaggedFields(w, undefined, s.unknownTaggedFields);
 }
 
-export interface OffsetFetchRequestOffsetFetchRequestGroup {
+export interface OffsetFetchRequestGroup {
   /** The group ID. (versions 8+) */
   groupId: string;
   /** The member ID assigned by the group coordinator if using the new consumer protocol (KIP-848). (versions 9+) */
@@ -116,12 +116,12 @@ export interface OffsetFetchRequestOffsetFetchRequestGroup {
   /** The member epoch if using the new consumer protocol (KIP-848). (versions 9+) */
   memberEpoch: number;
   /** Each topic we would like to fetch offsets for, or null to fetch offsets for all topics. (versions 8+) */
-  topics: OffsetFetchRequestOffsetFetchRequestTopics[] | null;
+  topics: OffsetFetchRequestTopics[] | null;
   /** Tagged fields this version of the spec does not know, kept so they re-encode. */
   unknownTaggedFields?: TaggedField[];
 }
 
-export function defaultOffsetFetchRequestOffsetFetchRequestGroup(): OffsetFetchRequestOffsetFetchRequestGroup {
+export function defaultOffsetFetchRequestGroup(): OffsetFetchRequestGroup {
   return {
     groupId: "",
     memberId: null,
@@ -130,13 +130,13 @@ export function defaultOffsetFetchRequestOffsetFetchRequestGroup(): OffsetFetchR
   };
 }
 
-function readOffsetFetchRequestOffsetFetchRequestGroup(r: Reader, version: number): OffsetFetchRequestOffsetFetchRequestGroup {
+function readOffsetFetchRequestGroup(r: Reader, version: number): OffsetFetchRequestGroup {
   const flexible = version >= 6;
-  const s: OffsetFetchRequestOffsetFetchRequestGroup = {
+  const s: OffsetFetchRequestGroup = {
     groupId: version >= 8 ? r.string(flexible) : "",
     memberId: version >= 9 ? r.nullableString(flexible) : null,
     memberEpoch: version >= 9 ? r.i32() : -1,
-    topics: version >= 8 ? readNullableArray(r, flexible, (r) => readOffsetFetchRequestOffsetFetchRequestTopics(r, version)) : [],
+    topics: version >= 8 ? readNullableArray(r, flexible, (r) => readOffsetFetchRequestTopics(r, version)) : [],
   };
   if (flexible) {
     const unknown = readTaggedFields(r, () => false);
@@ -145,7 +145,7 @@ function readOffsetFetchRequestOffsetFetchRequestGroup(r: Reader, version: numbe
   return s;
 }
 
-function writeOffsetFetchRequestOffsetFetchRequestGroup(w: Writer, version: number, s: OffsetFetchRequestOffsetFetchRequestGroup): void {
+function writeOffsetFetchRequestGroup(w: Writer, version: number, s: OffsetFetchRequestGroup): void {
   const flexible = version >= 6;
   if (version >= 8) {
     w.string(s.groupId, flexible);
@@ -160,13 +160,13 @@ function writeOffsetFetchRequestOffsetFetchRequestGroup(w: Writer, version: numb
     if (s.topics === null) w.arrayLength(-1, flexible);
     else {
       w.arrayLength(s.topics.length, flexible);
-    for (const x0 of s.topics) writeOffsetFetchRequestOffsetFetchRequestTopics(w, version, x0);
+    for (const x0 of s.topics) writeOffsetFetchRequestTopics(w, version, x0);
     }
   }
   if (flexible) writeTaggedFields(w, undefined, s.unknownTaggedFields);
 }
 
-export interface OffsetFetchRequestOffsetFetchRequestTopics {
+export interface OffsetFetchRequestTopics {
   /** The topic name. (versions 8+) */
   name: string;
   /** The partition indexes we would like to fetch offsets for. (versions 8+) */
@@ -175,16 +175,16 @@ export interface OffsetFetchRequestOffsetFetchRequestTopics {
   unknownTaggedFields?: TaggedField[];
 }
 
-export function defaultOffsetFetchRequestOffsetFetchRequestTopics(): OffsetFetchRequestOffsetFetchRequestTopics {
+export function defaultOffsetFetchRequestTopics(): OffsetFetchRequestTopics {
   return {
     name: "",
     partitionIndexes: [],
   };
 }
 
-function readOffsetFetchRequestOffsetFetchRequestTopics(r: Reader, version: number): OffsetFetchRequestOffsetFetchRequestTopics {
+function readOffsetFetchRequestTopics(r: Reader, version: number): OffsetFetchRequestTopics {
   const flexible = version >= 6;
-  const s: OffsetFetchRequestOffsetFetchRequestTopics = {
+  const s: OffsetFetchRequestTopics = {
     name: version >= 8 ? r.string(flexible) : "",
     partitionIndexes: version >= 8 ? readArray(r, flexible, (r) => r.i32()) : [],
   };
@@ -195,7 +195,7 @@ function readOffsetFetchRequestOffsetFetchRequestTopics(r: Reader, version: numb
   return s;
 }
 
-function writeOffsetFetchRequestOffsetFetchRequestTopics(w: Writer, version: number, s: OffsetFetchRequestOffsetFetchRequestTopics): void {
+function writeOffsetFetchRequestTopics(w: Writer, version: number, s: OffsetFetchRequestTopics): void {
   const flexible = version >= 6;
   if (version >= 8) {
     w.string(s.name, flexible);

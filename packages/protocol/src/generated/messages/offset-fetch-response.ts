@@ -12,11 +12,11 @@ export interface OffsetFetchResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 3+) */
   throttleTimeMs: number;
   /** The responses per topic. (versions 0-7) */
-  topics: OffsetFetchResponseOffsetFetchResponseTopic[];
+  topics: OffsetFetchResponseTopic[];
   /** The top-level error code, or 0 if there was no error. (versions 2-7) */
   errorCode: number;
   /** The responses per group id. (versions 8+) */
-  groups: OffsetFetchResponseOffsetFetchResponseGroup[];
+  groups: OffsetFetchResponseGroup[];
   /** Tagged fields this version of the spec does not know, kept so they re-encode. */
   unknownTaggedFields?: TaggedField[];
 }
@@ -34,9 +34,9 @@ export function readOffsetFetchResponse(r: Reader, version: number): OffsetFetch
   const flexible = version >= 6;
   const s: OffsetFetchResponse = {
     throttleTimeMs: version >= 3 ? r.i32() : 0,
-    topics: version <= 7 ? readArray(r, flexible, (r) => readOffsetFetchResponseOffsetFetchResponseTopic(r, version)) : [],
+    topics: version <= 7 ? readArray(r, flexible, (r) => readOffsetFetchResponseTopic(r, version)) : [],
     errorCode: version >= 2 && version <= 7 ? r.i16() : 0,
-    groups: version >= 8 ? readArray(r, flexible, (r) => readOffsetFetchResponseOffsetFetchResponseGroup(r, version)) : [],
+    groups: version >= 8 ? readArray(r, flexible, (r) => readOffsetFetchResponseGroup(r, version)) : [],
   };
   if (flexible) {
     const unknown = readTaggedFields(r, () => false);
@@ -52,39 +52,39 @@ export function writeOffsetFetchResponse(w: Writer, version: number, s: OffsetFe
   }
   if (version <= 7) {
     w.arrayLength(s.topics.length, flexible);
-    for (const x0 of s.topics) writeOffsetFetchResponseOffsetFetchResponseTopic(w, version, x0);
+    for (const x0 of s.topics) writeOffsetFetchResponseTopic(w, version, x0);
   }
   if (version >= 2 && version <= 7) {
     w.i16(s.errorCode);
   }
   if (version >= 8) {
     w.arrayLength(s.groups.length, flexible);
-    for (const x0 of s.groups) writeOffsetFetchResponseOffsetFetchResponseGroup(w, version, x0);
+    for (const x0 of s.groups) writeOffsetFetchResponseGroup(w, version, x0);
   }
   if (flexible) writeTaggedFields(w, undefined, s.unknownTaggedFields);
 }
 
-export interface OffsetFetchResponseOffsetFetchResponseTopic {
+export interface OffsetFetchResponseTopic {
   /** The topic name. (versions 0-7) */
   name: string;
   /** The responses per partition (versions 0-7) */
-  partitions: OffsetFetchResponseOffsetFetchResponsePartition[];
+  partitions: OffsetFetchResponsePartition[];
   /** Tagged fields this version of the spec does not know, kept so they re-encode. */
   unknownTaggedFields?: TaggedField[];
 }
 
-export function defaultOffsetFetchResponseOffsetFetchResponseTopic(): OffsetFetchResponseOffsetFetchResponseTopic {
+export function defaultOffsetFetchResponseTopic(): OffsetFetchResponseTopic {
   return {
     name: "",
     partitions: [],
   };
 }
 
-function readOffsetFetchResponseOffsetFetchResponseTopic(r: Reader, version: number): OffsetFetchResponseOffsetFetchResponseTopic {
+function readOffsetFetchResponseTopic(r: Reader, version: number): OffsetFetchResponseTopic {
   const flexible = version >= 6;
-  const s: OffsetFetchResponseOffsetFetchResponseTopic = {
+  const s: OffsetFetchResponseTopic = {
     name: version <= 7 ? r.string(flexible) : "",
-    partitions: version <= 7 ? readArray(r, flexible, (r) => readOffsetFetchResponseOffsetFetchResponsePartition(r, version)) : [],
+    partitions: version <= 7 ? readArray(r, flexible, (r) => readOffsetFetchResponsePartition(r, version)) : [],
   };
   if (flexible) {
     const unknown = readTaggedFields(r, () => false);
@@ -93,19 +93,19 @@ function readOffsetFetchResponseOffsetFetchResponseTopic(r: Reader, version: num
   return s;
 }
 
-function writeOffsetFetchResponseOffsetFetchResponseTopic(w: Writer, version: number, s: OffsetFetchResponseOffsetFetchResponseTopic): void {
+function writeOffsetFetchResponseTopic(w: Writer, version: number, s: OffsetFetchResponseTopic): void {
   const flexible = version >= 6;
   if (version <= 7) {
     w.string(s.name, flexible);
   }
   if (version <= 7) {
     w.arrayLength(s.partitions.length, flexible);
-    for (const x0 of s.partitions) writeOffsetFetchResponseOffsetFetchResponsePartition(w, version, x0);
+    for (const x0 of s.partitions) writeOffsetFetchResponsePartition(w, version, x0);
   }
   if (flexible) writeTaggedFields(w, undefined, s.unknownTaggedFields);
 }
 
-export interface OffsetFetchResponseOffsetFetchResponsePartition {
+export interface OffsetFetchResponsePartition {
   /** The partition index. (versions 0-7) */
   partitionIndex: number;
   /** The committed message offset. (versions 0-7) */
@@ -120,7 +120,7 @@ export interface OffsetFetchResponseOffsetFetchResponsePartition {
   unknownTaggedFields?: TaggedField[];
 }
 
-export function defaultOffsetFetchResponseOffsetFetchResponsePartition(): OffsetFetchResponseOffsetFetchResponsePartition {
+export function defaultOffsetFetchResponsePartition(): OffsetFetchResponsePartition {
   return {
     partitionIndex: 0,
     committedOffset: 0n,
@@ -130,9 +130,9 @@ export function defaultOffsetFetchResponseOffsetFetchResponsePartition(): Offset
   };
 }
 
-function readOffsetFetchResponseOffsetFetchResponsePartition(r: Reader, version: number): OffsetFetchResponseOffsetFetchResponsePartition {
+function readOffsetFetchResponsePartition(r: Reader, version: number): OffsetFetchResponsePartition {
   const flexible = version >= 6;
-  const s: OffsetFetchResponseOffsetFetchResponsePartition = {
+  const s: OffsetFetchResponsePartition = {
     partitionIndex: version <= 7 ? r.i32() : 0,
     committedOffset: version <= 7 ? r.i64() : 0n,
     committedLeaderEpoch: version >= 5 && version <= 7 ? r.i32() : -1,
@@ -146,7 +146,7 @@ function readOffsetFetchResponseOffsetFetchResponsePartition(r: Reader, version:
   return s;
 }
 
-function writeOffsetFetchResponseOffsetFetchResponsePartition(w: Writer, version: number, s: OffsetFetchResponseOffsetFetchResponsePartition): void {
+function writeOffsetFetchResponsePartition(w: Writer, version: number, s: OffsetFetchResponsePartition): void {
   const flexible = version >= 6;
   if (version <= 7) {
     w.i32(s.partitionIndex);
@@ -166,18 +166,18 @@ function writeOffsetFetchResponseOffsetFetchResponsePartition(w: Writer, version
   if (flexible) writeTaggedFields(w, undefined, s.unknownTaggedFields);
 }
 
-export interface OffsetFetchResponseOffsetFetchResponseGroup {
+export interface OffsetFetchResponseGroup {
   /** The group ID. (versions 8+) */
   groupId: string;
   /** The responses per topic. (versions 8+) */
-  topics: OffsetFetchResponseOffsetFetchResponseTopics[];
+  topics: OffsetFetchResponseTopics[];
   /** The group-level error code, or 0 if there was no error. (versions 8+) */
   errorCode: number;
   /** Tagged fields this version of the spec does not know, kept so they re-encode. */
   unknownTaggedFields?: TaggedField[];
 }
 
-export function defaultOffsetFetchResponseOffsetFetchResponseGroup(): OffsetFetchResponseOffsetFetchResponseGroup {
+export function defaultOffsetFetchResponseGroup(): OffsetFetchResponseGroup {
   return {
     groupId: "",
     topics: [],
@@ -185,11 +185,11 @@ export function defaultOffsetFetchResponseOffsetFetchResponseGroup(): OffsetFetc
   };
 }
 
-function readOffsetFetchResponseOffsetFetchResponseGroup(r: Reader, version: number): OffsetFetchResponseOffsetFetchResponseGroup {
+function readOffsetFetchResponseGroup(r: Reader, version: number): OffsetFetchResponseGroup {
   const flexible = version >= 6;
-  const s: OffsetFetchResponseOffsetFetchResponseGroup = {
+  const s: OffsetFetchResponseGroup = {
     groupId: version >= 8 ? r.string(flexible) : "",
-    topics: version >= 8 ? readArray(r, flexible, (r) => readOffsetFetchResponseOffsetFetchResponseTopics(r, version)) : [],
+    topics: version >= 8 ? readArray(r, flexible, (r) => readOffsetFetchResponseTopics(r, version)) : [],
     errorCode: version >= 8 ? r.i16() : 0,
   };
   if (flexible) {
@@ -199,14 +199,14 @@ function readOffsetFetchResponseOffsetFetchResponseGroup(r: Reader, version: num
   return s;
 }
 
-function writeOffsetFetchResponseOffsetFetchResponseGroup(w: Writer, version: number, s: OffsetFetchResponseOffsetFetchResponseGroup): void {
+function writeOffsetFetchResponseGroup(w: Writer, version: number, s: OffsetFetchResponseGroup): void {
   const flexible = version >= 6;
   if (version >= 8) {
     w.string(s.groupId, flexible);
   }
   if (version >= 8) {
     w.arrayLength(s.topics.length, flexible);
-    for (const x0 of s.topics) writeOffsetFetchResponseOffsetFetchResponseTopics(w, version, x0);
+    for (const x0 of s.topics) writeOffsetFetchResponseTopics(w, version, x0);
   }
   if (version >= 8) {
     w.i16(s.errorCode);
@@ -214,27 +214,27 @@ function writeOffsetFetchResponseOffsetFetchResponseGroup(w: Writer, version: nu
   if (flexible) writeTaggedFields(w, undefined, s.unknownTaggedFields);
 }
 
-export interface OffsetFetchResponseOffsetFetchResponseTopics {
+export interface OffsetFetchResponseTopics {
   /** The topic name. (versions 8+) */
   name: string;
   /** The responses per partition (versions 8+) */
-  partitions: OffsetFetchResponseOffsetFetchResponsePartitions[];
+  partitions: OffsetFetchResponsePartitions[];
   /** Tagged fields this version of the spec does not know, kept so they re-encode. */
   unknownTaggedFields?: TaggedField[];
 }
 
-export function defaultOffsetFetchResponseOffsetFetchResponseTopics(): OffsetFetchResponseOffsetFetchResponseTopics {
+export function defaultOffsetFetchResponseTopics(): OffsetFetchResponseTopics {
   return {
     name: "",
     partitions: [],
   };
 }
 
-function readOffsetFetchResponseOffsetFetchResponseTopics(r: Reader, version: number): OffsetFetchResponseOffsetFetchResponseTopics {
+function readOffsetFetchResponseTopics(r: Reader, version: number): OffsetFetchResponseTopics {
   const flexible = version >= 6;
-  const s: OffsetFetchResponseOffsetFetchResponseTopics = {
+  const s: OffsetFetchResponseTopics = {
     name: version >= 8 ? r.string(flexible) : "",
-    partitions: version >= 8 ? readArray(r, flexible, (r) => readOffsetFetchResponseOffsetFetchResponsePartitions(r, version)) : [],
+    partitions: version >= 8 ? readArray(r, flexible, (r) => readOffsetFetchResponsePartitions(r, version)) : [],
   };
   if (flexible) {
     const unknown = readTaggedFields(r, () => false);
@@ -243,19 +243,19 @@ function readOffsetFetchResponseOffsetFetchResponseTopics(r: Reader, version: nu
   return s;
 }
 
-function writeOffsetFetchResponseOffsetFetchResponseTopics(w: Writer, version: number, s: OffsetFetchResponseOffsetFetchResponseTopics): void {
+function writeOffsetFetchResponseTopics(w: Writer, version: number, s: OffsetFetchResponseTopics): void {
   const flexible = version >= 6;
   if (version >= 8) {
     w.string(s.name, flexible);
   }
   if (version >= 8) {
     w.arrayLength(s.partitions.length, flexible);
-    for (const x0 of s.partitions) writeOffsetFetchResponseOffsetFetchResponsePartitions(w, version, x0);
+    for (const x0 of s.partitions) writeOffsetFetchResponsePartitions(w, version, x0);
   }
   if (flexible) writeTaggedFields(w, undefined, s.unknownTaggedFields);
 }
 
-export interface OffsetFetchResponseOffsetFetchResponsePartitions {
+export interface OffsetFetchResponsePartitions {
   /** The partition index. (versions 8+) */
   partitionIndex: number;
   /** The committed message offset. (versions 8+) */
@@ -270,7 +270,7 @@ export interface OffsetFetchResponseOffsetFetchResponsePartitions {
   unknownTaggedFields?: TaggedField[];
 }
 
-export function defaultOffsetFetchResponseOffsetFetchResponsePartitions(): OffsetFetchResponseOffsetFetchResponsePartitions {
+export function defaultOffsetFetchResponsePartitions(): OffsetFetchResponsePartitions {
   return {
     partitionIndex: 0,
     committedOffset: 0n,
@@ -280,9 +280,9 @@ export function defaultOffsetFetchResponseOffsetFetchResponsePartitions(): Offse
   };
 }
 
-function readOffsetFetchResponseOffsetFetchResponsePartitions(r: Reader, version: number): OffsetFetchResponseOffsetFetchResponsePartitions {
+function readOffsetFetchResponsePartitions(r: Reader, version: number): OffsetFetchResponsePartitions {
   const flexible = version >= 6;
-  const s: OffsetFetchResponseOffsetFetchResponsePartitions = {
+  const s: OffsetFetchResponsePartitions = {
     partitionIndex: version >= 8 ? r.i32() : 0,
     committedOffset: version >= 8 ? r.i64() : 0n,
     committedLeaderEpoch: version >= 8 ? r.i32() : -1,
@@ -296,7 +296,7 @@ function readOffsetFetchResponseOffsetFetchResponsePartitions(r: Reader, version
   return s;
 }
 
-function writeOffsetFetchResponseOffsetFetchResponsePartitions(w: Writer, version: number, s: OffsetFetchResponseOffsetFetchResponsePartitions): void {
+function writeOffsetFetchResponsePartitions(w: Writer, version: number, s: OffsetFetchResponsePartitions): void {
   const flexible = version >= 6;
   if (version >= 8) {
     w.i32(s.partitionIndex);

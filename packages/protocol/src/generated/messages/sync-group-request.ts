@@ -24,7 +24,7 @@ export interface SyncGroupRequest {
   /** The group protocol name. (versions 5+) */
   protocolName: string | null;
   /** Each assignment. (versions 0+) */
-  assignments: SyncGroupRequestSyncGroupRequestAssignment[];
+  assignments: SyncGroupRequestAssignment[];
   /** Tagged fields this version of the spec does not know, kept so they re-encode. */
   unknownTaggedFields?: TaggedField[];
 }
@@ -50,7 +50,7 @@ export function readSyncGroupRequest(r: Reader, version: number): SyncGroupReque
     groupInstanceId: version >= 3 ? r.nullableString(flexible) : null,
     protocolType: version >= 5 ? r.nullableString(flexible) : null,
     protocolName: version >= 5 ? r.nullableString(flexible) : null,
-    assignments: readArray(r, flexible, (r) => readSyncGroupRequestSyncGroupRequestAssignment(r, version)),
+    assignments: readArray(r, flexible, (r) => readSyncGroupRequestAssignment(r, version)),
   };
   if (flexible) {
     const unknown = readTaggedFields(r, () => false);
@@ -74,11 +74,11 @@ export function writeSyncGroupRequest(w: Writer, version: number, s: SyncGroupRe
     w.nullableString(s.protocolName, flexible);
   }
   w.arrayLength(s.assignments.length, flexible);
-  for (const x0 of s.assignments) writeSyncGroupRequestSyncGroupRequestAssignment(w, version, x0);
+  for (const x0 of s.assignments) writeSyncGroupRequestAssignment(w, version, x0);
   if (flexible) writeTaggedFields(w, undefined, s.unknownTaggedFields);
 }
 
-export interface SyncGroupRequestSyncGroupRequestAssignment {
+export interface SyncGroupRequestAssignment {
   /** The ID of the member to assign. (versions 0+) */
   memberId: string;
   /** The member assignment. (versions 0+) */
@@ -87,16 +87,16 @@ export interface SyncGroupRequestSyncGroupRequestAssignment {
   unknownTaggedFields?: TaggedField[];
 }
 
-export function defaultSyncGroupRequestSyncGroupRequestAssignment(): SyncGroupRequestSyncGroupRequestAssignment {
+export function defaultSyncGroupRequestAssignment(): SyncGroupRequestAssignment {
   return {
     memberId: "",
     assignment: EMPTY_BYTES,
   };
 }
 
-function readSyncGroupRequestSyncGroupRequestAssignment(r: Reader, version: number): SyncGroupRequestSyncGroupRequestAssignment {
+function readSyncGroupRequestAssignment(r: Reader, version: number): SyncGroupRequestAssignment {
   const flexible = version >= 4;
-  const s: SyncGroupRequestSyncGroupRequestAssignment = {
+  const s: SyncGroupRequestAssignment = {
     memberId: r.string(flexible),
     assignment: r.bytes(flexible),
   };
@@ -107,7 +107,7 @@ function readSyncGroupRequestSyncGroupRequestAssignment(r: Reader, version: numb
   return s;
 }
 
-function writeSyncGroupRequestSyncGroupRequestAssignment(w: Writer, version: number, s: SyncGroupRequestSyncGroupRequestAssignment): void {
+function writeSyncGroupRequestAssignment(w: Writer, version: number, s: SyncGroupRequestAssignment): void {
   const flexible = version >= 4;
   w.string(s.memberId, flexible);
   w.bytes(s.assignment, flexible);

@@ -24,7 +24,7 @@ export interface TxnOffsetCommitRequest {
   /** The unique identifier of the consumer instance provided by end user. (versions 3+) */
   groupInstanceId: string | null;
   /** Each topic that we want to commit offsets for. (versions 0+) */
-  topics: TxnOffsetCommitRequestTxnOffsetCommitRequestTopic[];
+  topics: TxnOffsetCommitRequestTopic[];
   /** Tagged fields this version of the spec does not know, kept so they re-encode. */
   unknownTaggedFields?: TaggedField[];
 }
@@ -52,7 +52,7 @@ export function readTxnOffsetCommitRequest(r: Reader, version: number): TxnOffse
     generationId: version >= 3 ? r.i32() : -1,
     memberId: version >= 3 ? r.string(flexible) : "",
     groupInstanceId: version >= 3 ? r.nullableString(flexible) : null,
-    topics: readArray(r, flexible, (r) => readTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(r, version)),
+    topics: readArray(r, flexible, (r) => readTxnOffsetCommitRequestTopic(r, version)),
   };
   if (flexible) {
     const unknown = readTaggedFields(r, () => false);
@@ -77,31 +77,31 @@ export function writeTxnOffsetCommitRequest(w: Writer, version: number, s: TxnOf
     w.nullableString(s.groupInstanceId, flexible);
   }
   w.arrayLength(s.topics.length, flexible);
-  for (const x0 of s.topics) writeTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(w, version, x0);
+  for (const x0 of s.topics) writeTxnOffsetCommitRequestTopic(w, version, x0);
   if (flexible) writeTaggedFields(w, undefined, s.unknownTaggedFields);
 }
 
-export interface TxnOffsetCommitRequestTxnOffsetCommitRequestTopic {
+export interface TxnOffsetCommitRequestTopic {
   /** The topic name. (versions 0+) */
   name: string;
   /** The partitions inside the topic that we want to commit offsets for. (versions 0+) */
-  partitions: TxnOffsetCommitRequestTxnOffsetCommitRequestPartition[];
+  partitions: TxnOffsetCommitRequestPartition[];
   /** Tagged fields this version of the spec does not know, kept so they re-encode. */
   unknownTaggedFields?: TaggedField[];
 }
 
-export function defaultTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(): TxnOffsetCommitRequestTxnOffsetCommitRequestTopic {
+export function defaultTxnOffsetCommitRequestTopic(): TxnOffsetCommitRequestTopic {
   return {
     name: "",
     partitions: [],
   };
 }
 
-function readTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(r: Reader, version: number): TxnOffsetCommitRequestTxnOffsetCommitRequestTopic {
+function readTxnOffsetCommitRequestTopic(r: Reader, version: number): TxnOffsetCommitRequestTopic {
   const flexible = version >= 3;
-  const s: TxnOffsetCommitRequestTxnOffsetCommitRequestTopic = {
+  const s: TxnOffsetCommitRequestTopic = {
     name: r.string(flexible),
-    partitions: readArray(r, flexible, (r) => readTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(r, version)),
+    partitions: readArray(r, flexible, (r) => readTxnOffsetCommitRequestPartition(r, version)),
   };
   if (flexible) {
     const unknown = readTaggedFields(r, () => false);
@@ -110,15 +110,15 @@ function readTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(r: Reader, versio
   return s;
 }
 
-function writeTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(w: Writer, version: number, s: TxnOffsetCommitRequestTxnOffsetCommitRequestTopic): void {
+function writeTxnOffsetCommitRequestTopic(w: Writer, version: number, s: TxnOffsetCommitRequestTopic): void {
   const flexible = version >= 3;
   w.string(s.name, flexible);
   w.arrayLength(s.partitions.length, flexible);
-  for (const x0 of s.partitions) writeTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(w, version, x0);
+  for (const x0 of s.partitions) writeTxnOffsetCommitRequestPartition(w, version, x0);
   if (flexible) writeTaggedFields(w, undefined, s.unknownTaggedFields);
 }
 
-export interface TxnOffsetCommitRequestTxnOffsetCommitRequestPartition {
+export interface TxnOffsetCommitRequestPartition {
   /** The index of the partition within the topic. (versions 0+) */
   partitionIndex: number;
   /** The message offset to be committed. (versions 0+) */
@@ -131,7 +131,7 @@ export interface TxnOffsetCommitRequestTxnOffsetCommitRequestPartition {
   unknownTaggedFields?: TaggedField[];
 }
 
-export function defaultTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(): TxnOffsetCommitRequestTxnOffsetCommitRequestPartition {
+export function defaultTxnOffsetCommitRequestPartition(): TxnOffsetCommitRequestPartition {
   return {
     partitionIndex: 0,
     committedOffset: 0n,
@@ -140,9 +140,9 @@ export function defaultTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(): 
   };
 }
 
-function readTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(r: Reader, version: number): TxnOffsetCommitRequestTxnOffsetCommitRequestPartition {
+function readTxnOffsetCommitRequestPartition(r: Reader, version: number): TxnOffsetCommitRequestPartition {
   const flexible = version >= 3;
-  const s: TxnOffsetCommitRequestTxnOffsetCommitRequestPartition = {
+  const s: TxnOffsetCommitRequestPartition = {
     partitionIndex: r.i32(),
     committedOffset: r.i64(),
     committedLeaderEpoch: version >= 2 ? r.i32() : -1,
@@ -155,7 +155,7 @@ function readTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(r: Reader, ve
   return s;
 }
 
-function writeTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(w: Writer, version: number, s: TxnOffsetCommitRequestTxnOffsetCommitRequestPartition): void {
+function writeTxnOffsetCommitRequestPartition(w: Writer, version: number, s: TxnOffsetCommitRequestPartition): void {
   const flexible = version >= 3;
   w.i32(s.partitionIndex);
   w.i64(s.committedOffset);

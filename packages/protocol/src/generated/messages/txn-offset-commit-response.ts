@@ -12,7 +12,7 @@ export interface TxnOffsetCommitResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 0+) */
   throttleTimeMs: number;
   /** The responses for each topic. (versions 0+) */
-  topics: TxnOffsetCommitResponseTxnOffsetCommitResponseTopic[];
+  topics: TxnOffsetCommitResponseTopic[];
   /** Tagged fields this version of the spec does not know, kept so they re-encode. */
   unknownTaggedFields?: TaggedField[];
 }
@@ -28,7 +28,7 @@ export function readTxnOffsetCommitResponse(r: Reader, version: number): TxnOffs
   const flexible = version >= 3;
   const s: TxnOffsetCommitResponse = {
     throttleTimeMs: r.i32(),
-    topics: readArray(r, flexible, (r) => readTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(r, version)),
+    topics: readArray(r, flexible, (r) => readTxnOffsetCommitResponseTopic(r, version)),
   };
   if (flexible) {
     const unknown = readTaggedFields(r, () => false);
@@ -41,31 +41,31 @@ export function writeTxnOffsetCommitResponse(w: Writer, version: number, s: TxnO
   const flexible = version >= 3;
   w.i32(s.throttleTimeMs);
   w.arrayLength(s.topics.length, flexible);
-  for (const x0 of s.topics) writeTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(w, version, x0);
+  for (const x0 of s.topics) writeTxnOffsetCommitResponseTopic(w, version, x0);
   if (flexible) writeTaggedFields(w, undefined, s.unknownTaggedFields);
 }
 
-export interface TxnOffsetCommitResponseTxnOffsetCommitResponseTopic {
+export interface TxnOffsetCommitResponseTopic {
   /** The topic name. (versions 0+) */
   name: string;
   /** The responses for each partition in the topic. (versions 0+) */
-  partitions: TxnOffsetCommitResponseTxnOffsetCommitResponsePartition[];
+  partitions: TxnOffsetCommitResponsePartition[];
   /** Tagged fields this version of the spec does not know, kept so they re-encode. */
   unknownTaggedFields?: TaggedField[];
 }
 
-export function defaultTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(): TxnOffsetCommitResponseTxnOffsetCommitResponseTopic {
+export function defaultTxnOffsetCommitResponseTopic(): TxnOffsetCommitResponseTopic {
   return {
     name: "",
     partitions: [],
   };
 }
 
-function readTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(r: Reader, version: number): TxnOffsetCommitResponseTxnOffsetCommitResponseTopic {
+function readTxnOffsetCommitResponseTopic(r: Reader, version: number): TxnOffsetCommitResponseTopic {
   const flexible = version >= 3;
-  const s: TxnOffsetCommitResponseTxnOffsetCommitResponseTopic = {
+  const s: TxnOffsetCommitResponseTopic = {
     name: r.string(flexible),
-    partitions: readArray(r, flexible, (r) => readTxnOffsetCommitResponseTxnOffsetCommitResponsePartition(r, version)),
+    partitions: readArray(r, flexible, (r) => readTxnOffsetCommitResponsePartition(r, version)),
   };
   if (flexible) {
     const unknown = readTaggedFields(r, () => false);
@@ -74,15 +74,15 @@ function readTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(r: Reader, vers
   return s;
 }
 
-function writeTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(w: Writer, version: number, s: TxnOffsetCommitResponseTxnOffsetCommitResponseTopic): void {
+function writeTxnOffsetCommitResponseTopic(w: Writer, version: number, s: TxnOffsetCommitResponseTopic): void {
   const flexible = version >= 3;
   w.string(s.name, flexible);
   w.arrayLength(s.partitions.length, flexible);
-  for (const x0 of s.partitions) writeTxnOffsetCommitResponseTxnOffsetCommitResponsePartition(w, version, x0);
+  for (const x0 of s.partitions) writeTxnOffsetCommitResponsePartition(w, version, x0);
   if (flexible) writeTaggedFields(w, undefined, s.unknownTaggedFields);
 }
 
-export interface TxnOffsetCommitResponseTxnOffsetCommitResponsePartition {
+export interface TxnOffsetCommitResponsePartition {
   /** The partition index. (versions 0+) */
   partitionIndex: number;
   /** The error code, or 0 if there was no error. (versions 0+) */
@@ -91,16 +91,16 @@ export interface TxnOffsetCommitResponseTxnOffsetCommitResponsePartition {
   unknownTaggedFields?: TaggedField[];
 }
 
-export function defaultTxnOffsetCommitResponseTxnOffsetCommitResponsePartition(): TxnOffsetCommitResponseTxnOffsetCommitResponsePartition {
+export function defaultTxnOffsetCommitResponsePartition(): TxnOffsetCommitResponsePartition {
   return {
     partitionIndex: 0,
     errorCode: 0,
   };
 }
 
-function readTxnOffsetCommitResponseTxnOffsetCommitResponsePartition(r: Reader, version: number): TxnOffsetCommitResponseTxnOffsetCommitResponsePartition {
+function readTxnOffsetCommitResponsePartition(r: Reader, version: number): TxnOffsetCommitResponsePartition {
   const flexible = version >= 3;
-  const s: TxnOffsetCommitResponseTxnOffsetCommitResponsePartition = {
+  const s: TxnOffsetCommitResponsePartition = {
     partitionIndex: r.i32(),
     errorCode: r.i16(),
   };
@@ -111,7 +111,7 @@ function readTxnOffsetCommitResponseTxnOffsetCommitResponsePartition(r: Reader, 
   return s;
 }
 
-function writeTxnOffsetCommitResponseTxnOffsetCommitResponsePartition(w: Writer, version: number, s: TxnOffsetCommitResponseTxnOffsetCommitResponsePartition): void {
+function writeTxnOffsetCommitResponsePartition(w: Writer, version: number, s: TxnOffsetCommitResponsePartition): void {
   const flexible = version >= 3;
   w.i32(s.partitionIndex);
   w.i16(s.errorCode);
