@@ -51,7 +51,6 @@ function versionCond(r: Versions, within: Versions): string {
 }
 
 class MessageEmitter {
-  private readonly out: string[] = [];
   private usesZeroUuid = false;
   private usesEmptyBytes = false;
   private usesDeepEqual = false;

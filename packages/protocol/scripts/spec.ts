@@ -168,7 +168,8 @@ export function parseMessage(file: string, text: string): MessageSpec {
   const known = new Map<string, StructSpec>();
   // Struct names that already start with the message name (MetadataResponseTopic) stay as they are;
   // others get it as a prefix (FetchRequest + FetchTopic), so type names are unique across messages.
-  const typeNameOf = (structName: string) => (structName.startsWith(raw.name) ? structName : `${raw.name}${structName}`);
+  const typeNameOf = (structName: string) =>
+    structName.startsWith(raw.name) ? structName : `${raw.name}${structName}`;
 
   // Common structs may refer to each other, so create them all before filling their fields.
   for (const c of raw.commonStructs ?? []) {

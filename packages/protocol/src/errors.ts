@@ -99,7 +99,6 @@ export class KafkaError extends Error {
   }
 }
 
-
 /**
  * Bytes that do not decode: a short frame, an impossible length, an unknown version. Kafka answers
  * such a request by closing the connection (InvalidRequestException, INVALID_REQUEST).

@@ -107,12 +107,14 @@ export function readRequestFrameHeader(r: Reader): DecodedRequestHeader {
   };
 }
 
-/** Reads a request body of a known key and version; fails on trailing bytes. */
+/**
+ * Reads a request body of a known key and version. Bytes after the body are ignored, as Kafka ignores
+ * them: librdkafka 2.x sends Metadata v9+ "all topics" requests with a 4-byte placeholder where a
+ * 1-byte compact array count belongs, and Kafka's parser never looks past the tagged fields.
+ */
 export function readRequestBody<K extends ApiKey>(r: Reader, apiKey: K, apiVersion: number): RequestTypes[K] {
   checkVersion(apiKey, apiVersion);
-  const body = API_SPECS[apiKey].readRequest(r, apiVersion);
-  r.expectEnd(`${API_SPECS[apiKey].name} v${apiVersion} request`);
-  return body;
+  return API_SPECS[apiKey].readRequest(r, apiVersion);
 }
 
 export interface DecodedRequest {

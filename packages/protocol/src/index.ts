@@ -5,3 +5,6 @@ export { Reader } from './primitives/reader.js';
 export { deepEqual, type TaggedField } from './primitives/tagged.js';
 export { randomUuid, uuidFromBytes, uuidToBytes, ZERO_UUID } from './primitives/uuid.js';
 export { Writer } from './primitives/writer.js';
+export * from './records/batch.js';
+export * from './records/compression/index.js';
+export { crc32c, crc32cBackend, crc32cJs, crc32cNative } from './records/crc32c.js';

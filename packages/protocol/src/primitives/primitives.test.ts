@@ -31,12 +31,7 @@ describe('primitives round-trip', () => {
     ['unsigned varint', fc.integer({ min: 0, max: 2 ** 32 - 1 }), (w, v) => w.uvarint(v), (r) => r.uvarint()],
     ['varint', fc.integer(), (w, v) => w.varint(v), (r) => r.varint()],
     ['varlong', int64, (w, v) => w.varlong(v), (r) => r.varlong()],
-    [
-      'varlong (number)',
-      fc.maxSafeInteger(),
-      (w, v) => w.varlongNumber(v),
-      (r) => r.varlongNumber(),
-    ],
+    ['varlong (number)', fc.maxSafeInteger(), (w, v) => w.varlongNumber(v), (r) => r.varlongNumber()],
     ['uuid', uuid, (w, v) => w.uuid(v), (r) => r.uuid()],
     ['string', fc.string({ unit: 'grapheme' }), (w, v) => w.string(v, false), (r) => r.string(false)],
     ['compact string', fc.string({ unit: 'grapheme' }), (w, v) => w.string(v, true), (r) => r.string(true)],
@@ -52,12 +47,7 @@ describe('primitives round-trip', () => {
       (w, v) => w.nullableString(v, true),
       (r) => r.nullableString(true),
     ],
-    [
-      'bytes',
-      fc.uint8Array().map((b) => Buffer.from(b)),
-      (w, v) => w.bytes(v, false),
-      (r) => r.bytes(false),
-    ],
+    ['bytes', fc.uint8Array().map((b) => Buffer.from(b)), (w, v) => w.bytes(v, false), (r) => r.bytes(false)],
     [
       'compact nullable bytes',
       fc.option(

@@ -1,0 +1,83 @@
+/**
+ * The codecs of record batch attributes bits 0-2 (implementation.html §5.3.1). Every codec is
+ * synchronous: the broker calls these on its request path, and a thread hop per batch would cost
+ * more than the work for the small batches that dominate (see bench/records.bench.ts).
+ *
+ * Decompression failures are CorruptRecordError (CORRUPT_MESSAGE, what Kafka answers for a batch it
+ * cannot read); a codec whose native module did not load here is UNSUPPORTED_COMPRESSION_TYPE.
+ */
+import { gunzipSync, gzipSync, constants as zlibConstants } from 'node:zlib';
+import { CorruptRecordError } from '../../errors.js';
+import { lz4Compress, lz4Decompress, lz4Module } from './lz4.js';
+import { snappyCompress, snappyDecompress, snappyModule } from './snappy.js';
+import { ZSTD_DEFAULT_LEVEL, zstdBackend, zstdCompress, zstdDecompress } from './zstd.js';
+
+export const CompressionType = {
+  NONE: 0,
+  GZIP: 1,
+  SNAPPY: 2,
+  LZ4: 3,
+  ZSTD: 4,
+} as const;
+export type CompressionType = (typeof CompressionType)[keyof typeof CompressionType];
+
+const NAMES = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
+export type CompressionName = (typeof NAMES)[number];
+
+export function compressionName(type: CompressionType): CompressionName {
+  return NAMES[type];
+}
+
+export function isCompressionType(n: number): n is CompressionType {
+  return Number.isInteger(n) && n >= 0 && n < NAMES.length;
+}
+
+export interface CompressOptions {
+  /**
+   * gzip (1-9, default 6) and zstd (default 3) levels, as Kafka's `compression.<codec>.level` (KIP-390).
+   * Snappy has no levels; lz4 is always written at the fast level, as librdkafka does by default.
+   */
+  level?: number;
+}
+
+/** The implementation behind each codec here, for logs and benchmarks. */
+export const compressionBackends: Readonly<Record<Exclude<CompressionName, 'none'>, string>> = {
+  gzip: 'node:zlib',
+  snappy: snappyModule ? 'snappy (napi-rs)' : 'unavailable',
+  lz4: lz4Module ? 'lz4-napi (lz4_flex)' : 'unavailable',
+  zstd: zstdBackend === 'zstd-napi' ? 'zstd-napi (libzstd)' : 'fzstd (pure JS, decompress only)',
+};
+
+export function compress(type: CompressionType, data: Buffer, options: CompressOptions = {}): Buffer {
+  switch (type) {
+    case CompressionType.NONE:
+      return data;
+    case CompressionType.GZIP:
+      return gzipSync(data, { level: options.level ?? zlibConstants.Z_DEFAULT_COMPRESSION });
+    case CompressionType.SNAPPY:
+      return snappyCompress(data);
+    case CompressionType.LZ4:
+      return lz4Compress(data);
+    case CompressionType.ZSTD:
+      return zstdCompress(data, options.level ?? ZSTD_DEFAULT_LEVEL);
+  }
+}
+
+export function decompress(type: CompressionType, data: Buffer): Buffer {
+  switch (type) {
+    case CompressionType.NONE:
+      return data;
+    case CompressionType.GZIP:
+      try {
+        return gunzipSync(data);
+      } catch (err) {
+        throw new CorruptRecordError(`gzip: ${(err as Error).message}`);
+      }
+    case CompressionType.SNAPPY:
+      return snappyDecompress(data);
+    case CompressionType.LZ4:
+      return lz4Decompress(data);
+    case CompressionType.ZSTD:
+      return zstdDecompress(data);
+  }
+}
