@@ -8,3 +8,11 @@ export { Writer } from './primitives/writer.js';
 export * from './records/batch.js';
 export * from './records/compression/index.js';
 export { crc32c, crc32cBackend, crc32cJs, crc32cNative } from './records/crc32c.js';
+
+// The admin client (src/client/): connections, SASL, AdminClient.
+
+export * from './client/admin.js';
+export * from './client/connection.js';
+export * from './client/errors.js';
+export { DEFAULT_MAX_FRAME_BYTES, FrameDecoder } from './client/frame-decoder.js';
+export * from './client/sasl.js';
