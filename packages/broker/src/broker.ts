@@ -1,0 +1,193 @@
+/**
+ * The broker's composition root: builds every part from the configuration, in dependency order, and
+ * shuts them down in reverse. Start: log directories checked (meta.properties), metadata log replayed
+ * into the image, partition logs recovered, listeners bound, this broker registered, group coordinator
+ * loaded. Stop (SIGTERM): stop accepting, drain, flush and close the logs, write checkpoints.
+ */
+
+import { randomUuid } from '@flotilla/protocol';
+import type { BrokerConfig, Listener } from './config/broker-config.js';
+import { ConfigResources } from './config/resources.js';
+import { GroupCoordinator } from './group/coordinator.js';
+import { createHandlers, Dispatcher } from './handlers/index.js';
+import { LogManager } from './log/log-manager.js';
+import { ensureFormatted } from './log/meta-properties.js';
+import { createLogger, type Logger } from './logger.js';
+import { Controller } from './metadata/controller.js';
+import { type ImageChange, MetadataImage } from './metadata/image.js';
+import { LocalMetadataLog } from './metadata/metadata-log.js';
+import type { EndpointRecord } from './metadata/records.js';
+import { BrokerMetrics } from './metrics.js';
+import { type BoundListener, SocketServer } from './network/server.js';
+import { ProducerIdManager } from './replica/producer-id-manager.js';
+import { ReplicaManager } from './replica/replica-manager.js';
+import type { BrokerServices } from './services.js';
+import { TopicConfigs } from './topic-configs.js';
+
+export interface StartedBroker {
+  readonly nodeId: number;
+  readonly clusterId: string;
+  readonly listeners: readonly BoundListener[];
+  readonly metricsPort: number | null;
+  readonly services: BrokerServices;
+  close(): Promise<void>;
+}
+
+export async function startBroker(config: BrokerConfig, log: Logger = createLogger()): Promise<StartedBroker> {
+  const nodeId = config.nodeId;
+  const logDirs = config.logDirs;
+  const clusterId = ensureFormatted(logDirs, nodeId, config.string('cluster.id'));
+  const image = new MetadataImage(clusterId);
+  const metadataLog = LocalMetadataLog.open(logDirs[0] as string, image, log.child('metadata'));
+  const controller = new Controller(image, config, metadataLog);
+  applyDynamicBrokerConfigs(image, config, nodeId);
+
+  const topicConfigs = new TopicConfigs(image, config);
+  const logs = new LogManager(logDirs, (topic) => topicConfigs.logConfig(topic), log.child('log-manager'));
+  logs.loadLogs();
+  const replicas = new ReplicaManager(nodeId, logs, image, log.child('replica-manager'));
+  replicas.syncWithImage();
+
+  let server: SocketServer | undefined;
+  const metrics = new BrokerMetrics(
+    () => replicas,
+    () => server?.connectionCount ?? 0,
+  );
+  const producerIds = new ProducerIdManager(nodeId, controller);
+  const configResources = new ConfigResources(nodeId, config, image, topicConfigs, controller);
+  let bound: BoundListener[] = [];
+  const advertised = (): Listener[] =>
+    config.advertisedListeners.map((l) => {
+      const b = bound.find((x) => x.name === l.name);
+      // Port 0 means "any": advertise the port actually bound. An empty host means all interfaces.
+      return { ...l, port: l.port === 0 && b ? b.boundPort : l.port, host: l.host || '127.0.0.1' };
+    });
+  const groups = new GroupCoordinator({
+    nodeId,
+    config,
+    image,
+    controller,
+    replicas,
+    topicConfigs,
+    log: log.child('group-coordinator'),
+  });
+
+  const services: BrokerServices = {
+    nodeId,
+    config,
+    image,
+    controller,
+    replicas,
+    groups,
+    producerIds,
+    topicConfigs,
+    configResources,
+    metrics,
+    log,
+    advertisedListeners: advertised,
+    async autoCreateTopics(names) {
+      await controller.createTopics(
+        names.map((name) => ({ name, numPartitions: -1, replicationFactor: -1, assignments: [], configs: [] })),
+        false,
+      );
+    },
+  };
+
+  metadataLog.subscribe((change: ImageChange) => {
+    if (change.kind === 'broker-config-changed' && (change.broker === '' || change.broker === String(nodeId))) {
+      config.setDynamic(change.name, change.value, change.broker === '' ? 'default' : 'broker');
+    }
+    replicas.apply(change);
+    groups.onMetadataChange(change);
+  });
+
+  const handlers = createHandlers();
+  server = new SocketServer(
+    () => new Dispatcher(handlers, services),
+    {
+      maxRequestBytes: config.int('socket.request.max.bytes'),
+      maxQueuedRequests: config.int('queued.max.requests'),
+      idleMs: config.long('connections.max.idle.ms'),
+    },
+    log.child('socket-server'),
+  );
+  bound = await server.listen(config.listeners);
+
+  await registerBroker(image, controller, nodeId, advertised(), config.string('broker.rack'));
+  await groups.start();
+  logs.startBackgroundTasks(
+    config.long('log.retention.check.interval.ms'),
+    (topic, partition) => replicas.get(topic, partition)?.highWatermark,
+    { enabled: config.bool('log.cleaner.enable'), backoffMs: config.long('log.cleaner.backoff.ms') },
+  );
+
+  let metricsPort: number | null = null;
+  const configuredMetricsPort = config.int('metrics.port');
+  if (configuredMetricsPort >= 0) {
+    const host = config.string('metrics.host') ?? (config.listeners[0]?.host || '127.0.0.1');
+    metricsPort = await metrics.listen(host, configuredMetricsPort);
+  }
+
+  let closing: Promise<void> | undefined;
+  return {
+    nodeId,
+    clusterId,
+    listeners: bound,
+    metricsPort,
+    services,
+    close() {
+      closing ??= (async () => {
+        log.info(`shutting down broker ${nodeId}`);
+        await server?.close();
+        await metrics.close();
+        await groups.close();
+        replicas.close();
+        logs.close();
+        metadataLog.close();
+        log.info(`broker ${nodeId} shut down`);
+      })();
+      return closing;
+    },
+  };
+}
+
+function applyDynamicBrokerConfigs(image: MetadataImage, config: BrokerConfig, nodeId: number): void {
+  for (const [scope, configs] of image.brokerConfigs) {
+    if (scope !== '' && scope !== String(nodeId)) continue;
+    for (const [name, value] of configs) config.setDynamic(name, value, scope === '' ? 'default' : 'broker');
+  }
+}
+
+/** Registers (or re-registers, when its endpoints changed) this broker in the metadata. */
+async function registerBroker(
+  image: MetadataImage,
+  controller: Controller,
+  nodeId: number,
+  listeners: readonly Listener[],
+  rack: string | null,
+): Promise<void> {
+  const endpoints: EndpointRecord[] = listeners.map((l) => ({
+    name: l.name,
+    host: l.host,
+    port: l.port,
+    securityProtocol: 'PLAINTEXT',
+  }));
+  const current = image.brokers.get(nodeId);
+  const same =
+    current &&
+    !current.fenced &&
+    current.rack === rack &&
+    JSON.stringify(current.endpoints) === JSON.stringify(endpoints);
+  if (same) return;
+  await controller.commit(() => [
+    {
+      type: 'RegisterBroker',
+      brokerId: nodeId,
+      incarnationId: randomUuid(),
+      brokerEpoch: image.offset + 1,
+      endpoints,
+      rack,
+      fenced: false,
+    },
+  ]);
+}

@@ -1,0 +1,51 @@
+/**
+ * ListOffsets (key 2), v1-10: earliest (-2), latest (-1, the high watermark), max timestamp (-3, v7+),
+ * earliest local (-4, v8+), and by timestamp (the first offset whose timestamp is at or after it, or -1).
+ */
+import {
+  ApiKey,
+  defaultListOffsetsResponse,
+  defaultListOffsetsResponseListOffsetsPartitionResponse,
+  KafkaError,
+} from '@flotilla/protocol';
+import { defineHandler } from './types.js';
+
+export default defineHandler({
+  apiKey: ApiKey.ListOffsets,
+  minVersion: 1,
+  maxVersion: 10,
+  handle(ctx, request) {
+    const { replicas } = ctx.broker;
+    return {
+      ...defaultListOffsetsResponse(),
+      topics: request.topics.map((t) => ({
+        name: t.name,
+        partitions: t.partitions.map((p) => {
+          const base = {
+            ...defaultListOffsetsResponseListOffsetsPartitionResponse(),
+            partitionIndex: p.partitionIndex,
+          };
+          try {
+            const found = replicas.listOffset(
+              t.name,
+              p.partitionIndex,
+              Number(p.timestamp),
+              p.currentLeaderEpoch,
+              request.isolationLevel === 1,
+            );
+            return {
+              ...base,
+              errorCode: 0,
+              offset: BigInt(found.offset),
+              timestamp: BigInt(found.timestamp),
+              leaderEpoch: found.leaderEpoch,
+            };
+          } catch (e) {
+            if (!(e instanceof KafkaError)) throw e;
+            return { ...base, errorCode: e.errorCode, offset: -1n, timestamp: -1n };
+          }
+        }),
+      })),
+    };
+  },
+});

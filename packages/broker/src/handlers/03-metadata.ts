@@ -1,0 +1,99 @@
+/**
+ * Metadata (key 3), v0-12. Brokers with the endpoint of the listener the client came in on, the
+ * cluster id, the controller, and topics with topic ids (v10+), leader epochs (v7+) and offline
+ * replicas (v5+). Topics can be named (or, from v10, given by id); a null list (v1+) means all.
+ * Unknown topics are created on the spot when auto.create.topics.enable is on and the request allows it.
+ */
+import {
+  ApiKey,
+  defaultMetadataResponse,
+  defaultMetadataResponseTopic,
+  ErrorCode,
+  type MetadataResponseTopic,
+  ZERO_UUID,
+} from '@flotilla/protocol';
+import { isInternalTopic, topicNameProblem } from '../metadata/controller.js';
+import type { TopicInfo } from '../metadata/image.js';
+import { defineHandler } from './types.js';
+
+/** Authorized-operations value when the client did not ask for them (Integer.MIN_VALUE). */
+export const AUTHORIZED_OPERATIONS_OMITTED = -2147483648;
+
+export default defineHandler({
+  apiKey: ApiKey.Metadata,
+  minVersion: 0,
+  maxVersion: 12,
+  async handle(ctx, request) {
+    const { image, config } = ctx.broker;
+    const v = ctx.apiVersion;
+    const all = request.topics === null || (v === 0 && request.topics.length === 0);
+    const topics: MetadataResponseTopic[] = [];
+
+    if (all) {
+      for (const t of image.topics.values()) topics.push(describeTopic(t, ctx.broker.nodeId));
+    } else {
+      const wanted = request.topics ?? [];
+      const autoCreate = config.bool('auto.create.topics.enable') && (v < 4 || request.allowAutoTopicCreation);
+      const missing = wanted
+        .map((t) => t.name)
+        .filter(
+          (n): n is string => n !== null && !image.topics.has(n) && topicNameProblem(n) === null && !isInternalTopic(n),
+        );
+      if (autoCreate && missing.length > 0) await ctx.broker.autoCreateTopics(missing);
+      for (const t of wanted) {
+        const topic = t.name !== null ? image.topics.get(t.name) : image.topicsById.get(t.topicId);
+        if (topic) topics.push(describeTopic(topic, ctx.broker.nodeId));
+        else {
+          const invalid = t.name !== null && topicNameProblem(t.name) !== null;
+          topics.push({
+            ...defaultMetadataResponseTopic(),
+            name: t.name,
+            topicId: t.name === null ? t.topicId : ZERO_UUID,
+            errorCode:
+              t.name === null
+                ? ErrorCode.UNKNOWN_TOPIC_ID
+                : invalid
+                  ? ErrorCode.INVALID_TOPIC_EXCEPTION
+                  : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+            topicAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
+          });
+        }
+      }
+    }
+
+    const brokers = [...image.brokers.values()]
+      .filter((b) => !b.fenced)
+      .flatMap((b) => {
+        const endpoint = b.endpoints.find((e) => e.name === ctx.connection.listenerName) ?? b.endpoints[0];
+        return endpoint ? [{ nodeId: b.id, host: endpoint.host, port: endpoint.port, rack: b.rack }] : [];
+      });
+    return {
+      ...defaultMetadataResponse(),
+      brokers,
+      clusterId: image.clusterId,
+      controllerId: ctx.broker.nodeId,
+      topics,
+      clusterAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
+    };
+  },
+});
+
+function describeTopic(t: TopicInfo, _nodeId: number): MetadataResponseTopic {
+  return {
+    ...defaultMetadataResponseTopic(),
+    errorCode: 0,
+    name: t.name,
+    topicId: t.id,
+    isInternal: isInternalTopic(t.name),
+    partitions: t.partitions.map((p) => ({
+      errorCode: p.leader < 0 ? ErrorCode.LEADER_NOT_AVAILABLE : 0,
+      partitionIndex: p.partitionId,
+      leaderId: p.leader,
+      leaderEpoch: p.leaderEpoch,
+      replicaNodes: p.replicas,
+      isrNodes: p.isr,
+      offlineReplicas: [],
+    })),
+    topicAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
+  };
+}

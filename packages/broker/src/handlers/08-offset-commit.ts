@@ -1,0 +1,43 @@
+/**
+ * OffsetCommit (key 8), v2-9: commits offsets for a group member of the current generation, or, with
+ * generation -1 and no member id, for a group without members (consumers that assign partitions
+ * themselves). Answered once the offsets are written to __consumer_offsets. v6+ carries the leader
+ * epoch, v7+ group.instance.id. Differs from Kafka: the retention time of v2-4 is ignored
+ * (offsets.retention.minutes applies), as Kafka 2.1+ ignores it for groups with members anyway; v9's
+ * member epoch is taken as the generation (KIP-848 consumer groups are not served).
+ */
+import { ApiKey, defaultOffsetCommitResponse } from '@flotilla/protocol';
+import { defineHandler } from './types.js';
+
+export default defineHandler({
+  apiKey: ApiKey.OffsetCommit,
+  minVersion: 2,
+  maxVersion: 9,
+  async handle(ctx, request) {
+    const v = ctx.apiVersion;
+    const offsets = request.topics.flatMap((t) =>
+      t.partitions.map((p) => ({
+        topic: t.name,
+        partition: p.partitionIndex,
+        offset: p.committedOffset,
+        leaderEpoch: v >= 6 ? p.committedLeaderEpoch : -1,
+        metadata: p.committedMetadata,
+      })),
+    );
+    const errors = await ctx.broker.groups.commitOffsets({
+      groupId: request.groupId,
+      memberId: request.memberId,
+      groupInstanceId: v >= 7 ? request.groupInstanceId : null,
+      generationId: request.generationIdOrMemberEpoch,
+      offsets,
+    });
+    let i = 0;
+    return {
+      ...defaultOffsetCommitResponse(),
+      topics: request.topics.map((t) => ({
+        name: t.name,
+        partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: errors[i++] ?? 0 })),
+      })),
+    };
+  },
+});

@@ -1,0 +1,73 @@
+/**
+ * OffsetFetch (key 9), v1-9: a group's committed offsets, -1 for partitions without one; all of them
+ * when topics is null (v2+). v7+ requireStable answers UNSTABLE_OFFSET_COMMIT for a partition whose
+ * commit is still being written; v8+ asks for several groups at once. v9's member id and epoch
+ * (KIP-848) are not checked: every group here is a classic group. Before v2 a group error is
+ * reported on every requested partition, as Kafka does.
+ */
+import { ApiKey, defaultOffsetFetchResponse, ErrorCode } from '@flotilla/protocol';
+import type { FetchedOffsets } from '../group/offsets.js';
+import { defineHandler, type HandlerContext } from './types.js';
+
+function fetch(
+  ctx: HandlerContext,
+  groupId: string,
+  topics: readonly { name: string; partitionIndexes: number[] }[] | null,
+  requireStable: boolean,
+): FetchedOffsets {
+  return ctx.broker.groups.fetchOffsets(
+    groupId,
+    topics === null ? null : topics.map((t) => ({ topic: t.name, partitions: t.partitionIndexes })),
+    requireStable,
+  );
+}
+
+function toTopics(result: FetchedOffsets) {
+  return result.topics.map((t) => ({
+    name: t.topic,
+    partitions: t.partitions.map((p) => ({
+      partitionIndex: p.partition,
+      committedOffset: p.offset,
+      committedLeaderEpoch: p.leaderEpoch,
+      metadata: p.metadata,
+      errorCode: p.errorCode,
+    })),
+  }));
+}
+
+export default defineHandler({
+  apiKey: ApiKey.OffsetFetch,
+  minVersion: 1,
+  maxVersion: 9,
+  handle(ctx, request) {
+    const v = ctx.apiVersion;
+    const requireStable = v >= 7 && request.requireStable;
+    if (v >= 8) {
+      return {
+        ...defaultOffsetFetchResponse(),
+        groups: request.groups.map((g) => {
+          const result = fetch(ctx, g.groupId, g.topics, requireStable);
+          return { groupId: g.groupId, errorCode: result.errorCode, topics: toTopics(result) };
+        }),
+      };
+    }
+    const result = fetch(ctx, request.groupId, request.topics, requireStable);
+    if (result.errorCode !== ErrorCode.NONE && v < 2) {
+      // v1 has no top-level error: each requested partition carries it.
+      return {
+        ...defaultOffsetFetchResponse(),
+        topics: (request.topics ?? []).map((t) => ({
+          name: t.name,
+          partitions: t.partitionIndexes.map((partitionIndex) => ({
+            partitionIndex,
+            committedOffset: -1n,
+            committedLeaderEpoch: -1,
+            metadata: '',
+            errorCode: result.errorCode,
+          })),
+        })),
+      };
+    }
+    return { ...defaultOffsetFetchResponse(), errorCode: result.errorCode, topics: toTopics(result) };
+  },
+});

@@ -1,0 +1,47 @@
+/**
+ * FindCoordinator (key 10), v0-6; v4+ looks up a batch of keys. Group keys (type 0) are answered with
+ * the leader of the group's __consumer_offsets partition, which is created on first use; while this
+ * broker is still loading that partition the answer is COORDINATOR_NOT_AVAILABLE. Differs from Kafka:
+ * transaction keys (type 1) get COORDINATOR_NOT_AVAILABLE, as transactions are not supported yet, and
+ * the partition this request itself created is waited for rather than answered with a retriable error.
+ */
+import { ApiKey, defaultFindCoordinatorResponse, ErrorCode } from '@flotilla/protocol';
+import type { CoordinatorAnswer } from '../group/coordinator.js';
+import { defineHandler, type HandlerContext } from './types.js';
+
+const GROUP_KEY = 0;
+const TRANSACTION_KEY = 1;
+
+async function coordinatorFor(ctx: HandlerContext, key: string, keyType: number): Promise<CoordinatorAnswer> {
+  const none = { nodeId: -1, host: '', port: -1 };
+  if (keyType === TRANSACTION_KEY) {
+    return {
+      ...none,
+      errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE,
+      errorMessage: 'Transactions are not supported yet by this broker.',
+    };
+  }
+  if (keyType !== GROUP_KEY)
+    return { ...none, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unknown coordinator type ${keyType}.` };
+  const listeners = ctx.broker.advertisedListeners();
+  const self = listeners.find((l) => l.name === ctx.connection.listenerName) ?? listeners[0];
+  return ctx.broker.groups.findCoordinator(key, ctx.connection.listenerName, self);
+}
+
+export default defineHandler({
+  apiKey: ApiKey.FindCoordinator,
+  minVersion: 0,
+  maxVersion: 6,
+  async handle(ctx, request) {
+    const v = ctx.apiVersion;
+    const keyType = v >= 1 ? request.keyType : GROUP_KEY;
+    if (v >= 4) {
+      const coordinators = await Promise.all(
+        request.coordinatorKeys.map(async (key) => ({ key, ...(await coordinatorFor(ctx, key, keyType)) })),
+      );
+      return { ...defaultFindCoordinatorResponse(), coordinators };
+    }
+    const answer = await coordinatorFor(ctx, request.key, keyType);
+    return { ...defaultFindCoordinatorResponse(), ...answer };
+  },
+});

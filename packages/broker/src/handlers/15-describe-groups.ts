@@ -1,0 +1,43 @@
+/**
+ * DescribeGroups (key 15), v0-5: state, protocol and members; member metadata and assignments only
+ * for Stable groups, as Kafka. An unknown group is reported Dead without error. There are no ACLs
+ * yet: asked for authorized operations (v3+), the answer is every group operation (read, describe,
+ * delete).
+ */
+import { ApiKey, defaultDescribeGroupsResponse } from '@flotilla/protocol';
+import { AUTHORIZED_OPERATIONS_OMITTED } from './03-metadata.js';
+import { defineHandler } from './types.js';
+
+/** READ (3), DELETE (6) and DESCRIBE (8) as bits of the authorized operations field. */
+const ALL_GROUP_OPERATIONS = (1 << 3) | (1 << 6) | (1 << 8);
+
+export default defineHandler({
+  apiKey: ApiKey.DescribeGroups,
+  minVersion: 0,
+  maxVersion: 5,
+  handle(ctx, request) {
+    const withOperations = ctx.apiVersion >= 3 && request.includeAuthorizedOperations;
+    return {
+      ...defaultDescribeGroupsResponse(),
+      groups: request.groups.map((groupId) => {
+        const d = ctx.broker.groups.describeGroup(groupId);
+        return {
+          errorCode: d.errorCode,
+          groupId,
+          groupState: d.state,
+          protocolType: d.protocolType,
+          protocolData: d.protocolData,
+          members: d.members.map((m) => ({
+            memberId: m.memberId,
+            groupInstanceId: m.groupInstanceId,
+            clientId: m.clientId,
+            clientHost: m.clientHost,
+            memberMetadata: m.metadata,
+            memberAssignment: m.assignment,
+          })),
+          authorizedOperations: withOperations ? ALL_GROUP_OPERATIONS : AUTHORIZED_OPERATIONS_OMITTED,
+        };
+      }),
+    };
+  },
+});

@@ -1,0 +1,27 @@
+/**
+ * OffsetDelete (key 47), v0: deletes committed offsets of a group: any of an Empty group's; of a
+ * consumer group with members, only those of topics no member subscribes to (GROUP_SUBSCRIBED_TO_TOPIC
+ * for the others). Partitions that do not exist get UNKNOWN_TOPIC_OR_PARTITION.
+ */
+import { ApiKey, defaultOffsetDeleteResponse } from '@flotilla/protocol';
+import { defineHandler } from './types.js';
+
+export default defineHandler({
+  apiKey: ApiKey.OffsetDelete,
+  minVersion: 0,
+  maxVersion: 0,
+  async handle(ctx, request) {
+    const result = await ctx.broker.groups.deleteOffsets(
+      request.groupId,
+      request.topics.map((t) => ({ topic: t.name, partitions: t.partitions.map((p) => p.partitionIndex) })),
+    );
+    return {
+      ...defaultOffsetDeleteResponse(),
+      errorCode: result.errorCode,
+      topics: result.topics.map((t) => ({
+        name: t.topic,
+        partitions: t.partitions.map((p) => ({ partitionIndex: p.partition, errorCode: p.errorCode })),
+      })),
+    };
+  },
+});

@@ -1,0 +1,25 @@
+/** DescribeCluster (key 60), v0-1: cluster id, controller and brokers (what AdminClient.describeCluster uses). */
+import { ApiKey, defaultDescribeClusterResponse } from '@flotilla/protocol';
+import { AUTHORIZED_OPERATIONS_OMITTED } from './03-metadata.js';
+import { defineHandler } from './types.js';
+
+export default defineHandler({
+  apiKey: ApiKey.DescribeCluster,
+  minVersion: 0,
+  maxVersion: 1,
+  handle(ctx) {
+    const { image, nodeId } = ctx.broker;
+    return {
+      ...defaultDescribeClusterResponse(),
+      clusterId: image.clusterId,
+      controllerId: nodeId,
+      clusterAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
+      brokers: [...image.brokers.values()]
+        .filter((b) => !b.fenced)
+        .flatMap((b) => {
+          const e = b.endpoints.find((x) => x.name === ctx.connection.listenerName) ?? b.endpoints[0];
+          return e ? [{ brokerId: b.id, host: e.host, port: e.port, rack: b.rack }] : [];
+        }),
+    };
+  },
+});

@@ -1,0 +1,79 @@
+/**
+ * The handler table: one handler per API key, from the files beside this one. Only what is listed here
+ * is advertised in ApiVersions; anything else is an unsupported request and closes the connection, as
+ * Kafka does for an API it does not know.
+ */
+import { ApiKey, type DecodedRequestHeader, ErrorCode } from '@flotilla/protocol';
+import type { RequestContext, RequestDispatcher } from '../network/connection.js';
+import type { BrokerServices } from '../services.js';
+import produce from './00-produce.js';
+import fetch from './01-fetch.js';
+import listOffsets from './02-list-offsets.js';
+import metadata from './03-metadata.js';
+import { apiVersionsBody, apiVersionsHandler } from './18-api-versions.js';
+import createTopics from './19-create-topics.js';
+import deleteTopics from './20-delete-topics.js';
+import deleteRecords from './21-delete-records.js';
+import initProducerId from './22-init-producer-id.js';
+import offsetForLeaderEpoch from './23-offset-for-leader-epoch.js';
+import describeConfigs from './32-describe-configs.js';
+import alterConfigs from './33-alter-configs.js';
+import describeLogDirs from './35-describe-log-dirs.js';
+import createPartitions from './37-create-partitions.js';
+import incrementalAlterConfigs from './44-incremental-alter-configs.js';
+import describeCluster from './60-describe-cluster.js';
+import { groupHandlers } from './groups.js';
+import type { Handler } from './types.js';
+
+export function createHandlers(): Handler[] {
+  const handlers: Handler[] = [
+    produce,
+    fetch,
+    listOffsets,
+    metadata,
+    createTopics,
+    deleteTopics,
+    deleteRecords,
+    initProducerId,
+    offsetForLeaderEpoch,
+    describeConfigs,
+    alterConfigs,
+    describeLogDirs,
+    createPartitions,
+    incrementalAlterConfigs,
+    describeCluster,
+    ...groupHandlers,
+  ] as Handler[];
+  handlers.push(apiVersionsHandler(() => handlers) as Handler);
+  return handlers;
+}
+
+export class Dispatcher implements RequestDispatcher {
+  private readonly byKey = new Map<number, Handler>();
+
+  constructor(
+    private readonly handlers: readonly Handler[],
+    private readonly broker: BrokerServices,
+  ) {
+    for (const h of handlers) this.byKey.set(h.apiKey, h);
+  }
+
+  supports(apiKey: number, version: number): boolean {
+    const h = this.byKey.get(apiKey);
+    return h !== undefined && version >= h.minVersion && version <= h.maxVersion;
+  }
+
+  unsupportedVersionResponse(header: DecodedRequestHeader): { version: number; body: unknown } | null {
+    if (header.apiKey !== ApiKey.ApiVersions) return null;
+    return { version: 0, body: apiVersionsBody(this.handlers, ErrorCode.UNSUPPORTED_VERSION) };
+  }
+
+  async handle(ctx: RequestContext, body: unknown): Promise<unknown | null> {
+    const h = this.byKey.get(ctx.header.apiKey) as Handler;
+    return h.handle({ ...ctx, broker: this.broker, apiVersion: ctx.header.apiVersion }, body as never);
+  }
+
+  onRequest(header: DecodedRequestHeader, latencyMs: number, requestBytes: number): void {
+    this.broker.metrics.recordRequest(header.apiKey, header.apiVersion, latencyMs, requestBytes);
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * What the log needs from a record batch header, read at fixed positions without decoding records:
+ * the broker validates, indexes and serves batches without ever decompressing them. Offsets and
+ * timestamps become JS numbers (exact up to 2^53, far beyond any offset a partition reaches).
+ */
+export const BATCH_HEADER_SIZE = 61;
+/** Bytes before batchLength's count starts: baseOffset (8) + batchLength (4). */
+export const LOG_OVERHEAD = 12;
+
+export interface BatchInfo {
+  readonly baseOffset: number;
+  readonly lastOffset: number;
+  /** Whole batch size in bytes, LOG_OVERHEAD included. */
+  readonly size: number;
+  readonly partitionLeaderEpoch: number;
+  readonly magic: number;
+  readonly attributes: number;
+  readonly baseTimestamp: number;
+  readonly maxTimestamp: number;
+  readonly producerId: number;
+  readonly producerEpoch: number;
+  readonly baseSequence: number;
+  readonly recordCount: number;
+}
+
+/** Reads the header of the batch at `at`; null when the bytes cannot be a v2 batch header. */
+export function readBatchInfo(buf: Buffer, at: number): BatchInfo | null {
+  if (at + BATCH_HEADER_SIZE > buf.length) return null;
+  const batchLength = buf.readInt32BE(at + 8);
+  const magic = buf.readInt8(at + 16);
+  if (magic !== 2 || batchLength < BATCH_HEADER_SIZE - LOG_OVERHEAD) return null;
+  const baseOffset = Number(buf.readBigInt64BE(at));
+  return {
+    baseOffset,
+    lastOffset: baseOffset + buf.readInt32BE(at + 23),
+    size: batchLength + LOG_OVERHEAD,
+    partitionLeaderEpoch: buf.readInt32BE(at + 12),
+    magic,
+    attributes: buf.readInt16BE(at + 21),
+    baseTimestamp: Number(buf.readBigInt64BE(at + 27)),
+    maxTimestamp: Number(buf.readBigInt64BE(at + 35)),
+    producerId: Number(buf.readBigInt64BE(at + 43)),
+    producerEpoch: buf.readInt16BE(at + 51),
+    baseSequence: buf.readInt32BE(at + 53),
+    recordCount: buf.readInt32BE(at + 57),
+  };
+}

@@ -1,0 +1,72 @@
+/**
+ * Cluster metadata as a log of records, the way KRaft keeps it (KIP-500, KIP-631): every change to
+ * brokers, topics, partitions, configs and producer id blocks is one record appended to the metadata
+ * log, and the metadata image is what replaying the log produces. On a single broker the log is local;
+ * with a controller quorum the same records travel through Raft (issue 4), so nothing above the log
+ * changes. Records are plain JSON objects, serialized one per Kafka record in `__cluster_metadata`.
+ */
+
+export interface EndpointRecord {
+  readonly name: string;
+  readonly host: string;
+  readonly port: number;
+  readonly securityProtocol: string;
+}
+
+export type MetadataRecord =
+  | {
+      readonly type: 'RegisterBroker';
+      readonly brokerId: number;
+      readonly incarnationId: string;
+      readonly brokerEpoch: number;
+      readonly endpoints: readonly EndpointRecord[];
+      readonly rack: string | null;
+      readonly fenced: boolean;
+    }
+  | { readonly type: 'FenceBroker'; readonly brokerId: number; readonly brokerEpoch: number }
+  | { readonly type: 'UnfenceBroker'; readonly brokerId: number; readonly brokerEpoch: number }
+  | { readonly type: 'Topic'; readonly name: string; readonly topicId: string }
+  | {
+      readonly type: 'Partition';
+      readonly topicId: string;
+      readonly partitionId: number;
+      readonly replicas: readonly number[];
+      readonly isr: readonly number[];
+      readonly leader: number;
+      readonly leaderEpoch: number;
+      readonly partitionEpoch: number;
+    }
+  | {
+      readonly type: 'PartitionChange';
+      readonly topicId: string;
+      readonly partitionId: number;
+      readonly replicas?: readonly number[];
+      readonly isr?: readonly number[];
+      /** A new leader bumps the leader epoch. */
+      readonly leader?: number;
+    }
+  | { readonly type: 'RemoveTopic'; readonly topicId: string }
+  | {
+      readonly type: 'Config';
+      /** 'topic' or 'broker'; a broker named '' is the cluster-wide default. */
+      readonly resourceType: 'topic' | 'broker';
+      readonly resourceName: string;
+      readonly name: string;
+      /** null removes the override. */
+      readonly value: string | null;
+    }
+  | { readonly type: 'ProducerIds'; readonly brokerId: number; readonly nextProducerId: number };
+
+export type MetadataRecordType = MetadataRecord['type'];
+
+export function encodeMetadataRecord(record: MetadataRecord): Buffer {
+  return Buffer.from(JSON.stringify(record));
+}
+
+export function decodeMetadataRecord(value: Buffer): MetadataRecord {
+  const record = JSON.parse(value.toString('utf8')) as MetadataRecord;
+  if (typeof record !== 'object' || record === null || typeof record.type !== 'string') {
+    throw new Error('metadata record without a type');
+  }
+  return record;
+}

@@ -1,0 +1,185 @@
+/**
+ * One client connection. Frames are read as they arrive, queued, and handled one at a time in order,
+ * so responses leave in request order as Kafka guarantees per connection (a long-polling Fetch holds the
+ * connection's later requests, as it does in Kafka, which mutes the channel while a request is in flight).
+ *
+ * A frame that cannot be decoded, or one larger than socket.request.max.bytes, closes this connection
+ * and nothing else: Kafka does the same (InvalidRequestException, InvalidReceiveException).
+ */
+import type { Socket } from 'node:net';
+import {
+  type ApiKey,
+  type DecodedRequestHeader,
+  DecodeError,
+  KafkaError,
+  Reader,
+  readRequestBody,
+  readRequestFrameHeader,
+  Writer,
+  writeResponseFrame,
+} from '@flotilla/protocol';
+import type { Logger } from '../logger.js';
+
+export interface ConnectionInfo {
+  readonly id: string;
+  readonly listenerName: string;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  /** The authenticated principal, e.g. User:ANONYMOUS. */
+  principal: string;
+}
+
+export interface RequestContext {
+  readonly header: DecodedRequestHeader;
+  readonly connection: ConnectionInfo;
+  /** When the request frame was fully read (for request latency metrics). */
+  readonly receivedAt: number;
+}
+
+/** What the broker does with a decoded request: the response body, or null for none (acks=0). */
+export interface RequestDispatcher {
+  /**
+   * Handles one request. Returns the response body to send, or null to send nothing. A request whose
+   * API key or version is not supported must still be answered where Kafka answers it (ApiVersions).
+   */
+  handle(ctx: RequestContext, body: unknown): Promise<unknown | null>;
+  /** Whether this broker serves `apiKey` at `version`. */
+  supports(apiKey: number, version: number): boolean;
+  /** The answer to a request the broker cannot decode the body of, when Kafka gives one (ApiVersions). */
+  unsupportedVersionResponse(header: DecodedRequestHeader): { version: number; body: unknown } | null;
+  /** Observes each handled request (metrics). */
+  onRequest?(header: DecodedRequestHeader, latencyMs: number, requestBytes: number, responseBytes: number): void;
+}
+
+export class Connection {
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+  private readonly queue: { frame: Buffer; receivedAt: number }[] = [];
+  private processing = false;
+  private closed = false;
+
+  constructor(
+    private readonly socket: Socket,
+    readonly info: ConnectionInfo,
+    private readonly dispatcher: RequestDispatcher,
+    private readonly options: { maxRequestBytes: number; maxQueuedRequests: number; idleMs: number },
+    private readonly log: Logger,
+    private readonly onClose: (c: Connection) => void,
+  ) {
+    socket.setNoDelay(true);
+    socket.on('data', (chunk) => this.onData(chunk));
+    socket.on('error', (err) => this.log.debug(`connection ${info.id} error: ${err.message}`));
+    socket.on('close', () => this.finish());
+    if (options.idleMs > 0 && Number.isFinite(options.idleMs)) {
+      socket.setTimeout(options.idleMs, () => this.close('idle timeout'));
+    }
+  }
+
+  private onData(chunk: Buffer): void {
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+    while (this.buffered >= 4) {
+      if ((this.chunks[0] as Buffer).length < 4) this.concat();
+      const head = this.chunks[0] as Buffer;
+      const size = head.readInt32BE(0);
+      if (size < 0 || size > this.options.maxRequestBytes) {
+        this.close(
+          `request of ${size} bytes is larger than socket.request.max.bytes (${this.options.maxRequestBytes})`,
+        );
+        return;
+      }
+      if (this.buffered < 4 + size) break;
+      const all = head.length >= 4 + size ? head : this.concat();
+      const frame = all.subarray(4, 4 + size);
+      const rest = all.subarray(4 + size);
+      this.chunks.shift();
+      if (rest.length > 0) this.chunks.unshift(rest);
+      this.buffered -= 4 + size;
+      this.queue.push({ frame, receivedAt: performance.now() });
+    }
+    if (this.queue.length >= this.options.maxQueuedRequests) this.socket.pause();
+    void this.drain();
+  }
+
+  private concat(): Buffer {
+    const all = Buffer.concat(this.chunks, this.buffered);
+    this.chunks = [all];
+    return all;
+  }
+
+  private async drain(): Promise<void> {
+    if (this.processing) return;
+    this.processing = true;
+    try {
+      while (!this.closed) {
+        const next = this.queue.shift();
+        if (!next) break;
+        if (this.socket.isPaused() && this.queue.length < this.options.maxQueuedRequests / 2) this.socket.resume();
+        await this.process(next.frame, next.receivedAt);
+      }
+    } finally {
+      this.processing = false;
+    }
+  }
+
+  private async process(frame: Buffer, receivedAt: number): Promise<void> {
+    let header: DecodedRequestHeader;
+    const r = new Reader(frame);
+    try {
+      header = readRequestFrameHeader(r);
+    } catch (e) {
+      this.close(`undecodable request header: ${(e as Error).message}`);
+      return;
+    }
+    const ctx: RequestContext = { header, connection: this.info, receivedAt };
+    if (!this.dispatcher.supports(header.apiKey, header.apiVersion)) {
+      const answer = this.dispatcher.unsupportedVersionResponse(header);
+      if (answer) this.send(header.apiKey as ApiKey, answer.version, header.correlationId, answer.body);
+      else this.close(`unsupported API key ${header.apiKey} version ${header.apiVersion}`);
+      return;
+    }
+    let body: unknown;
+    try {
+      body = readRequestBody(r, header.apiKey as ApiKey, header.apiVersion);
+    } catch (e) {
+      const why = e instanceof DecodeError || e instanceof KafkaError ? e.message : String(e);
+      this.close(`malformed ${header.apiKey} v${header.apiVersion} request from ${this.info.remoteAddress}: ${why}`);
+      return;
+    }
+    let response: unknown | null;
+    try {
+      response = await this.dispatcher.handle(ctx, body);
+    } catch (e) {
+      this.log.error(`request ${header.apiKey} v${header.apiVersion} failed: ${(e as Error).stack ?? e}`);
+      this.close('internal error while handling a request');
+      return;
+    }
+    const responseBytes =
+      response === null ? 0 : this.send(header.apiKey as ApiKey, header.apiVersion, header.correlationId, response);
+    this.dispatcher.onRequest?.(header, performance.now() - receivedAt, frame.length + 4, responseBytes);
+  }
+
+  private send(apiKey: ApiKey, version: number, correlationId: number, body: unknown): number {
+    if (this.closed) return 0;
+    // A fresh writer per response: the socket keeps the buffer until it is flushed.
+    const w = new Writer(1024);
+    writeResponseFrame(w, apiKey, version, correlationId, body as never);
+    const bytes = w.view();
+    this.socket.write(bytes);
+    return bytes.length;
+  }
+
+  close(reason?: string): void {
+    if (this.closed) return;
+    if (reason) this.log.info(`closing connection ${this.info.id} (${this.info.remoteAddress}): ${reason}`);
+    this.closed = true;
+    this.queue.length = 0;
+    this.socket.destroy();
+  }
+
+  private finish(): void {
+    this.closed = true;
+    this.queue.length = 0;
+    this.onClose(this);
+  }
+}

@@ -1,0 +1,32 @@
+/**
+ * The broker's parts that request handlers use, passed in explicitly (no singletons): configuration,
+ * the metadata image, the controller, the hosted partitions, the group coordinator and metrics.
+ */
+import type { BrokerConfig, Listener } from './config/broker-config.js';
+import type { ConfigResources } from './config/resources.js';
+import type { GroupCoordinator } from './group/coordinator.js';
+import type { Logger } from './logger.js';
+import type { Controller } from './metadata/controller.js';
+import type { MetadataImage } from './metadata/image.js';
+import type { BrokerMetrics } from './metrics.js';
+import type { ProducerIdManager } from './replica/producer-id-manager.js';
+import type { ReplicaManager } from './replica/replica-manager.js';
+import type { TopicConfigs } from './topic-configs.js';
+
+export interface BrokerServices {
+  readonly nodeId: number;
+  readonly config: BrokerConfig;
+  readonly image: MetadataImage;
+  readonly controller: Controller;
+  readonly replicas: ReplicaManager;
+  readonly groups: GroupCoordinator;
+  readonly producerIds: ProducerIdManager;
+  readonly topicConfigs: TopicConfigs;
+  readonly configResources: ConfigResources;
+  readonly metrics: BrokerMetrics;
+  readonly log: Logger;
+  /** The listeners clients connect to (ports resolved when configured as 0). */
+  readonly advertisedListeners: () => readonly Listener[];
+  /** Creates topics that a client names when auto.create.topics.enable is on (Metadata, Produce). */
+  autoCreateTopics(names: readonly string[]): Promise<void>;
+}
