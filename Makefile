@@ -10,20 +10,28 @@ help:
 	@echo "make up      install what is missing, build, and start Flotilla"
 	@echo "make test    the same set-up, then every test"
 	@echo "make bench   micro-benchmarks (figures printed, nothing asserted)"
-	@echo "make compat  real Kafka clients (kcat, kafkajs) against the codec: re-record and check golden bytes"
+	@echo "make compat  re-record golden bytes from real clients; librdkafka's own test suite against a broker"
 	@echo "make lint    biome (lint + format check) and TypeScript type checks"
 
 setup:
-	@$(BOOT); ensure_npm_deps
+	@$(BOOT); ensure_npm_deps; ensure_kafka_clients
 
 build: setup
 	npx turbo run build --output-logs=errors-only
 
+BROKER_PORT ?= 9092
+BROKER_DATA ?= .data/broker-1
+
 up: build
 	@echo
-	@echo "Built: @flotilla/protocol (Kafka wire protocol codecs, record batches, admin client)."
-	@echo "The broker (packages/broker) and the control plane (apps/api, apps/worker) land with the"
-	@echo "next issues; until then there is no service to start. See README.md for the status."
+	@echo "The control plane (apps/api, apps/worker) is not built yet (see README.md, Status)."
+	@echo "Starting one Flotilla broker: bootstrap servers 127.0.0.1:$(BROKER_PORT), metrics on"
+	@echo "http://127.0.0.1:$$(( $(BROKER_PORT) + 1000 ))/metrics, data in $(BROKER_DATA). Ctrl-C stops it."
+	@echo "Try: kcat -b 127.0.0.1:$(BROKER_PORT) -L"
+	@echo
+	node packages/broker/dist/main.js --override node.id=1 \
+	  --override listeners=PLAINTEXT://127.0.0.1:$(BROKER_PORT) --override log.dirs=$(BROKER_DATA) \
+	  --override offsets.topic.replication.factor=1 --override metrics.port=$$(( $(BROKER_PORT) + 1000 ))
 
 test: build
 	@mkdir -p $(RESULTS)
@@ -34,9 +42,9 @@ bench: build
 	npx turbo run bench --concurrency=1 --output-logs=full
 
 compat: build
-	@$(BOOT); ensure_kafka_clients
 	npm run capture -w @flotilla/protocol
 	npx vitest run --project protocol test/golden.test.ts
+	infra/compat/librdkafka.sh
 
 lint: setup
 	npx biome check .
