@@ -315,13 +315,19 @@ export function setMaxTimestamp(
 export interface DecodeRecordsOptions {
   /** Check the CRC first (default true); skip it only for bytes already verified. */
   verifyCrc?: boolean;
+  /** Bound on the decompressed records (default DEFAULT_MAX_DECOMPRESSED_BYTES); past it, CORRUPT_MESSAGE. */
+  maxDecompressedBytes?: number;
 }
 
 /** The records of a v2 batch, decompressed and parsed. */
 export function decodeRecords(batch: RecordBatch, options: DecodeRecordsOptions = {}): Record[] {
   const { header, bytes } = batch;
   if (options.verifyCrc !== false) verifyCrc(bytes, 0);
-  const payload = decompress(header.compression, bytes.subarray(RECORD_BATCH_HEADER_BYTES));
+  const payload = decompress(
+    header.compression,
+    bytes.subarray(RECORD_BATCH_HEADER_BYTES),
+    options.maxDecompressedBytes,
+  );
   const count = header.recordCount;
   if (count > payload.length / (MIN_RECORD_BODY_BYTES + 1)) {
     throw corrupt(`${count} records cannot fit in ${payload.length} bytes of records`);

@@ -234,6 +234,41 @@ describe('corrupt input', () => {
   });
 });
 
+describe('decompressed size bound', () => {
+  const FIXTURES = [
+    ['plain.linked.lz4', CompressionType.LZ4],
+    ['plain.block-checksums.lz4', CompressionType.LZ4],
+    ['plain.content-size.lz4', CompressionType.LZ4],
+    ['plain.zst', CompressionType.ZSTD],
+    ['plain.streamed.zst', CompressionType.ZSTD],
+    ['plain.jsonl.gz', CompressionType.GZIP],
+    ['plain.raw.snappy', CompressionType.SNAPPY],
+    ['plain.xerial.snappy', CompressionType.SNAPPY],
+  ] as const;
+
+  it.each(FIXTURES)('%s decodes with the bound at its exact size and fails one byte below', (file, codec) => {
+    const compressed = fixture(file);
+    expect(decompress(codec, compressed, plain.length).equals(plain)).toBe(true);
+    expect(() => decompress(codec, compressed, plain.length - 1)).toThrow(/decompresses to more than/);
+    expect(() => decompress(codec, compressed, plain.length - 1)).toThrow(CorruptRecordError);
+  });
+
+  it.each(CODECS.map((c) => [compressionName(c), c] as const))(
+    '%s: a bomb (64 MiB of zeros) is refused under a 1 MiB bound',
+    (_name, codec) => {
+      const bomb = compress(codec, Buffer.alloc(64 << 20));
+      expect(bomb.length).toBeLessThan(8 << 20);
+      expect(() => decompress(codec, bomb, 1 << 20)).toThrow(/decompresses to more than 1048576 bytes/);
+    },
+  );
+
+  it('the pure-JS zstd fallback honours the bound too', () => {
+    expect(zstdDecompressJs(fixture('plain.zst'), plain.length).equals(plain)).toBe(true);
+    expect(() => zstdDecompressJs(fixture('plain.zst'), plain.length - 1)).toThrow(CorruptRecordError);
+    expect(() => zstdDecompressJs(fixture('plain.streamed.zst'), plain.length - 1)).toThrow(CorruptRecordError);
+  });
+});
+
 describe('xxhash32', () => {
   it.each([
     ['', 0x02cc5d05],

@@ -8,6 +8,10 @@
  */
 import { gunzipSync, gzipSync, constants as zlibConstants } from 'node:zlib';
 import { CorruptRecordError } from '../../errors.js';
+import { DEFAULT_MAX_DECOMPRESSED_BYTES, tooLarge } from './limits.js';
+
+export { DEFAULT_MAX_DECOMPRESSED_BYTES } from './limits.js';
+
 import { lz4Compress, lz4Decompress, lz4Module } from './lz4.js';
 import { snappyCompress, snappyDecompress, snappyModule } from './snappy.js';
 import { ZSTD_DEFAULT_LEVEL, zstdBackend, zstdCompress, zstdDecompress } from './zstd.js';
@@ -63,21 +67,30 @@ export function compress(type: CompressionType, data: Buffer, options: CompressO
   }
 }
 
-export function decompress(type: CompressionType, data: Buffer): Buffer {
+/**
+ * Decompresses a batch payload. Output beyond `maxBytes` is CORRUPT_MESSAGE; each codec stops as soon
+ * as it knows (a size header, a block, a stream chunk) instead of first inflating everything.
+ */
+export function decompress(
+  type: CompressionType,
+  data: Buffer,
+  maxBytes: number = DEFAULT_MAX_DECOMPRESSED_BYTES,
+): Buffer {
   switch (type) {
     case CompressionType.NONE:
       return data;
     case CompressionType.GZIP:
       try {
-        return gunzipSync(data);
+        return gunzipSync(data, { maxOutputLength: maxBytes });
       } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw tooLarge('gzip', maxBytes);
         throw new CorruptRecordError(`gzip: ${(err as Error).message}`);
       }
     case CompressionType.SNAPPY:
-      return snappyDecompress(data);
+      return snappyDecompress(data, maxBytes);
     case CompressionType.LZ4:
-      return lz4Decompress(data);
+      return lz4Decompress(data, maxBytes);
     case CompressionType.ZSTD:
-      return zstdDecompress(data);
+      return zstdDecompress(data, maxBytes);
   }
 }

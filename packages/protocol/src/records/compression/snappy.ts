@@ -15,6 +15,7 @@
  */
 import { CorruptRecordError } from '../../errors.js';
 import { codecUnavailable, loadOptional } from '../native.js';
+import { tooLarge } from './limits.js';
 
 type SnappyModule = typeof import('snappy');
 
@@ -33,7 +34,19 @@ export function snappyCompress(data: Buffer): Buffer {
   return native().compressSync(data);
 }
 
-function rawUncompress(snappy: SnappyModule, block: Buffer): Buffer {
+/** A raw snappy block starts with its uncompressed length as an unsigned varint (format_description.txt). */
+function rawLength(block: Buffer): number {
+  let value = 0;
+  for (let i = 0; i < 5 && i < block.length; i++) {
+    const byte = block[i] as number;
+    value += (byte & 0x7f) * 2 ** (7 * i);
+    if (byte < 0x80) return value;
+  }
+  throw new CorruptRecordError('snappy: invalid uncompressed length');
+}
+
+function rawUncompress(snappy: SnappyModule, block: Buffer, maxBytes: number): Buffer {
+  if (rawLength(block) > maxBytes) throw tooLarge('snappy', maxBytes);
   try {
     return snappy.uncompressSync(block, { asBuffer: true }) as Buffer;
   } catch (err) {
@@ -45,12 +58,13 @@ export function isXerialFramed(data: Buffer): boolean {
   return data.length >= XERIAL_HEADER_BYTES && data.subarray(0, XERIAL_MAGIC.length).equals(XERIAL_MAGIC);
 }
 
-export function snappyDecompress(data: Buffer): Buffer {
+export function snappyDecompress(data: Buffer, maxBytes: number): Buffer {
   const snappy = native();
-  if (!isXerialFramed(data)) return rawUncompress(snappy, data);
+  if (!isXerialFramed(data)) return rawUncompress(snappy, data, maxBytes);
   // The version fields are not checked: every writer uses 1/1 and snappy-java itself only rejects
   // versions below 1, which changes nothing about the chunk layout.
   const chunks: Buffer[] = [];
+  let total = 0;
   let pos = XERIAL_HEADER_BYTES;
   while (pos < data.length) {
     if (pos + 4 > data.length) throw new CorruptRecordError(`snappy: truncated xerial chunk length at byte ${pos}`);
@@ -59,7 +73,9 @@ export function snappyDecompress(data: Buffer): Buffer {
     if (len < 0 || pos + len > data.length) {
       throw new CorruptRecordError(`snappy: xerial chunk of ${len} bytes at byte ${pos - 4} overruns the input`);
     }
-    chunks.push(rawUncompress(snappy, data.subarray(pos, pos + len)));
+    const chunk = rawUncompress(snappy, data.subarray(pos, pos + len), maxBytes - total);
+    total += chunk.length;
+    chunks.push(chunk);
     pos += len;
   }
   return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
