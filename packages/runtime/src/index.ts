@@ -1,0 +1,3 @@
+export * from './driver.js';
+export * from './spec.js';
+export * from './versions.js';
