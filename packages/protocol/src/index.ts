@@ -8,6 +8,7 @@ export { Writer } from './primitives/writer.js';
 export * from './records/batch.js';
 export * from './records/compression/index.js';
 export { crc32c, crc32cBackend, crc32cJs, crc32cNative } from './records/crc32c.js';
+export * from './scram.js';
 
 // The admin client (src/client/): connections, SASL, AdminClient.
 

@@ -4,9 +4,19 @@
  * live only in the mechanism's closure: they are not properties (so logging the options or a
  * connection does not print them) and no error message includes them.
  */
-import { createHash, createHmac, pbkdf2, randomBytes, timingSafeEqual } from 'node:crypto';
-import { promisify } from 'node:util';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { ErrorCode, KafkaError } from '../errors.js';
+import {
+  escapeUsername,
+  isScramNonce,
+  parseScramAttributes,
+  SCRAM_MIN_ITERATIONS,
+  type ScramAlgorithm,
+  saltPassword,
+  scramHmac,
+  scramKeys,
+  xorBytes,
+} from '../scram.js';
 import { ClientError, ClientErrorCode } from './errors.js';
 
 /** One SaslAuthenticate round trip: sends `clientMessage`, resolves to the broker's bytes. */
@@ -35,7 +45,8 @@ export function plain(credentials: SaslCredentials): SaslMechanism {
   };
 }
 
-export type ScramAlgorithm = 'SHA-256' | 'SHA-512';
+export type { ScramAlgorithm } from '../scram.js';
+export { escapeUsername } from '../scram.js';
 
 export interface ScramOptions extends SaslCredentials {
   readonly algorithm: ScramAlgorithm;
@@ -47,9 +58,8 @@ export interface ScramOptions extends SaslCredentials {
 }
 
 /** Kafka's ScramMechanism.minIterations: a broker asking for fewer is not to be trusted. */
-const MIN_ITERATIONS = 4096;
+const MIN_ITERATIONS = SCRAM_MIN_ITERATIONS;
 const GS2_HEADER = 'n,,';
-const pbkdf2Async = promisify(pbkdf2);
 
 export function scramSha256(credentials: SaslCredentials): SaslMechanism {
   return scram({ ...credentials, algorithm: 'SHA-256' });
@@ -67,16 +77,14 @@ export function scramSha512(credentials: SaslCredentials): SaslMechanism {
 export function scram(options: ScramOptions): SaslMechanism {
   const { username, password, algorithm } = options;
   const createNonce = options.createNonce ?? (() => randomBytes(24).toString('base64'));
-  const hash = algorithm === 'SHA-256' ? 'sha256' : 'sha512';
   const mechanism = `SCRAM-${algorithm}`;
-  const hashBytes = algorithm === 'SHA-256' ? 32 : 64;
-  const hmac = (key: Buffer, data: string | Buffer) => createHmac(hash, key).update(data).digest();
+  const hmac = (key: Buffer, data: string | Buffer) => scramHmac(algorithm, key, data);
 
   return {
     mechanism,
     async authenticate(step) {
       const clientNonce = createNonce();
-      if (!/^[\x21-\x2b\x2d-\x7e]+$/.test(clientNonce)) {
+      if (!isScramNonce(clientNonce)) {
         throw new TypeError('a SCRAM nonce is printable ASCII without commas');
       }
       const clientFirstBare = `n=${escapeUsername(username)},r=${clientNonce}`;
@@ -97,21 +105,12 @@ export function scram(options: ScramOptions): SaslMechanism {
         throw saslProtocolError(mechanism, `the server asks for ${attrs.get('i')} iterations, below ${MIN_ITERATIONS}`);
       }
 
-      const saltedPassword = await pbkdf2Async(
-        Buffer.from(password, 'utf8'),
-        Buffer.from(salt, 'base64'),
-        iterations,
-        hashBytes,
-        hash,
-      );
+      const saltedPassword = await saltPassword(algorithm, password, Buffer.from(salt, 'base64'), iterations);
       const clientFinalWithoutProof = `c=${Buffer.from(GS2_HEADER).toString('base64')},r=${nonce}`;
       const authMessage = `${clientFirstBare},${serverFirst},${clientFinalWithoutProof}`;
-      const clientKey = hmac(saltedPassword, 'Client Key');
-      const storedKey = createHash(hash).update(clientKey).digest();
-      const clientSignature = hmac(storedKey, authMessage);
-      const proof = Buffer.alloc(clientKey.length);
-      for (let i = 0; i < proof.length; i++) proof[i] = (clientKey[i] ?? 0) ^ (clientSignature[i] ?? 0);
-      const serverSignature = hmac(hmac(saltedPassword, 'Server Key'), authMessage);
+      const { clientKey, storedKey, serverKey } = scramKeys(algorithm, saltedPassword);
+      const proof = xorBytes(clientKey, hmac(storedKey, authMessage));
+      const serverSignature = hmac(serverKey, authMessage);
 
       const serverFinal = (
         await step(Buffer.from(`${clientFinalWithoutProof},p=${proof.toString('base64')}`, 'utf8'))
@@ -136,19 +135,9 @@ export function scram(options: ScramOptions): SaslMechanism {
   };
 }
 
-/** RFC 5802 section 5.1: ',' and '=' in a username become '=2C' and '=3D' ('=' first). */
-export function escapeUsername(username: string): string {
-  return username.replaceAll('=', '=3D').replaceAll(',', '=2C');
-}
-
-/** `a=1,b=2` to a map; values may contain '=' (base64), so split each attribute at its first '='. */
 function parseAttributes(message: string, mechanism: string): Map<string, string> {
-  const attrs = new Map<string, string>();
-  for (const part of message.split(',')) {
-    const eq = part.indexOf('=');
-    if (eq !== 1) throw saslProtocolError(mechanism, 'malformed server message');
-    attrs.set(part.slice(0, 1), part.slice(2));
-  }
+  const attrs = parseScramAttributes(message);
+  if (!attrs) throw saslProtocolError(mechanism, 'malformed server message');
   return attrs;
 }
 
