@@ -46,3 +46,19 @@ ensure_npm_deps() {
 ensure_kafka_clients() {
   ensure_apt kcat python3-kafka python3-confluent-kafka python3-snappy python3-lz4 lz4 zstd
 }
+
+# Docker Engine for the DockerDriver: the docker.io package when no engine is installed, and dockerd
+# started in the background (logging to .flotilla/dockerd.log) when none answers. Returns non-zero,
+# without failing the caller's shell, when the engine cannot run here (the ProcessDriver is used then).
+docker_answers() { docker version --format '{{.Server.Version}}' >/dev/null 2>&1; }
+ensure_docker() {
+  docker_answers && return 0
+  command -v dockerd >/dev/null || ensure_apt docker.io || return 1
+  docker_answers && return 0
+  mkdir -p "$ROOT/.flotilla"
+  log "starting dockerd (log: .flotilla/dockerd.log)"
+  as_root sh -c "nohup dockerd >>'$ROOT/.flotilla/dockerd.log' 2>&1 </dev/null &" || return 1
+  for _ in $(seq 60); do docker_answers && return 0; sleep 0.5; done
+  echo "dockerd did not answer in 30 s; see .flotilla/dockerd.log (brokers will run as processes)" >&2
+  return 1
+}
