@@ -1,0 +1,11 @@
+export * from './client.js';
+export * from './database-url.js';
+export * from './ensure-database.js';
+export * from './generated/prisma/client.js';
+export * from './migrate.js';
+export * as accessKeys from './repositories/access-keys.js';
+export * as clusters from './repositories/clusters.js';
+export * as configurations from './repositories/configurations.js';
+export * as kafkaVersions from './repositories/kafka-versions.js';
+export * as operations from './repositories/operations.js';
+export * as tags from './repositories/tags.js';

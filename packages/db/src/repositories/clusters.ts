@@ -1,0 +1,100 @@
+import type { ClientOrTransaction } from '../client.js';
+import type { Broker, BrokerState, Cluster, ClusterState, Prisma } from '../generated/prisma/client.js';
+
+export type ClusterWithBrokers = Cluster & { brokers: Broker[] };
+
+export function createCluster(db: ClientOrTransaction, data: Prisma.ClusterCreateInput): Promise<Cluster> {
+  return db.cluster.create({ data });
+}
+
+export function findClusterByArn(db: ClientOrTransaction, arn: string): Promise<ClusterWithBrokers | null> {
+  return db.cluster.findUnique({ where: { arn }, include: { brokers: { orderBy: { nodeId: 'asc' } } } });
+}
+
+export function findClusterByName(db: ClientOrTransaction, name: string): Promise<Cluster | null> {
+  return db.cluster.findUnique({ where: { name } });
+}
+
+export interface ClusterPage {
+  readonly clusters: ClusterWithBrokers[];
+  /** The ARN to continue after, when there are more. */
+  readonly nextToken: string | null;
+}
+
+/** Clusters in creation order, `maxResults` at a time; `nextToken` is the last ARN of the previous page. */
+export async function listClusters(
+  db: ClientOrTransaction,
+  options: { nameFilter?: string; maxResults: number; nextToken?: string },
+): Promise<ClusterPage> {
+  const rows = await db.cluster.findMany({
+    where: options.nameFilter ? { name: { startsWith: options.nameFilter } } : {},
+    orderBy: [{ createdAt: 'asc' }, { arn: 'asc' }],
+    take: options.maxResults + 1,
+    ...(options.nextToken ? { cursor: { arn: options.nextToken }, skip: 1 } : {}),
+    include: { brokers: { orderBy: { nodeId: 'asc' } } },
+  });
+  const more = rows.length > options.maxResults;
+  const clusters = more ? rows.slice(0, options.maxResults) : rows;
+  return { clusters, nextToken: more ? (clusters.at(-1)?.arn ?? null) : null };
+}
+
+/**
+ * MSK's optimistic concurrency: changes the cluster only while it is in `expectedState` with
+ * `currentVersion`, and gives it `newVersion`. Returns false when another update got there first.
+ */
+export async function updateClusterIfCurrent(
+  db: ClientOrTransaction,
+  where: { arn: string; currentVersion: string; expectedState: ClusterState },
+  data: Omit<Prisma.ClusterUpdateManyMutationInput, 'currentVersion'> & { currentVersion: string },
+): Promise<boolean> {
+  const { count } = await db.cluster.updateMany({
+    where: { arn: where.arn, currentVersion: where.currentVersion, state: where.expectedState },
+    data,
+  });
+  return count === 1;
+}
+
+export function updateCluster(db: ClientOrTransaction, id: string, data: Prisma.ClusterUpdateInput): Promise<Cluster> {
+  return db.cluster.update({ where: { id }, data });
+}
+
+export function setClusterState(
+  db: ClientOrTransaction,
+  id: string,
+  state: ClusterState,
+  info: { code?: string | null; message?: string | null } = {},
+): Promise<Cluster> {
+  return db.cluster.update({
+    where: { id },
+    data: { state, stateCode: info.code ?? null, stateMessage: info.message ?? null },
+  });
+}
+
+/** Removes the cluster and its brokers, topics, ACLs and users; its operations keep the ARN. */
+export async function removeCluster(db: ClientOrTransaction, id: string): Promise<void> {
+  await db.cluster.deleteMany({ where: { id } });
+}
+
+export function listBrokers(db: ClientOrTransaction, clusterId: string): Promise<Broker[]> {
+  return db.broker.findMany({ where: { clusterId }, orderBy: { nodeId: 'asc' } });
+}
+
+/** Creates or updates the broker row for (cluster, node id): provisioning steps call it again on resume. */
+export function upsertBroker(
+  db: ClientOrTransaction,
+  clusterId: string,
+  nodeId: number,
+  data: {
+    host?: string | null;
+    port?: number | null;
+    containerId?: string | null;
+    volume?: string | null;
+    state?: BrokerState;
+  },
+): Promise<Broker> {
+  return db.broker.upsert({
+    where: { clusterId_nodeId: { clusterId, nodeId } },
+    create: { clusterId, nodeId, ...data },
+    update: data,
+  });
+}
