@@ -13,7 +13,7 @@ import { createHandlers, Dispatcher } from './handlers/index.js';
 import { LogManager } from './log/log-manager.js';
 import { ensureFormatted } from './log/meta-properties.js';
 import { createLogger, type Logger } from './logger.js';
-import { Controller } from './metadata/controller.js';
+import { Controller, type MetadataLog } from './metadata/controller.js';
 import { type ImageChange, MetadataImage } from './metadata/image.js';
 import { LocalMetadataLog } from './metadata/metadata-log.js';
 import type { EndpointRecord } from './metadata/records.js';
@@ -21,6 +21,7 @@ import { BrokerMetrics } from './metrics.js';
 import { type BoundListener, SocketServer } from './network/server.js';
 import { ProducerIdManager } from './replica/producer-id-manager.js';
 import { ReplicaManager } from './replica/replica-manager.js';
+import { localAlterIsr, replicationOptions } from './replica/replication-options.js';
 import type { BrokerServices } from './services.js';
 import { TopicConfigs } from './topic-configs.js';
 
@@ -33,19 +34,45 @@ export interface StartedBroker {
   close(): Promise<void>;
 }
 
-export async function startBroker(config: BrokerConfig, log: Logger = createLogger()): Promise<StartedBroker> {
+/** Where the broker's metadata comes from: the metadata log, replayed into the image it is given. */
+export interface BrokerMetadataLog extends MetadataLog {
+  subscribe(listener: (change: ImageChange) => void): void;
+  close(): void;
+}
+
+export interface StartOptions {
+  /**
+   * Opens the metadata log over `image` (replaying it before returning). Default: the local log in
+   * the first log directory. Tests pass one log shared by several in-process brokers.
+   */
+  readonly openMetadataLog?: (image: MetadataImage, log: Logger) => BrokerMetadataLog;
+}
+
+export async function startBroker(
+  config: BrokerConfig,
+  log: Logger = createLogger(),
+  options: StartOptions = {},
+): Promise<StartedBroker> {
   const nodeId = config.nodeId;
   const logDirs = config.logDirs;
   const clusterId = ensureFormatted(logDirs, nodeId, config.string('cluster.id'));
   const image = new MetadataImage(clusterId);
-  const metadataLog = LocalMetadataLog.open(logDirs[0] as string, image, log.child('metadata'));
+  const metadataLog: BrokerMetadataLog = options.openMetadataLog
+    ? options.openMetadataLog(image, log.child('metadata'))
+    : LocalMetadataLog.open(logDirs[0] as string, image, log.child('metadata'));
   const controller = new Controller(image, config, metadataLog);
   applyDynamicBrokerConfigs(image, config, nodeId);
 
   const topicConfigs = new TopicConfigs(image, config);
   const logs = new LogManager(logDirs, (topic) => topicConfigs.logConfig(topic), log.child('log-manager'));
   logs.loadLogs();
-  const replicas = new ReplicaManager(nodeId, logs, image, log.child('replica-manager'));
+  const replicas = new ReplicaManager(
+    nodeId,
+    logs,
+    image,
+    log.child('replica-manager'),
+    replicationOptions(config, image, nodeId, localAlterIsr(image, controller, nodeId)),
+  );
   replicas.syncWithImage();
 
   let server: SocketServer | undefined;
@@ -115,6 +142,7 @@ export async function startBroker(config: BrokerConfig, log: Logger = createLogg
 
   await registerBroker(image, controller, nodeId, advertised(), config.string('broker.rack'));
   await groups.start();
+  replicas.startReplication();
   logs.startBackgroundTasks(
     config.long('log.retention.check.interval.ms'),
     (topic, partition) => replicas.get(topic, partition)?.highWatermark,
@@ -141,6 +169,7 @@ export async function startBroker(config: BrokerConfig, log: Logger = createLogg
         await server?.close();
         await metrics.close();
         await groups.close();
+        await replicas.stopReplication();
         replicas.close();
         logs.close();
         metadataLog.close();

@@ -1,9 +1,13 @@
 /**
  * Produce (key 0), v3-11: record batch v2 only (v0-2 carry the pre-0.11 message formats, which no
  * current client sends). Batches are stored as sent: no decompression, no re-compression. acks=0 gets no
- * response; acks=1 and acks=-1 are answered once the batch is in the log (on one broker the ISR is the
- * leader alone, so acks=-1 only adds the min.insync.replicas check). Topics are never created by Produce,
- * as in Kafka (auto-creation happens on Metadata).
+ * response; acks=1 is answered once the batch is in the leader's log; acks=-1 first requires an ISR of at
+ * least min.insync.replicas (else NOT_ENOUGH_REPLICAS, nothing appended), then waits, up to the request's
+ * timeout, until the high watermark passes the batch, i.e. every ISR member has it (Kafka's
+ * DelayedProduce): REQUEST_TIMED_OUT if it does not, NOT_ENOUGH_REPLICAS_AFTER_APPEND if the ISR shrank
+ * below min.insync.replicas meanwhile. NOT_LEADER_OR_FOLLOWER carries the current leader and its
+ * endpoint (v10+, KIP-951). Topics are never created by Produce, as in Kafka (auto-creation happens on
+ * Metadata).
  */
 import {
   ApiKey,
@@ -14,58 +18,87 @@ import {
   type ProduceResponsePartitionProduceResponse,
 } from '@flotilla/protocol';
 import { RecordValidationError } from '../log/partition-log.js';
+import { leaderHint } from '../replica/leader-hint.js';
 import { defineHandler } from './types.js';
 
 export default defineHandler({
   apiKey: ApiKey.Produce,
   minVersion: 3,
   maxVersion: 11,
-  handle(ctx, request) {
-    const { replicas, topicConfigs, metrics } = ctx.broker;
+  async handle(ctx, request) {
+    const { replicas, topicConfigs, metrics, image } = ctx.broker;
     const acks = request.acks;
     const validAcks = acks === -1 || acks === 0 || acks === 1;
-    const responses = request.topicData.map((topic) => ({
-      name: topic.name,
-      partitionResponses: topic.partitionData.map((p): ProduceResponsePartitionProduceResponse => {
-        const base = { ...defaultProduceResponsePartitionProduceResponse(), index: p.index };
-        if (!validAcks) return { ...base, errorCode: ErrorCode.INVALID_REQUIRED_ACKS, baseOffset: -1n };
-        try {
-          if (p.records === null || p.records.length === 0) {
-            throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, 'produce request without records');
-          }
-          const partition = replicas.leaderPartition(topic.name, p.index);
-          const result = partition.appendAsLeader(
-            p.records,
-            acks,
-            topicConfigs.logConfig(topic.name).maxMessageBytes,
-            topicConfigs.minInsyncReplicas(topic.name),
-          );
-          if (result.appended) metrics.recordProduce(topic.name, result.appended.bytes, result.appended.records);
-          return {
-            ...base,
-            errorCode: 0,
-            baseOffset: BigInt(result.baseOffset),
-            logAppendTimeMs: BigInt(result.logAppendTime),
-            logStartOffset: BigInt(result.logStartOffset),
-          };
-        } catch (e) {
-          if (!(e instanceof KafkaError)) throw e;
-          metrics.recordProduceError(topic.name);
-          return {
-            ...base,
-            errorCode: e.errorCode,
-            baseOffset: -1n,
-            logStartOffset: -1n,
-            errorMessage: e.message,
-            recordErrors:
-              e instanceof RecordValidationError
-                ? e.recordErrors.map((r) => ({ batchIndex: r.batchIndex, batchIndexErrorMessage: r.message }))
-                : [],
-          };
-        }
-      }),
-    }));
+    const leaderHints = new Map<number, { host: string; port: number; rack: string | null }>();
+    const failed = (
+      topic: string,
+      base: ProduceResponsePartitionProduceResponse,
+      errorCode: number,
+      message: string,
+    ): ProduceResponsePartitionProduceResponse => {
+      metrics.recordProduceError(topic);
+      const hint = leaderHint(image, topic, base.index, errorCode, ctx.connection.listenerName);
+      if (hint?.endpoint) leaderHints.set(hint.leaderId, hint.endpoint);
+      return {
+        ...base,
+        errorCode,
+        baseOffset: -1n,
+        logStartOffset: -1n,
+        errorMessage: message,
+        ...(hint ? { currentLeader: { leaderId: hint.leaderId, leaderEpoch: hint.leaderEpoch } } : {}),
+      };
+    };
+    const responses = await Promise.all(
+      request.topicData.map(async (topic) => ({
+        name: topic.name,
+        partitionResponses: await Promise.all(
+          topic.partitionData.map(async (p): Promise<ProduceResponsePartitionProduceResponse> => {
+            const base = { ...defaultProduceResponsePartitionProduceResponse(), index: p.index };
+            if (!validAcks) return { ...base, errorCode: ErrorCode.INVALID_REQUIRED_ACKS, baseOffset: -1n };
+            try {
+              if (p.records === null || p.records.length === 0) {
+                throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, 'produce request without records');
+              }
+              const partition = replicas.leaderPartition(topic.name, p.index);
+              const minInsync = topicConfigs.minInsyncReplicas(topic.name);
+              const result = partition.appendAsLeader(
+                p.records,
+                acks,
+                topicConfigs.logConfig(topic.name).maxMessageBytes,
+                minInsync,
+              );
+              if (result.appended) metrics.recordProduce(topic.name, result.appended.bytes, result.appended.records);
+              if (acks === -1) {
+                // A retried duplicate waits for the original batch, which may not be replicated yet.
+                const end = result.lastOffset + 1;
+                const code = await replicas.awaitReplication(partition, end, minInsync, request.timeoutMs);
+                if (code !== 0) {
+                  return failed(topic.name, base, code, `waiting for the ISR of ${topic.name}-${p.index}`);
+                }
+              }
+              return {
+                ...base,
+                errorCode: 0,
+                baseOffset: BigInt(result.baseOffset),
+                logAppendTimeMs: BigInt(result.logAppendTime),
+                logStartOffset: BigInt(result.logStartOffset),
+              };
+            } catch (e) {
+              if (!(e instanceof KafkaError)) throw e;
+              return {
+                ...failed(topic.name, base, e.errorCode, e.message),
+                recordErrors:
+                  e instanceof RecordValidationError
+                    ? e.recordErrors.map((r) => ({ batchIndex: r.batchIndex, batchIndexErrorMessage: r.message }))
+                    : [],
+              };
+            }
+          }),
+        ),
+      })),
+    );
     if (acks === 0) return null;
-    return { ...defaultProduceResponse(), responses };
+    const nodeEndpoints = [...leaderHints].map(([nodeId, e]) => ({ nodeId, host: e.host, port: e.port, rack: e.rack }));
+    return { ...defaultProduceResponse(), responses, nodeEndpoints };
   },
 });

@@ -4,6 +4,13 @@
  * first partition with data returns at least one batch even when it is larger than the limits (KIP-74).
  * Topics are named up to v12 and given by id from v13. Incremental fetch sessions (KIP-227) are not
  * offered: every response carries session id 0, which tells clients to keep sending full requests.
+ *
+ * Followers fetch with their broker id (ReplicaId up to v14, ReplicaState from v15): they read up to
+ * the log end offset, their fetch offset updates the leader's view of them (high watermark, ISR), and
+ * a log that parts from the leader's at their last fetched epoch (v12+) gets the diverging epoch
+ * instead of records. NOT_LEADER_OR_FOLLOWER and FENCED_LEADER_EPOCH carry the current leader and its
+ * endpoint (v12+/v16+, KIP-951), so clients need no metadata round trip. Fetching from followers
+ * (KIP-392) is not offered: preferredReadReplica is always -1.
  */
 import {
   ApiKey,
@@ -12,6 +19,7 @@ import {
   ErrorCode,
   type FetchResponseFetchableTopicResponse,
 } from '@flotilla/protocol';
+import { leaderHint } from '../replica/leader-hint.js';
 import type { FetchPartitionRequest } from '../replica/replica-manager.js';
 import { defineHandler } from './types.js';
 
@@ -49,6 +57,7 @@ export default defineHandler({
           fetchOffset: Number(p.fetchOffset),
           currentLeaderEpoch: p.currentLeaderEpoch,
           maxBytes: p.partitionMaxBytes,
+          lastFetchedEpoch: ctx.apiVersion >= 12 ? p.lastFetchedEpoch : -1,
         };
         reads.push(req);
         wanted.push({ topicIndex, partitionIndex, req, error: 0 });
@@ -60,7 +69,9 @@ export default defineHandler({
       minBytes: request.minBytes,
       maxBytes: request.maxBytes,
       readCommitted,
+      replicaId: ctx.apiVersion >= 15 ? request.replicaState.replicaId : request.replicaId,
     });
+    const leaderHints = new Map<number, { host: string; port: number; rack: string | null }>();
     let next = 0;
     const responses: FetchResponseFetchableTopicResponse[] = request.topics.map((t) => ({
       topic: t.topic,
@@ -78,8 +89,14 @@ export default defineHandler({
       const r = results[next++];
       if (!r) continue;
       if (r.records && r.records.length > 0) metrics.recordFetch(w.req.topic, r.records.length);
+      const hint = leaderHint(image, w.req.topic, w.req.partition, r.errorCode, ctx.connection.listenerName);
+      if (hint?.endpoint) leaderHints.set(hint.leaderId, hint.endpoint);
       topic.partitions.push({
         ...base,
+        ...(r.divergingEpoch
+          ? { divergingEpoch: { epoch: r.divergingEpoch.epoch, endOffset: BigInt(r.divergingEpoch.endOffset) } }
+          : {}),
+        ...(hint ? { currentLeader: { leaderId: hint.leaderId, leaderEpoch: hint.leaderEpoch } } : {}),
         errorCode: r.errorCode,
         highWatermark: BigInt(r.highWatermark),
         lastStableOffset: BigInt(r.lastStableOffset),
@@ -88,6 +105,7 @@ export default defineHandler({
         records: r.records ?? Buffer.alloc(0),
       });
     }
-    return { ...defaultFetchResponse(), sessionId: 0, responses };
+    const nodeEndpoints = [...leaderHints].map(([nodeId, e]) => ({ nodeId, host: e.host, port: e.port, rack: e.rack }));
+    return { ...defaultFetchResponse(), sessionId: 0, responses, nodeEndpoints };
   },
 });

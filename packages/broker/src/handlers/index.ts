@@ -20,7 +20,11 @@ import describeConfigs from './32-describe-configs.js';
 import alterConfigs from './33-alter-configs.js';
 import describeLogDirs from './35-describe-log-dirs.js';
 import createPartitions from './37-create-partitions.js';
+import electLeaders from './43-elect-leaders.js';
 import incrementalAlterConfigs from './44-incremental-alter-configs.js';
+import alterPartitionReassignments from './45-alter-partition-reassignments.js';
+import listPartitionReassignments from './46-list-partition-reassignments.js';
+import alterPartition from './56-alter-partition.js';
 import describeCluster from './60-describe-cluster.js';
 import { groupHandlers } from './groups.js';
 import type { Handler } from './types.js';
@@ -41,6 +45,10 @@ export function createHandlers(): Handler[] {
     describeLogDirs,
     createPartitions,
     incrementalAlterConfigs,
+    electLeaders,
+    alterPartitionReassignments,
+    listPartitionReassignments,
+    alterPartition,
     describeCluster,
     ...groupHandlers,
   ] as Handler[];

@@ -295,6 +295,40 @@ export class PartitionLog {
     this.write(records, infos, now);
   }
 
+  /**
+   * Appends a leader's batches on a follower exactly as the leader wrote them: offsets, leader epochs
+   * and timestamps are kept (Kafka's appendAsFollower). Batches are checked for framing and CRC, and
+   * must continue from the log end offset; a follower never assigns offsets itself.
+   */
+  appendAsFollower(records: Buffer, now = Date.now()): AppendInfo | null {
+    if (records.length === 0) return null;
+    const infos: BatchInfo[] = [];
+    let at = 0;
+    while (at + BATCH_HEADER_SIZE <= records.length) {
+      const info = readBatchInfo(records, at);
+      // A fetch response may end with a partial batch (the leader cut it at max.bytes): stop there.
+      if (info === null || at + info.size > records.length) break;
+      if (!verifyBatchCrc(records.subarray(at, at + info.size))) {
+        throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, `replicated batch at offset ${info.baseOffset} fails its CRC`);
+      }
+      infos.push(info);
+      at += info.size;
+    }
+    const first = infos[0];
+    const last = infos[infos.length - 1];
+    if (!first || !last) return null;
+    const whole = at === records.length ? records : records.subarray(0, at);
+    this.appendWithOffsets(whole, infos, now);
+    return {
+      firstOffset: first.baseOffset,
+      lastOffset: last.lastOffset,
+      logAppendTime: NO_TIMESTAMP,
+      batches: infos,
+      bytes: at,
+      records: last.lastOffset - first.baseOffset + 1,
+    };
+  }
+
   private checkTimestamp(info: BatchInfo, now: number): void {
     const ts = info.maxTimestamp;
     if (ts === NO_TIMESTAMP) return;
@@ -495,6 +529,17 @@ export class PartitionLog {
     }
     this.active.truncateTo(offset);
     this.epochs.truncateFromEnd(this.logEndOffset);
+  }
+
+  /**
+   * Drops the whole log and starts it empty at `offset`: a follower whose fetch position fell below the
+   * leader's log start offset (retention or DeleteRecords on the leader) cannot catch up otherwise.
+   */
+  truncateFullyAndStartAt(offset: number): void {
+    for (const s of this.segments) s.delete();
+    this.segments = [Segment.create(this.dir, offset, { indexIntervalBytes: this.config.indexIntervalBytes })];
+    this.logStartOffset = offset;
+    this.epochs.truncateFromEnd(0);
   }
 
   /**

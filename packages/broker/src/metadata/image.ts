@@ -22,6 +22,9 @@ export interface PartitionInfo {
   leader: number;
   leaderEpoch: number;
   partitionEpoch: number;
+  /** A reassignment in progress (KIP-455): replicas joining and leaving; absent or empty otherwise. */
+  addingReplicas?: number[];
+  removingReplicas?: number[];
 }
 
 export interface TopicInfo {
@@ -97,6 +100,8 @@ export class MetadataImage {
           leader: record.leader,
           leaderEpoch: record.leaderEpoch,
           partitionEpoch: record.partitionEpoch,
+          addingReplicas: [...(record.addingReplicas ?? [])],
+          removingReplicas: [...(record.removingReplicas ?? [])],
         };
         topic.partitions[record.partitionId] = partition;
         return { kind: 'partition-changed', topic, partition };
@@ -107,6 +112,8 @@ export class MetadataImage {
         if (!topic || !partition) return null;
         if (record.replicas) partition.replicas = [...record.replicas];
         if (record.isr) partition.isr = [...record.isr];
+        if (record.addingReplicas) partition.addingReplicas = [...record.addingReplicas];
+        if (record.removingReplicas) partition.removingReplicas = [...record.removingReplicas];
         if (record.leader !== undefined && record.leader !== partition.leader) {
           partition.leader = record.leader;
           partition.leaderEpoch++;

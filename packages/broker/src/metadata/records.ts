@@ -35,6 +35,9 @@ export type MetadataRecord =
       readonly leader: number;
       readonly leaderEpoch: number;
       readonly partitionEpoch: number;
+      /** A reassignment in progress (KIP-455): replicas joining and leaving; absent otherwise. */
+      readonly addingReplicas?: readonly number[];
+      readonly removingReplicas?: readonly number[];
     }
   | {
       readonly type: 'PartitionChange';
@@ -44,6 +47,9 @@ export type MetadataRecord =
       readonly isr?: readonly number[];
       /** A new leader bumps the leader epoch. */
       readonly leader?: number;
+      /** Reassignment state (KIP-455); [] ends a reassignment. */
+      readonly addingReplicas?: readonly number[];
+      readonly removingReplicas?: readonly number[];
     }
   | { readonly type: 'RemoveTopic'; readonly topicId: string }
   | {

@@ -1,14 +1,17 @@
 /**
  * The partitions this broker hosts, kept in line with the metadata image: a partition appears when the
- * image assigns this broker a replica of it, changes role when its leader changes, and disappears with
- * its topic. Produce, fetch (with long polling) and list offsets go through here.
+ * image assigns this broker a replica of it, becomes leader or follower when its leader epoch moves
+ * (followers are handed to the replica fetchers), and disappears with its topic or when a reassignment
+ * moves it away. Produce (with acks=all waiting for the ISR), fetch (consumers' and followers', with
+ * long polling) and list offsets go through here; a timer asks for ISR shrinks of lagging followers.
  */
 import { ErrorCode, KafkaError } from '@flotilla/protocol';
 import type { LogManager } from '../log/log-manager.js';
 import { partitionKey } from '../log/log-manager.js';
 import type { Logger } from '../logger.js';
 import type { ImageChange, MetadataImage, TopicInfo } from '../metadata/image.js';
-import { Partition } from './partition.js';
+import { type AlterIsr, Partition } from './partition.js';
+import { type FetcherSettings, ReplicaFetcherManager } from './replica-fetcher.js';
 
 export const ListOffsetsTimestamp = {
   LATEST: -1,
@@ -25,6 +28,8 @@ export interface FetchPartitionRequest {
   readonly fetchOffset: number;
   readonly currentLeaderEpoch: number;
   readonly maxBytes: number;
+  /** The epoch of the follower's last fetched batch (Fetch v12+), -1 when not sent. */
+  readonly lastFetchedEpoch?: number;
 }
 
 export interface FetchPartitionResult {
@@ -33,6 +38,8 @@ export interface FetchPartitionResult {
   readonly lastStableOffset: number;
   readonly logStartOffset: number;
   readonly records: Buffer | null;
+  /** For a follower whose log parts from the leader's: the leader's epoch and its end offset there. */
+  readonly divergingEpoch?: { readonly epoch: number; readonly endOffset: number };
 }
 
 export interface FetchParams {
@@ -40,17 +47,58 @@ export interface FetchParams {
   readonly minBytes: number;
   readonly maxBytes: number;
   readonly readCommitted: boolean;
+  /** The fetching follower's broker id; absent or -1 for consumers. */
+  readonly replicaId?: number;
+}
+
+export interface ReplicationOptions {
+  /** Sends ISR changes to the controller (AlterPartition); without it the ISR never changes. */
+  readonly alterIsr?: AlterIsr;
+  /** How followers reach their leaders; without it this broker never fetches (single-broker use). */
+  readonly fetcher?: FetcherSettings;
+  /** replica.lag.time.max.ms, read at each check so a dynamic change applies. */
+  readonly replicaLagTimeMaxMs?: () => number;
 }
 
 export class ReplicaManager {
   private readonly partitions = new Map<string, Partition>();
+  private readonly fetchers: ReplicaFetcherManager | null;
+  private isrTimer: NodeJS.Timeout | undefined;
+  /** ISR changes this broker asked for, as leader (IsrShrinksPerSec / IsrExpandsPerSec). */
+  isrShrinks = 0;
+  isrExpands = 0;
 
   constructor(
     private readonly brokerId: number,
     private readonly logs: LogManager,
     private readonly image: MetadataImage,
     private readonly log: Logger,
-  ) {}
+    private readonly replication: ReplicationOptions = {},
+  ) {
+    this.fetchers = replication.fetcher ? new ReplicaFetcherManager(replication.fetcher, log.child('fetcher')) : null;
+  }
+
+  /**
+   * Starts the ISR expiration check (every replica.lag.time.max.ms / 2, as Kafka's isr-expiration
+   * task): each led partition asks to drop followers that have not caught up within the lag time.
+   */
+  startReplication(): void {
+    if (this.isrTimer) return;
+    const lag = () => this.replication.replicaLagTimeMaxMs?.() ?? 30_000;
+    const tick = () => {
+      for (const p of this.partitions.values()) p.maybeShrinkIsr(lag());
+      this.isrTimer = setTimeout(tick, Math.max(50, lag() / 2));
+      this.isrTimer.unref();
+    };
+    this.isrTimer = setTimeout(tick, Math.max(50, lag() / 2));
+    this.isrTimer.unref();
+  }
+
+  /** The broker a follower partition fetches from (null when led here or not fetching). */
+  fetchSourceOf(topic: string, partition: number): number | null {
+    const p = this.get(topic, partition);
+    return p && this.fetchers ? this.fetchers.sourceOf(p) : null;
+  }
 
   get(topic: string, partition: number): Partition | undefined {
     return this.partitions.get(partitionKey(topic, partition));
@@ -76,9 +124,14 @@ export class ReplicaManager {
 
   private syncTopic(topic: TopicInfo): void {
     for (const p of topic.partitions) {
-      if (!p?.replicas.includes(this.brokerId)) continue;
+      if (!p) continue;
       const key = partitionKey(topic.name, p.partitionId);
       let partition = this.partitions.get(key);
+      if (!p.replicas.includes(this.brokerId)) {
+        // A reassignment moved this replica away (Kafka's StopReplica with delete).
+        if (partition && partition.topicId === topic.id) this.removePartition(key, partition);
+        continue;
+      }
       if (!partition) {
         const hosted = this.logs.getOrCreate(topic.name, p.partitionId, topic.id);
         partition = new Partition(
@@ -88,11 +141,31 @@ export class ReplicaManager {
           hosted.log,
           this.brokerId,
           this.logs.checkpointedHighWatermark(topic.name, p.partitionId),
+          {
+            alterIsr: this.replication.alterIsr,
+            onIsrChange: (kind) => {
+              if (kind === 'shrink') this.isrShrinks++;
+              else this.isrExpands++;
+            },
+          },
         );
         this.partitions.set(key, partition);
       }
-      partition.update(p);
+      const role = partition.update(p);
+      if (role === 'leader') this.fetchers?.unfollow(partition);
+      else if (role === 'follower') {
+        if (p.leader >= 0) this.fetchers?.follow(partition, p.leader);
+        else this.fetchers?.unfollow(partition);
+      }
     }
+  }
+
+  private removePartition(key: string, partition: Partition): void {
+    this.log.info(`${key}: this broker is no longer a replica; deleting its log`);
+    this.fetchers?.unfollow(partition);
+    partition.close();
+    this.partitions.delete(key);
+    this.logs.delete(partition.topic, partition.partitionId);
   }
 
   /** Reacts to one committed metadata change. */
@@ -105,6 +178,7 @@ export class ReplicaManager {
       case 'topic-deleted':
         for (const [key, partition] of this.partitions) {
           if (partition.topicId !== change.topic.id) continue;
+          this.fetchers?.unfollow(partition);
           partition.close();
           this.partitions.delete(key);
           this.logs.delete(partition.topic, partition.partitionId);
@@ -153,6 +227,52 @@ export class ReplicaManager {
     }
   }
 
+  /**
+   * A follower's fetch (Partition.fetchRecords with a replica id): the leader first checks that the
+   * follower's log agrees with its own at the follower's last fetched epoch (KIP-320 style); if not it
+   * answers the diverging epoch and no records. Otherwise the follower reads up to the log end offset,
+   * and its fetch offset becomes its log end offset in the leader's view (which may move the high
+   * watermark and the ISR).
+   */
+  private readForFollower(
+    p: Partition,
+    req: FetchPartitionRequest,
+    replicaId: number,
+    maxBytes: number,
+    first: boolean,
+  ): FetchPartitionResult {
+    if (!p.replicas.includes(replicaId)) {
+      throw new KafkaError(
+        ErrorCode.NOT_LEADER_OR_FOLLOWER,
+        `broker ${replicaId} is not a replica of ${req.topic}-${req.partition}`,
+      );
+    }
+    const leo = p.log.logEndOffset;
+    const lastFetchedEpoch = req.lastFetchedEpoch ?? -1;
+    if (lastFetchedEpoch >= 0) {
+      const end = p.log.epochs.endOffsetFor(lastFetchedEpoch, leo);
+      if (end.epoch < lastFetchedEpoch || end.endOffset < req.fetchOffset) {
+        return {
+          errorCode: 0,
+          highWatermark: p.highWatermark,
+          lastStableOffset: p.highWatermark,
+          logStartOffset: p.log.logStartOffset,
+          records: Buffer.alloc(0),
+          divergingEpoch: { epoch: end.epoch, endOffset: end.endOffset },
+        };
+      }
+    }
+    const { records, logStartOffset } = p.log.read(req.fetchOffset, maxBytes, leo, first);
+    p.updateFollowerFetchState(replicaId, req.fetchOffset, leo);
+    return {
+      errorCode: 0,
+      highWatermark: p.highWatermark,
+      lastStableOffset: p.highWatermark,
+      logStartOffset,
+      records,
+    };
+  }
+
   private readOnce(
     requests: readonly FetchPartitionRequest[],
     params: FetchParams,
@@ -160,10 +280,18 @@ export class ReplicaManager {
     let remaining = params.maxBytes;
     let bytes = 0;
     let errors = false;
+    const replicaId = params.replicaId ?? -1;
     const results = requests.map((req): FetchPartitionResult => {
       try {
         const p = this.leaderPartition(req.topic, req.partition);
         this.checkLeaderEpoch(p, req.currentLeaderEpoch);
+        if (replicaId >= 0) {
+          const r = this.readForFollower(p, req, replicaId, Math.min(req.maxBytes, remaining), bytes === 0);
+          remaining -= r.records?.length ?? 0;
+          bytes += r.records?.length ?? 0;
+          if (r.divergingEpoch) errors = true; // answer at once: the follower must truncate first
+          return r;
+        }
         const hw = p.highWatermark;
         const { records, logStartOffset } = p.log.read(
           req.fetchOffset,
@@ -203,8 +331,11 @@ export class ReplicaManager {
       const watched = requests
         .map((r) => this.get(r.topic, r.partition))
         .filter((p): p is Partition => p !== undefined);
-      // Bytes made readable since the first read: the growth of each partition below its high watermark.
-      const start = watched.map((p) => p.readableBytesTotal);
+      // Bytes made readable since the first read: the growth of each partition below its high watermark
+      // (for a follower: anything appended, since it reads up to the log end offset).
+      const follower = (params.replicaId ?? -1) >= 0;
+      const total = (p: Partition) => (follower ? p.appendedBytesTotal : p.readableBytesTotal);
+      const start = watched.map(total);
       const unsubscribe: (() => void)[] = [];
       const done = () => {
         clearTimeout(timer);
@@ -217,7 +348,7 @@ export class ReplicaManager {
           p.onChange(() => {
             let grown = first.bytes;
             watched.forEach((q, i) => {
-              grown += q.readableBytesTotal - (start[i] as number);
+              grown += total(q) - (start[i] as number);
             });
             if (grown >= params.minBytes || !p.isLeader) done();
           }),
@@ -262,7 +393,43 @@ export class ReplicaManager {
     }
   }
 
+  /**
+   * acks=all (Kafka's DelayedProduce): resolves with the error code for a batch that ends before
+   * `requiredOffset` once the high watermark passes it (0, or NOT_ENOUGH_REPLICAS_AFTER_APPEND when
+   * the ISR shrank below min.insync.replicas meanwhile), NOT_LEADER_OR_FOLLOWER when leadership moved,
+   * or REQUEST_TIMED_OUT after `timeoutMs`.
+   */
+  awaitReplication(
+    p: Partition,
+    requiredOffset: number,
+    minInsyncReplicas: number,
+    timeoutMs: number,
+  ): Promise<number> {
+    const now = p.replicationStatus(requiredOffset, minInsyncReplicas);
+    if (now !== null) return Promise.resolve(now);
+    return new Promise((resolve) => {
+      const finish = (code: number) => {
+        clearTimeout(timer);
+        unsubscribe();
+        resolve(code);
+      };
+      const timer = setTimeout(() => finish(ErrorCode.REQUEST_TIMED_OUT), timeoutMs);
+      const unsubscribe = p.onChange(() => {
+        const status = p.replicationStatus(requiredOffset, minInsyncReplicas);
+        if (status !== null) finish(status);
+      });
+    });
+  }
+
+  /** Stops the fetchers and the ISR check; the logs stay open (see close). */
+  async stopReplication(): Promise<void> {
+    clearTimeout(this.isrTimer);
+    this.isrTimer = undefined;
+    await this.fetchers?.close();
+  }
+
   close(): void {
+    clearTimeout(this.isrTimer);
     for (const p of this.partitions.values()) p.close();
   }
 }

@@ -1,0 +1,265 @@
+/**
+ * Followers copy their leaders here (Kafka's ReplicaFetcherManager / ReplicaFetcherThread): one fetcher
+ * per source broker, each with one connection over the inter-broker listener, sending Fetch with this
+ * broker's replica id (ReplicaState from v15), the current leader epoch and the epoch of the last
+ * fetched batch (v12+). The leader answers either records, appended here as they are (offsets and
+ * epochs kept), or a diverging epoch, and the follower truncates its tail to where the logs agree
+ * (KIP-320/KIP-595 style truncation, no OffsetForLeaderEpoch round trip). Each response also carries
+ * the leader's high watermark, which the follower adopts up to its own log end offset.
+ */
+import {
+  ApiKey,
+  type Connection,
+  type ConnectionOptions,
+  connect,
+  defaultFetchRequest,
+  ErrorCode,
+  type FetchResponsePartitionData,
+} from '@flotilla/protocol';
+import type { Logger } from '../logger.js';
+import type { Partition } from './partition.js';
+
+export interface FetcherSettings {
+  readonly brokerId: number;
+  /** This broker's epoch from its registration (ReplicaState.ReplicaEpoch), -1 when unknown. */
+  readonly brokerEpoch: () => number;
+  /** Where broker `id` listens for other brokers; null while it is unknown. */
+  readonly endpointOf: (id: number) => { host: string; port: number } | null;
+  readonly maxWaitMs: number;
+  readonly minBytes: number;
+  readonly maxBytes: number;
+  readonly partitionMaxBytes: number;
+  readonly backoffMs: number;
+  readonly requestTimeoutMs: number;
+  /** Opens the connection (tests may pass options such as a client id; TLS/SASL later). */
+  readonly connect?: (options: ConnectionOptions) => Promise<Connection>;
+}
+
+interface FetchState {
+  readonly partition: Partition;
+  /** The leader epoch this state was created for: a response for an older one is dropped. */
+  readonly leaderEpoch: number;
+  /** Not fetched again before this time (after an error for this partition). */
+  delayedUntil: number;
+}
+
+/** Fetches for the partitions led by one broker. */
+class ReplicaFetcher {
+  readonly states = new Map<Partition, FetchState>();
+  private connection: Connection | null = null;
+  private running: Promise<void> | null = null;
+  private stopped = false;
+  private wake: (() => void) | null = null;
+
+  constructor(
+    readonly leaderId: number,
+    private readonly settings: FetcherSettings,
+    private readonly log: Logger,
+  ) {}
+
+  add(partition: Partition): void {
+    this.states.set(partition, { partition, leaderEpoch: partition.leaderEpoch, delayedUntil: 0 });
+    this.running ??= this.run();
+    this.wake?.();
+  }
+
+  remove(partition: Partition): void {
+    this.states.delete(partition);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    await this.connection?.close().catch(() => {});
+    await this.running;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    }).finally(() => {
+      this.wake = null;
+    });
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      const now = Date.now();
+      const ready = [...this.states.values()].filter((s) => s.delayedUntil <= now);
+      if (ready.length === 0) {
+        const next = Math.min(...[...this.states.values()].map((s) => s.delayedUntil), now + 1000);
+        await this.sleep(Math.max(10, next - now));
+        continue;
+      }
+      try {
+        await this.fetchOnce(ready);
+      } catch (e) {
+        if (this.stopped) break;
+        this.log.debug(`fetch from broker ${this.leaderId} failed: ${(e as Error).message}`);
+        await this.connection?.close().catch(() => {});
+        this.connection = null;
+        await this.sleep(this.settings.backoffMs);
+      }
+    }
+    await this.connection?.close().catch(() => {});
+    this.connection = null;
+  }
+
+  private async ensureConnection(): Promise<Connection> {
+    if (this.connection) return this.connection;
+    const endpoint = this.settings.endpointOf(this.leaderId);
+    if (!endpoint) throw new Error(`no endpoint known for broker ${this.leaderId}`);
+    const open = this.settings.connect ?? connect;
+    this.connection = await open({
+      host: endpoint.host,
+      port: endpoint.port,
+      clientId: `broker-${this.settings.brokerId}-fetcher-${this.leaderId}`,
+      requestTimeoutMs: this.settings.requestTimeoutMs + this.settings.maxWaitMs,
+    });
+    return this.connection;
+  }
+
+  private async fetchOnce(ready: FetchState[]): Promise<void> {
+    const conn = await this.ensureConnection();
+    const byTopic = new Map<string, FetchState[]>();
+    for (const s of ready) {
+      const list = byTopic.get(s.partition.topic) ?? [];
+      list.push(s);
+      byTopic.set(s.partition.topic, list);
+    }
+    const { brokerId } = this.settings;
+    const request = {
+      ...defaultFetchRequest(),
+      replicaId: brokerId,
+      replicaState: { replicaId: brokerId, replicaEpoch: BigInt(this.settings.brokerEpoch()) },
+      maxWaitMs: this.settings.maxWaitMs,
+      minBytes: this.settings.minBytes,
+      maxBytes: this.settings.maxBytes,
+      isolationLevel: 0,
+      sessionId: 0,
+      sessionEpoch: -1,
+      topics: [...byTopic].map(([topic, states]) => ({
+        topic,
+        topicId: (states[0] as FetchState).partition.topicId,
+        partitions: states.map((s) => ({
+          partition: s.partition.partitionId,
+          currentLeaderEpoch: s.leaderEpoch,
+          fetchOffset: BigInt(s.partition.log.logEndOffset),
+          lastFetchedEpoch: s.partition.log.epochs.latest?.epoch ?? -1,
+          logStartOffset: BigInt(s.partition.log.logStartOffset),
+          partitionMaxBytes: this.settings.partitionMaxBytes,
+          replicaDirectoryId: '00000000-0000-0000-0000-000000000000',
+        })),
+      })),
+      forgottenTopicsData: [],
+      rackId: '',
+    };
+    const sent = new Map(ready.map((s) => [`${s.partition.topic}\u0000${s.partition.partitionId}`, s]));
+    const fetchOffsets = new Map(ready.map((s) => [s, s.partition.log.logEndOffset]));
+    const response = await conn.request(ApiKey.Fetch, request);
+    if (response.errorCode !== 0) throw new Error(`fetch failed with error ${response.errorCode}`);
+    for (const t of response.responses) {
+      for (const p of t.partitions) {
+        const topicName = t.topic || (ready.find((s) => s.partition.topicId === t.topicId)?.partition.topic ?? '');
+        const state = sent.get(`${topicName}\u0000${p.partitionIndex}`);
+        // Dropped meanwhile, or a new leader epoch: this answer is for a fetch that no longer exists.
+        if (!state || this.states.get(state.partition) !== state) continue;
+        if (state.partition.log.logEndOffset !== fetchOffsets.get(state)) continue;
+        this.handlePartition(state, p);
+      }
+    }
+  }
+
+  private handlePartition(state: FetchState, p: FetchResponsePartitionData): void {
+    const partition = state.partition;
+    const name = `${partition.topic}-${partition.partitionId}`;
+    switch (p.errorCode) {
+      case ErrorCode.NONE: {
+        if (p.divergingEpoch.epoch >= 0 || p.divergingEpoch.endOffset >= 0n) {
+          const target = truncationOffset(partition, p.divergingEpoch.epoch, Number(p.divergingEpoch.endOffset));
+          this.log.info(
+            `${name}: log diverges from leader ${this.leaderId} at epoch ${p.divergingEpoch.epoch}; truncating from ${partition.log.logEndOffset} to ${target}`,
+          );
+          partition.truncateTo(target);
+          return;
+        }
+        if (p.records && p.records.length > 0) partition.appendAsFollower(p.records, Number(p.highWatermark));
+        else partition.updateFollowerHighWatermark(Number(p.highWatermark));
+        return;
+      }
+      case ErrorCode.OFFSET_OUT_OF_RANGE: {
+        const leaderStart = Number(p.logStartOffset);
+        if (leaderStart > partition.log.logEndOffset) {
+          this.log.info(`${name}: leader's log starts at ${leaderStart}, past ours; starting over there`);
+          partition.truncateFullyAndStartAt(leaderStart);
+        } else {
+          // Ahead of the leader without a diverging epoch (a leader without epochs): keep what it has.
+          partition.truncateTo(Math.max(Number(p.highWatermark), partition.highWatermark));
+        }
+        return;
+      }
+      default:
+        // NOT_LEADER_OR_FOLLOWER, FENCED/UNKNOWN_LEADER_EPOCH, UNKNOWN_TOPIC...: the image will catch up.
+        this.log.debug(`${name}: fetch from ${this.leaderId} answered error ${p.errorCode}; backing off`);
+        state.delayedUntil = Date.now() + this.settings.backoffMs;
+    }
+  }
+}
+
+/**
+ * Where a follower's log and the leader's part (AbstractFetcherThread.getOffsetTruncationState): the
+ * leader said its log holds epoch `leaderEpoch` up to `leaderEndOffset`. If this log's largest epoch
+ * <= that one is the same epoch, the logs agree up to the smaller end offset; if it is an older epoch,
+ * they agree at most up to where that older epoch ends here, and the next fetch (with that older
+ * epoch as lastFetchedEpoch) narrows it down further.
+ */
+export function truncationOffset(partition: Partition, leaderEpoch: number, leaderEndOffset: number): number {
+  const leo = partition.log.logEndOffset;
+  if (leaderEndOffset < 0) return Math.min(partition.highWatermark, leo);
+  if (leaderEpoch < 0) return Math.min(leaderEndOffset, leo);
+  const mine = partition.log.epochs.endOffsetFor(leaderEpoch, leo);
+  if (mine.epoch < 0) return Math.min(leaderEndOffset, leo);
+  if (mine.epoch !== leaderEpoch) return Math.min(mine.endOffset, leo);
+  return Math.min(leaderEndOffset, mine.endOffset, leo);
+}
+
+/** The fetchers of one broker, one per leader it follows. */
+export class ReplicaFetcherManager {
+  private readonly fetchers = new Map<number, ReplicaFetcher>();
+
+  constructor(
+    private readonly settings: FetcherSettings,
+    private readonly log: Logger,
+  ) {}
+
+  /** Starts (or restarts, for a new leader or epoch) fetching `partition` from `leaderId`. */
+  follow(partition: Partition, leaderId: number): void {
+    this.unfollow(partition);
+    let fetcher = this.fetchers.get(leaderId);
+    if (!fetcher) {
+      fetcher = new ReplicaFetcher(leaderId, this.settings, this.log.child(`fetcher-${leaderId}`));
+      this.fetchers.set(leaderId, fetcher);
+    }
+    fetcher.add(partition);
+  }
+
+  unfollow(partition: Partition): void {
+    for (const f of this.fetchers.values()) f.remove(partition);
+  }
+
+  /** Which broker this broker fetches `partition` from, if any (tests, metrics). */
+  sourceOf(partition: Partition): number | null {
+    for (const [id, f] of this.fetchers) if (f.states.has(partition)) return id;
+    return null;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.fetchers.values()].map((f) => f.stop()));
+    this.fetchers.clear();
+  }
+}
