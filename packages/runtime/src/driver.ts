@@ -168,10 +168,16 @@ export interface RuntimeDriver {
    */
   reservePorts(count: number): Promise<number[]>;
 
+  /**
+   * Where a broker's data volume is, as the broker sees it (the container mount point, or the process's
+   * data directory): buildClusterPlan's `dataRoot`, so log.dirs points into the volume.
+   */
+  dataPath(ref: BrokerRef): string;
+
   /** Creates the cluster's network (idempotent). */
   ensureNetwork(clusterId: string): Promise<NetworkInfo>;
-  /** Creates a broker's data volume (idempotent). */
-  ensureVolume(ref: BrokerRef): Promise<VolumeInfo>;
+  /** Creates a broker's data volume (idempotent); the size is recorded (a label / in the spec). */
+  ensureVolume(ref: BrokerRef, storageBytes?: number): Promise<VolumeInfo>;
 
   /**
    * Creates the broker's container/process from its spec, without starting it (idempotent: if one

@@ -1,0 +1,35 @@
+/**
+ * The one impure step between a cluster description and running brokers: ask the driver for ports and
+ * the host for its capacity, then build the plan with the pure builders (spec.ts).
+ */
+import { cpus, totalmem } from 'node:os';
+import type { RuntimeDriver } from './driver.js';
+import {
+  assignHostPorts,
+  buildClusterPlan,
+  type ClusterDescription,
+  type ClusterPlan,
+  defaultNodeIds,
+  type HostCapacity,
+  portsPerBroker,
+} from './spec.js';
+
+export function hostCapacity(): HostCapacity {
+  return { cpus: cpus().length, memoryBytes: totalmem() };
+}
+
+/**
+ * Plans a cluster for `driver`: fresh ports on 127.0.0.1 for every broker. To keep a broker's ports
+ * (replacing it, a rolling restart), reuse its stored spec instead of planning again.
+ */
+export async function planCluster(
+  driver: RuntimeDriver,
+  desc: ClusterDescription,
+  host: HostCapacity = hostCapacity(),
+): Promise<ClusterPlan> {
+  const nodeIds = desc.nodeIds ? [...desc.nodeIds] : defaultNodeIds(desc.brokerCount);
+  const ports = await driver.reservePorts(portsPerBroker(driver.addressing) * nodeIds.length);
+  return buildClusterPlan(desc, driver.addressing, assignHostPorts(driver.addressing, nodeIds, ports), host, {
+    dataRoot: (nodeId) => driver.dataPath({ clusterId: desc.clusterId, nodeId }),
+  });
+}
