@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 /**
- * Bundles the broker (packages/broker/src/main.ts and everything it imports) into one ESM file with
- * esbuild, plus the native (N-API) packages the protocol loads at run time, which cannot be bundled:
+ * Bundles the built broker (packages/broker/dist/main.js, from `npm run build -w @flotilla/broker`, and
+ * everything it imports) into one ESM file with esbuild. The build output, not src/, so the image holds
+ * exactly what the tests and the ProcessDriver run, and a half-edited source tree cannot break it.
+ * Next to it, the native (N-API) packages the protocol loads at run time, which cannot be bundled:
  *
  *   OUT/broker.mjs                    the broker
  *   OUT/node_modules/<native pkgs>    zstd-napi, lz4-napi, snappy, @node-rs/crc32 and their linux-x64
@@ -9,8 +11,8 @@
  *
  * The protocol loads each native package through `loadOptional` and falls back to pure JS when it is
  * missing (CRC-32C in JS, zstd decompression with fzstd), so a bundle without them still runs; with them
- * the broker keeps its fast paths. `node OUT/broker.mjs --check-native` is not a thing: the image test
- * (packages/runtime/test/image.test.ts) produces a zstd/lz4/snappy batch against the container instead.
+ * the broker keeps its fast paths. packages/runtime/test/image.test.ts checks in a container that each
+ * one loads natively and that zstd, lz4 and snappy batches round-trip through the broker.
  *
  * usage: node infra/image/bundle.mjs OUT_DIR
  */
@@ -33,11 +35,16 @@ const NATIVE = {
   '@node-rs/crc32-linux-x64-gnu': null,
 };
 
+const entry = join(ROOT, 'packages/broker/dist/main.js');
+if (!existsSync(entry)) {
+  console.error(`bundle: ${entry} is missing; build the broker first (npm run build -w @flotilla/broker)`);
+  process.exit(2);
+}
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 
 const result = await build({
-  entryPoints: [join(ROOT, 'packages/broker/src/main.ts')],
+  entryPoints: [entry],
   outfile: join(out, 'broker.mjs'),
   bundle: true,
   platform: 'node',

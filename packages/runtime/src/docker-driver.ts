@@ -80,6 +80,7 @@ export class DockerDriver implements RuntimeDriver {
   readonly kind = 'docker' as const;
   readonly addressing = 'cluster-network' as const;
   private readonly docker: Docker;
+  private readonly networkLocks = new Map<string, Promise<NetworkInfo>>();
 
   constructor(options: DockerDriverOptions = {}) {
     this.docker = options.docker ?? new Docker();
@@ -103,25 +104,41 @@ export class DockerDriver implements RuntimeDriver {
     return CONTAINER_DATA_DIR;
   }
 
-  async ensureNetwork(clusterId: string): Promise<NetworkInfo> {
+  /**
+   * Docker lets several networks share a name (CheckDuplicate is best effort), and a container attached
+   * by an ambiguous name fails to start; so creation is serialised per cluster here, and duplicates left
+   * by another control plane racing this one are removed, keeping the oldest.
+   */
+  ensureNetwork(clusterId: string): Promise<NetworkInfo> {
+    const pending = this.networkLocks.get(clusterId);
+    if (pending) return pending;
+    const p = this.ensureNetworkOnce(clusterId).finally(() => this.networkLocks.delete(clusterId));
+    this.networkLocks.set(clusterId, p);
+    return p;
+  }
+
+  private async ensureNetworkOnce(clusterId: string): Promise<NetworkInfo> {
     const name = networkName(clusterId);
     const find = async () => {
-      // The name filter matches substrings; keep the exact name.
-      const found = await this.docker.listNetworks({ filters: { name: [name] } });
-      return found.find((n) => n.Name === name);
+      // The name filter matches substrings; keep the exact name, oldest first.
+      const found = (await this.docker.listNetworks({ filters: { name: [name] } }))
+        .filter((n) => n.Name === name)
+        .sort((a, b) => a.Created.localeCompare(b.Created) || a.Id.localeCompare(b.Id));
+      for (const extra of found.slice(1)) {
+        await this.docker
+          .getNetwork(extra.Id)
+          .remove()
+          .catch(() => {}); // in use: leave it, the first one is still the one we use
+      }
+      return found[0];
     };
     try {
       const existing = await find();
       if (existing) return { clusterId, id: existing.Id, name };
-      try {
-        const created = await this.docker.createNetwork(buildNetworkSpec(clusterId));
-        return { clusterId, id: created.id, name };
-      } catch (e) {
-        // Another job created it meanwhile.
-        const again = await find();
-        if (again) return { clusterId, id: again.Id, name };
-        throw e;
-      }
+      await this.docker.createNetwork(buildNetworkSpec(clusterId));
+      const created = await find();
+      if (!created) throw new RuntimeError('RUNTIME_ERROR', `network ${name} vanished after it was created`);
+      return { clusterId, id: created.Id, name };
     } catch (e) {
       throw wrap(e, `network ${name}`);
     }

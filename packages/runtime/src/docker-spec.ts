@@ -34,6 +34,7 @@ export function buildNetworkSpec(clusterId: string): Docker.NetworkCreateOptions
   return {
     Name: networkName(clusterId),
     Driver: 'bridge',
+    CheckDuplicate: true,
     // Not `Internal`: an internal network cannot publish ports, and clients reach brokers through
     // ports published on 127.0.0.1. Inter-broker traffic stays on this network by host name.
     Internal: false,
