@@ -1,0 +1,280 @@
+/**
+ * Cluster calls: CreateClusterV2, DescribeClusterV2, ListClustersV2, DeleteCluster, GetBootstrapBrokers,
+ * ListNodes. Mutations write the catalog rows and a ClusterOperation in one transaction, then enqueue
+ * the operation's job; if Redis refuses the job, the rows are removed again so nothing half-created
+ * remains (issue 6, "Bad input").
+ */
+import { randomUUID } from 'node:crypto';
+import { clusters, configurations, operations, Prisma, tags } from '@flotilla/db';
+import { BROKER_TYPES, KAFKA_VERSIONS } from '@flotilla/runtime';
+import { enqueueJob, type JobName } from '@flotilla/worker/jobs';
+import { clusterArn, nodeArn, operationArn } from '../lib/arn.js';
+import { ApiError, badRequest, conflict, notFound } from '../lib/errors.js';
+import type { CreateClusterV2Request } from '../schemas/msk.js';
+import type { Services } from './context.js';
+import { presentCluster } from './present.js';
+
+/** MSK: 1 to 15 brokers per Availability Zone, a multiple of the number of client subnets. */
+const MAX_BROKERS_PER_ZONE = 15;
+/** MSK's default EBS volume size when storageInfo is absent. */
+const DEFAULT_VOLUME_GIB = 1000;
+
+/** A fresh opaque currentVersion, in the style of MSK's (e.g. "K3AEGXETSR30VB"). */
+export function newClusterVersion(): string {
+  return `K${randomUUID().replaceAll('-', '').slice(0, 13).toUpperCase()}`;
+}
+
+export async function createCluster(s: Services, request: CreateClusterV2Request) {
+  if (request.serverless) throw badRequest('Serverless clusters are not supported by Flotilla', 'serverless');
+  const p = request.provisioned;
+  if (!p) throw badRequest('provisioned is required', 'provisioned');
+  const info = p.brokerNodeGroupInfo;
+  if (!BROKER_TYPES.some((t) => t.name === info.instanceType)) {
+    throw badRequest(
+      `Unsupported instance type ${info.instanceType}. Supported: ${BROKER_TYPES.map((t) => t.name).join(', ')}`,
+      'instanceType',
+    );
+  }
+  const version = KAFKA_VERSIONS.find((v) => v.name === p.kafkaVersion);
+  if (version?.status !== 'ACTIVE') {
+    throw badRequest(
+      `Unsupported Kafka version ${p.kafkaVersion}. Supported: ${KAFKA_VERSIONS.filter((v) => v.status === 'ACTIVE')
+        .map((v) => v.name)
+        .join(', ')}`,
+      'kafkaVersion',
+    );
+  }
+  const zones = info.clientSubnets.length;
+  if (p.numberOfBrokerNodes % zones !== 0 || p.numberOfBrokerNodes / zones > MAX_BROKERS_PER_ZONE) {
+    throw badRequest(
+      `The number of broker nodes must be a multiple of the number of client subnets (${zones}) and at most ` +
+        `${MAX_BROKERS_PER_ZONE} per subnet; got ${p.numberOfBrokerNodes}`,
+      'numberOfBrokerNodes',
+    );
+  }
+  if (p.configurationInfo) {
+    const configuration = await configurations.findConfigurationByArn(s.catalog, p.configurationInfo.arn);
+    if (configuration?.state !== 'ACTIVE') {
+      throw badRequest(`Configuration ${p.configurationInfo.arn} does not exist`, 'configurationInfo');
+    }
+    if (p.configurationInfo.revision > configuration.latestRevision) {
+      throw badRequest(
+        `Configuration ${p.configurationInfo.arn} has no revision ${p.configurationInfo.revision}`,
+        'configurationInfo',
+      );
+    }
+    if (configuration.kafkaVersions.length > 0 && !configuration.kafkaVersions.includes(p.kafkaVersion)) {
+      throw badRequest(
+        `Configuration ${configuration.name} is for Kafka ${configuration.kafkaVersions.join(', ')}, not ${p.kafkaVersion}`,
+        'configurationInfo',
+      );
+    }
+  }
+  if (await clusters.findClusterByName(s.catalog, request.clusterName)) {
+    throw conflict(`A cluster named ${request.clusterName} already exists`, 'clusterName');
+  }
+
+  const id = randomUUID();
+  const arn = clusterArn(s.arns, request.clusterName, id);
+  const operationId = randomUUID();
+  const volumeSize = info.storageInfo?.ebsStorageInfo?.volumeSize ?? DEFAULT_VOLUME_GIB;
+  const brokerNodeGroupInfo = {
+    brokerAZDistribution: 'DEFAULT',
+    ...info,
+    storageInfo: { ebsStorageInfo: { volumeSize, ...info.storageInfo?.ebsStorageInfo } },
+  };
+  const target = {
+    numberOfBrokerNodes: p.numberOfBrokerNodes,
+    instanceType: info.instanceType,
+    kafkaVersion: p.kafkaVersion,
+    brokerEBSVolumeInfo: [{ kafkaBrokerNodeId: 'ALL', volumeSizeGB: volumeSize }],
+    ...(p.configurationInfo ? { configurationInfo: p.configurationInfo } : {}),
+    enhancedMonitoring: p.enhancedMonitoring ?? 'DEFAULT',
+  };
+  try {
+    await s.catalog.$transaction(async (tx) => {
+      await clusters.createCluster(tx, {
+        id,
+        arn,
+        name: request.clusterName,
+        state: 'CREATING',
+        currentVersion: newClusterVersion(),
+        kafkaVersion: p.kafkaVersion,
+        numberOfBrokerNodes: p.numberOfBrokerNodes,
+        brokerNodeGroupInfo,
+        instanceType: info.instanceType,
+        volumeSizeGiB: volumeSize,
+        encryptionInfo: p.encryptionInfo ?? Prisma.DbNull,
+        clientAuthentication: p.clientAuthentication ?? Prisma.DbNull,
+        enhancedMonitoring: p.enhancedMonitoring ?? 'DEFAULT',
+        openMonitoring: p.openMonitoring ?? Prisma.DbNull,
+        loggingInfo: p.loggingInfo ?? Prisma.DbNull,
+        storageMode: p.storageMode ?? 'LOCAL',
+        configurationArn: p.configurationInfo?.arn ?? null,
+        configurationRevision: p.configurationInfo?.revision ?? null,
+        runtime: s.runtime,
+      });
+      await operations.createOperation(tx, {
+        id: operationId,
+        arn: operationArn(s.arns, request.clusterName, id, operationId),
+        clusterId: id,
+        clusterArn: arn,
+        operationType: 'CREATE',
+        targetClusterInfo: target,
+      });
+      if (request.tags) await tags.setTags(tx, arn, request.tags);
+    });
+  } catch (error) {
+    // Two creates with the same name racing: the unique index decides, as MSK's 409 says.
+    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
+      throw conflict(`A cluster named ${request.clusterName} already exists`, 'clusterName');
+    }
+    throw error;
+  }
+  await enqueueOrUndo(s, 'create-cluster', { operationId, clusterId: id }, async () => {
+    await s.catalog.$transaction(async (tx) => {
+      await tx.clusterOperation.deleteMany({ where: { id: operationId } });
+      await clusters.removeCluster(tx, id);
+      await tags.removeAllTags(tx, arn);
+    });
+  });
+  return { clusterArn: arn, clusterName: request.clusterName, state: 'CREATING', clusterType: 'PROVISIONED' };
+}
+
+/** Enqueues the operation's job; when that fails, runs `undo` and answers 503 (the caller may retry). */
+async function enqueueOrUndo(
+  s: Services,
+  name: JobName,
+  payload: { operationId: string; clusterId: string },
+  undo: () => Promise<void>,
+): Promise<void> {
+  try {
+    const jobId = await enqueueJob(s.queue, name, payload);
+    await operations.setOperationState(s.catalog, payload.operationId, 'PENDING', { jobId });
+  } catch (error) {
+    await undo();
+    throw new ApiError(
+      'ServiceUnavailableException',
+      `The operation could not be queued (${error instanceof Error ? error.message : String(error)}); nothing was changed`,
+    );
+  }
+}
+
+export async function requireCluster(s: Services, arn: string) {
+  const row = await clusters.findClusterByArn(s.catalog, arn);
+  if (!row) throw notFound(`Cluster ${arn} does not exist`, 'clusterArn');
+  return row;
+}
+
+async function activeOperationArn(s: Services, clusterArnValue: string): Promise<string | undefined> {
+  const op = await s.catalog.clusterOperation.findFirst({
+    where: { clusterArn: clusterArnValue, operationState: { in: ['PENDING', 'UPDATE_IN_PROGRESS'] } },
+    orderBy: { startTime: 'desc' },
+    select: { arn: true },
+  });
+  return op?.arn;
+}
+
+export async function describeCluster(s: Services, arn: string) {
+  const row = await requireCluster(s, arn);
+  return presentCluster(row, await tags.listTags(s.catalog, arn), await activeOperationArn(s, arn));
+}
+
+export async function listClusters(
+  s: Services,
+  query: { clusterNameFilter?: string; clusterTypeFilter?: string; maxResults?: number; nextToken?: string },
+) {
+  if (query.clusterTypeFilter && query.clusterTypeFilter !== 'PROVISIONED') {
+    return { clusterInfoList: [] };
+  }
+  const page = await clusters.listClusters(s.catalog, {
+    ...(query.clusterNameFilter ? { nameFilter: query.clusterNameFilter } : {}),
+    maxResults: query.maxResults ?? 10,
+    ...(query.nextToken ? { nextToken: query.nextToken } : {}),
+  });
+  const clusterInfoList = await Promise.all(
+    page.clusters.map(async (row) => presentCluster(row, await tags.listTags(s.catalog, row.arn))),
+  );
+  return { clusterInfoList, ...(page.nextToken ? { nextToken: page.nextToken } : {}) };
+}
+
+/**
+ * DeleteCluster: allowed from ACTIVE and FAILED (a FAILED cluster can only be deleted, as on MSK);
+ * with `currentVersion`, only while the cluster is still at that version.
+ */
+export async function deleteCluster(s: Services, arn: string, currentVersion?: string) {
+  const row = await requireCluster(s, arn);
+  if (row.state !== 'ACTIVE' && row.state !== 'FAILED') {
+    throw conflict(`Cluster ${row.name} is ${row.state}; it can be deleted when it is ACTIVE or FAILED`, 'clusterArn');
+  }
+  if (currentVersion !== undefined && currentVersion !== row.currentVersion) {
+    throw conflict(
+      `The cluster's current version is ${row.currentVersion}, not ${currentVersion}. Describe the cluster and retry with its current version`,
+      'currentVersion',
+    );
+  }
+  const operationId = randomUUID();
+  const accepted = await s.catalog.$transaction(async (tx) => {
+    const ok = await clusters.updateClusterIfCurrent(
+      tx,
+      { arn, currentVersion: row.currentVersion, expectedState: row.state },
+      { currentVersion: newClusterVersion(), state: 'DELETING' },
+    );
+    if (!ok) return false;
+    await operations.createOperation(tx, {
+      id: operationId,
+      arn: operationArn(s.arns, row.name, row.id, operationId),
+      clusterId: row.id,
+      clusterArn: arn,
+      operationType: 'DELETE',
+      sourceClusterInfo: { numberOfBrokerNodes: row.numberOfBrokerNodes, kafkaVersion: row.kafkaVersion },
+    });
+    return true;
+  });
+  if (!accepted) throw conflict('The cluster changed while the request was processed; describe it and retry');
+  await enqueueOrUndo(s, 'delete-cluster', { operationId, clusterId: row.id }, async () => {
+    await s.catalog.$transaction(async (tx) => {
+      await tx.clusterOperation.deleteMany({ where: { id: operationId } });
+      await tx.cluster.update({
+        where: { id: row.id },
+        data: { state: row.state, currentVersion: row.currentVersion },
+      });
+    });
+  });
+  return { clusterArn: arn, state: 'DELETING' };
+}
+
+export async function getBootstrapBrokers(s: Services, arn: string) {
+  const row = await requireCluster(s, arn);
+  return {
+    ...(row.bootstrapBrokerString ? { bootstrapBrokerString: row.bootstrapBrokerString } : {}),
+    ...(row.bootstrapBrokerStringTls ? { bootstrapBrokerStringTls: row.bootstrapBrokerStringTls } : {}),
+    ...(row.bootstrapBrokerStringSaslScram
+      ? { bootstrapBrokerStringSaslScram: row.bootstrapBrokerStringSaslScram }
+      : {}),
+  };
+}
+
+export async function listNodes(s: Services, arn: string, query: { maxResults?: number; nextToken?: string }) {
+  const row = await requireCluster(s, arn);
+  const subnets = (row.brokerNodeGroupInfo as { clientSubnets?: string[] }).clientSubnets ?? [];
+  const start = query.nextToken ? Number(query.nextToken) : 0;
+  const max = query.maxResults ?? 10;
+  const page = row.brokers.slice(start, start + max);
+  const nodeInfoList = page.map((b) => ({
+    addedToClusterTime: b.createdAt.toISOString(),
+    brokerNodeInfo: {
+      brokerId: b.nodeId,
+      ...(subnets.length ? { clientSubnet: subnets[(b.nodeId - 1) % subnets.length] } : {}),
+      clientVpcIpAddress: b.host ?? '127.0.0.1',
+      currentBrokerSoftwareInfo: { kafkaVersion: row.kafkaVersion },
+      endpoints: b.host ? [b.host] : [],
+      ...(b.containerId ? { attachedENIId: b.containerId } : {}),
+    },
+    instanceType: row.instanceType.replace(/^kafka\./, ''),
+    nodeARN: nodeArn(s.arns, row.name, row.id, b.nodeId),
+    nodeType: 'BROKER',
+  }));
+  const next = start + max < row.brokers.length ? String(start + max) : undefined;
+  return { nodeInfoList, ...(next ? { nextToken: next } : {}) };
+}

@@ -1,0 +1,74 @@
+/** Catalog rows to MSK's JSON shapes. */
+import type { ClusterOperation, clusters, OperationStep } from '@flotilla/db';
+import type { Cluster as MskCluster } from '../schemas/msk.js';
+
+type Json = Record<string, unknown>;
+
+export function presentCluster(
+  row: clusters.ClusterWithBrokers,
+  tags: Record<string, string>,
+  activeOperationArn?: string,
+): MskCluster {
+  return {
+    ...(activeOperationArn ? { activeOperationArn } : {}),
+    clusterType: row.clusterType,
+    clusterArn: row.arn,
+    clusterName: row.name,
+    creationTime: row.createdAt.toISOString(),
+    currentVersion: row.currentVersion,
+    state: row.state,
+    ...(row.stateCode || row.stateMessage
+      ? { stateInfo: { code: row.stateCode ?? undefined, message: row.stateMessage ?? undefined } }
+      : {}),
+    tags,
+    provisioned: {
+      brokerNodeGroupInfo: row.brokerNodeGroupInfo as Json,
+      currentBrokerSoftwareInfo: {
+        kafkaVersion: row.kafkaVersion,
+        ...(row.configurationArn
+          ? { configurationArn: row.configurationArn, configurationRevision: row.configurationRevision ?? undefined }
+          : {}),
+      },
+      ...(row.clientAuthentication ? { clientAuthentication: row.clientAuthentication as Json } : {}),
+      ...(row.encryptionInfo ? { encryptionInfo: row.encryptionInfo as Json } : {}),
+      enhancedMonitoring: row.enhancedMonitoring,
+      ...(row.openMonitoring ? { openMonitoring: row.openMonitoring as Json } : {}),
+      ...(row.loggingInfo ? { loggingInfo: row.loggingInfo as Json } : {}),
+      numberOfBrokerNodes: row.numberOfBrokerNodes,
+      storageMode: row.storageMode,
+    },
+  };
+}
+
+const STEP_STATUS: Record<OperationStep['status'], string> = {
+  PENDING: 'PENDING',
+  IN_PROGRESS: 'IN_PROGRESS',
+  COMPLETE: 'COMPLETE',
+  FAILED: 'FAILED',
+};
+
+export function presentOperationSummary(op: ClusterOperation) {
+  return {
+    clusterArn: op.clusterArn,
+    clusterType: 'PROVISIONED',
+    startTime: op.startTime.toISOString(),
+    ...(op.endTime ? { endTime: op.endTime.toISOString() } : {}),
+    operationArn: op.arn,
+    operationState: op.operationState,
+    operationType: op.operationType,
+  };
+}
+
+export function presentOperation(op: ClusterOperation & { steps: OperationStep[] }) {
+  return {
+    ...presentOperationSummary(op),
+    ...(op.errorCode || op.errorString
+      ? { errorInfo: { errorCode: op.errorCode ?? undefined, errorString: op.errorString ?? undefined } }
+      : {}),
+    provisioned: {
+      operationSteps: op.steps.map((s) => ({ stepInfo: { stepStatus: STEP_STATUS[s.status] }, stepName: s.name })),
+      ...(op.sourceClusterInfo ? { sourceClusterInfo: op.sourceClusterInfo as Json } : {}),
+      ...(op.targetClusterInfo ? { targetClusterInfo: op.targetClusterInfo as Json } : {}),
+    },
+  };
+}
