@@ -24,6 +24,8 @@ import { ReplicaManager } from './replica/replica-manager.js';
 import { localAlterIsr, replicationOptions } from './replica/replication-options.js';
 import type { BrokerServices } from './services.js';
 import { TopicConfigs } from './topic-configs.js';
+import { TransactionCoordinator } from './txn/coordinator.js';
+import { LocalMarkerWriter } from './txn/markers.js';
 
 export interface StartedBroker {
   readonly nodeId: number;
@@ -98,6 +100,17 @@ export async function startBroker(
     topicConfigs,
     log: log.child('group-coordinator'),
   });
+  const transactions = new TransactionCoordinator({
+    nodeId,
+    config,
+    image,
+    controller,
+    replicas,
+    topicConfigs,
+    producerIds,
+    markers: new LocalMarkerWriter({ image, replicas, topicConfigs, groups: () => groups }),
+    log: log.child('transaction-coordinator'),
+  });
 
   const services: BrokerServices = {
     nodeId,
@@ -106,6 +119,7 @@ export async function startBroker(
     controller,
     replicas,
     groups,
+    transactions,
     producerIds,
     topicConfigs,
     configResources,
@@ -126,6 +140,7 @@ export async function startBroker(
     }
     replicas.apply(change);
     groups.onMetadataChange(change);
+    transactions.onMetadataChange(change);
   });
 
   const handlers = createHandlers();
@@ -142,6 +157,7 @@ export async function startBroker(
 
   await registerBroker(image, controller, nodeId, advertised(), config.string('broker.rack'));
   await groups.start();
+  await transactions.start();
   replicas.startReplication();
   logs.startBackgroundTasks(
     config.long('log.retention.check.interval.ms'),
@@ -168,6 +184,7 @@ export async function startBroker(
         log.info(`shutting down broker ${nodeId}`);
         await server?.close();
         await metrics.close();
+        await transactions.close();
         await groups.close();
         await replicas.stopReplication();
         replicas.close();

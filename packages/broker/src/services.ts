@@ -12,6 +12,7 @@ import type { BrokerMetrics } from './metrics.js';
 import type { ProducerIdManager } from './replica/producer-id-manager.js';
 import type { ReplicaManager } from './replica/replica-manager.js';
 import type { TopicConfigs } from './topic-configs.js';
+import type { TransactionCoordinator } from './txn/coordinator.js';
 
 export interface BrokerServices {
   readonly nodeId: number;
@@ -20,6 +21,8 @@ export interface BrokerServices {
   readonly controller: Controller;
   readonly replicas: ReplicaManager;
   readonly groups: GroupCoordinator;
+  /** The transaction coordinator (transactional ids whose __transaction_state partition this broker leads). */
+  readonly transactions: TransactionCoordinator;
   readonly producerIds: ProducerIdManager;
   readonly topicConfigs: TopicConfigs;
   readonly configResources: ConfigResources;

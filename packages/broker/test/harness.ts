@@ -8,7 +8,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const MAIN = new URL('../dist/main.js', import.meta.url).pathname;
+// FLOTILLA_BROKER_MAIN: a broker built elsewhere (a private build while the shared dist/ is being rebuilt).
+const MAIN = process.env.FLOTILLA_BROKER_MAIN ?? new URL('../dist/main.js', import.meta.url).pathname;
 
 export interface BrokerProcess {
   readonly port: number;

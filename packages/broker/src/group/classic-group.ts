@@ -159,6 +159,14 @@ export class ClassicGroup {
   readonly offsets = new Map<string, Map<number, CommittedOffset>>();
   /** Offset commits being written, by `topic/partition`: fetches with requireStable wait for them. */
   readonly pendingOffsetCommits = new Map<string, number>();
+  /**
+   * Offsets committed inside transactions (TxnOffsetCommit), by producer id, written to the log but
+   * not yet visible: the producer's COMMIT marker publishes them, its ABORT marker drops them (KIP-98).
+   */
+  readonly pendingTxnOffsets = new Map<
+    number,
+    Map<string, { topic: string; partition: number; offset: CommittedOffset }>
+  >();
 
   constructor(
     readonly groupId: string,
@@ -425,7 +433,7 @@ export class ClassicGroup {
   }
 
   get hasOffsets(): boolean {
-    return this.offsets.size > 0 || this.pendingOffsetCommits.size > 0;
+    return this.offsets.size > 0 || this.pendingOffsetCommits.size > 0 || this.pendingTxnOffsets.size > 0;
   }
 
   allOffsets(): { topic: string; partition: number; offset: CommittedOffset }[] {
@@ -437,7 +445,28 @@ export class ClassicGroup {
   }
 
   hasPendingOffsetCommit(topic: string, partition: number): boolean {
-    return this.pendingOffsetCommits.has(pendingKey(topic, partition));
+    if (this.pendingOffsetCommits.has(pendingKey(topic, partition))) return true;
+    for (const offsets of this.pendingTxnOffsets.values()) if (offsets.has(pendingKey(topic, partition))) return true;
+    return false;
+  }
+
+  /** Records an offset a transaction committed; it becomes visible with the transaction's COMMIT marker. */
+  addPendingTxnOffset(producerId: number, topic: string, partition: number, offset: CommittedOffset): void {
+    let offsets = this.pendingTxnOffsets.get(producerId);
+    if (!offsets) {
+      offsets = new Map();
+      this.pendingTxnOffsets.set(producerId, offsets);
+    }
+    offsets.set(pendingKey(topic, partition), { topic, partition, offset });
+  }
+
+  /** A transaction ended: its offsets become the committed ones (commit) or are dropped (abort). */
+  completePendingTxnOffsets(producerId: number, commit: boolean): number {
+    const offsets = this.pendingTxnOffsets.get(producerId);
+    if (!offsets) return 0;
+    this.pendingTxnOffsets.delete(producerId);
+    if (commit) for (const o of offsets.values()) this.setOffset(o.topic, o.partition, o.offset);
+    return offsets.size;
   }
 
   beginOffsetCommit(topic: string, partition: number): void {

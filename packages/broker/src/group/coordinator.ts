@@ -30,7 +30,13 @@ import {
   type LeavingMember,
   type SyncRequest,
 } from './membership.js';
-import { type FetchedOffsets, GroupOffsets, type OffsetCommitInput, type TopicPartitions } from './offsets.js';
+import {
+  type FetchedOffsets,
+  GroupOffsets,
+  type OffsetCommitInput,
+  type TopicPartitions,
+  type TxnOffsetCommitInput,
+} from './offsets.js';
 import { GroupTimers } from './timers.js';
 
 export interface GroupCoordinatorOptions {
@@ -223,6 +229,14 @@ export class GroupCoordinator {
       this.membership.onGroupLoaded(group);
       groups++;
     }
+    // Offsets of transactions still open at the end of the log: pending until their marker comes.
+    for (const [producerId, records] of replay.pendingTxn) {
+      for (const r of records) {
+        if (r.type !== 'offset-commit' || !r.value || this.registry.partitionFor(r.key.group) !== partition) continue;
+        const group = this.registry.getOrCreate(r.key.group, now);
+        group.addPendingTxnOffset(producerId, r.key.topic, r.key.partition, r.value);
+      }
+    }
     this.registry.setLoaded(partition);
     this.log.info(
       `finished loading ${OFFSETS_TOPIC}-${partition} in ${Date.now() - started} ms: ${groups} groups, ${offsets} offsets` +
@@ -337,6 +351,27 @@ export class GroupCoordinator {
 
   commitOffsets(input: OffsetCommitInput): Promise<number[]> {
     return this.offsets.commit(input);
+  }
+
+  /** The __consumer_offsets partition of a group (AddOffsetsToTxn adds it to a transaction). */
+  partitionFor(groupId: string): number {
+    return this.registry.partitionFor(groupId);
+  }
+
+  /** TxnOffsetCommit: offsets pending until the producer's transaction ends. */
+  commitTxnOffsets(input: TxnOffsetCommitInput): Promise<number[]> {
+    return this.offsets.commitTransactional(input);
+  }
+
+  /**
+   * A transaction marker was written to __consumer_offsets-`partition`: the producer's pending
+   * offsets in that partition's groups are published (commit) or dropped (abort).
+   */
+  completeTransaction(partition: number, producerId: number, commit: boolean): void {
+    for (const group of this.registry.groupsOfPartition(partition)) {
+      const n = group.completePendingTxnOffsets(producerId, commit);
+      if (n > 0 && !commit) this.log.debug(`dropped ${n} aborted offsets of group ${group.groupId}`);
+    }
   }
 
   fetchOffsets(groupId: string, topics: readonly TopicPartitions[] | null, requireStable: boolean): FetchedOffsets {

@@ -6,8 +6,10 @@
  * is also what log compaction keeps.
  */
 import {
+  ControlRecordType,
   DecodeError,
   decodeBatches,
+  decodeControlRecordKey,
   decodeRecords,
   ErrorCode,
   encodeBatch,
@@ -26,9 +28,20 @@ import {
   type OffsetsTopicRecord,
 } from './records.js';
 
+/** The producer of a transactional offset commit (TxnOffsetCommit). */
+export interface TxnProducer {
+  readonly producerId: number;
+  readonly producerEpoch: number;
+}
+
 export interface GroupStore {
   /** Appends records to a partition of __consumer_offsets; rejects with a KafkaError when it cannot. */
   append(partition: number, records: readonly OffsetsTopicRecord[]): Promise<void>;
+  /**
+   * Appends records as part of a producer's transaction: a transactional batch with the producer's id
+   * and epoch, which the transaction's marker later commits or aborts (GroupMetadataManager.storeOffsets).
+   */
+  appendTransactional?(partition: number, records: readonly OffsetsTopicRecord[], producer: TxnProducer): Promise<void>;
 }
 
 /** Bytes read from the log at a time while loading (Kafka's offsets.load.buffer.size). */
@@ -53,16 +66,44 @@ export class PartitionGroupStore implements GroupStore {
     const bytes = Buffer.concat(toBatches(records, this.now(), maxMessageBytes));
     p.appendAsLeader(bytes, -1, maxMessageBytes, this.topicConfigs.minInsyncReplicas(OFFSETS_TOPIC));
   }
+
+  async appendTransactional(
+    partition: number,
+    records: readonly OffsetsTopicRecord[],
+    producer: TxnProducer,
+  ): Promise<void> {
+    if (records.length === 0) return;
+    const p = this.replicas.get(OFFSETS_TOPIC, partition);
+    if (!p)
+      throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `this broker does not host ${OFFSETS_TOPIC}-${partition}`);
+    const maxMessageBytes = this.topicConfigs.logConfig(OFFSETS_TOPIC).maxMessageBytes;
+    // One batch (a producer's append is one batch); written as the coordinator, so not sequence-checked.
+    const bytes = Buffer.concat(toBatches(records, this.now(), Number.MAX_SAFE_INTEGER, producer));
+    p.appendAsLeader(bytes, -1, maxMessageBytes, this.topicConfigs.minInsyncReplicas(OFFSETS_TOPIC), 'coordinator');
+  }
 }
 
 /** Encodes records into as few batches as fit max.message.bytes (a huge DeleteGroups may not fit one). */
-export function toBatches(records: readonly OffsetsTopicRecord[], now: number, maxMessageBytes: number): Buffer[] {
+export function toBatches(
+  records: readonly OffsetsTopicRecord[],
+  now: number,
+  maxMessageBytes: number,
+  producer?: TxnProducer,
+): Buffer[] {
   const batches: Buffer[] = [];
   let current: Record[] = [];
   let size = BATCH_HEADER;
+  const txn = producer
+    ? {
+        producerId: BigInt(producer.producerId),
+        producerEpoch: producer.producerEpoch,
+        baseSequence: 0,
+        isTransactional: true,
+      }
+    : {};
   const flush = () => {
     if (current.length === 0) return;
-    batches.push(Buffer.from(encodeBatch({ baseTimestamp: BigInt(now), records: current })));
+    batches.push(Buffer.from(encodeBatch({ baseTimestamp: BigInt(now), records: current, ...txn })));
     current = [];
     size = BATCH_HEADER;
   };
@@ -88,7 +129,26 @@ export interface LoadedGroup {
 /** Folds records into the state they leave behind: the last value per key wins, tombstones delete. */
 export class OffsetsReplay {
   readonly groups = new Map<string, LoadedGroup>();
+  /** Offset commits of transactions whose marker has not been read (yet), by producer id. */
+  readonly pendingTxn = new Map<number, OffsetsTopicRecord[]>();
   skipped = 0;
+
+  /** A record of a transactional batch: held until the producer's marker. */
+  applyTransactional(producerId: number, record: OffsetsTopicRecord): void {
+    let list = this.pendingTxn.get(producerId);
+    if (!list) {
+      list = [];
+      this.pendingTxn.set(producerId, list);
+    }
+    list.push(record);
+  }
+
+  /** A marker: the producer's held records apply (commit) or are dropped (abort). */
+  completeTxn(producerId: number, commit: boolean): void {
+    const list = this.pendingTxn.get(producerId);
+    this.pendingTxn.delete(producerId);
+    if (commit) for (const r of list ?? []) this.apply(r);
+  }
 
   private group(id: string): LoadedGroup {
     let g = this.groups.get(id);
@@ -146,7 +206,14 @@ export async function loadPartition(
     for (const batch of batches) {
       if (batch.magic !== 2) continue;
       offset = Number(batch.header.baseOffset) + batch.header.lastOffsetDelta + 1;
-      if (batch.header.isControl) continue;
+      const producerId = Number(batch.header.producerId);
+      if (batch.header.isControl) {
+        const marker = decodeRecords(batch)[0];
+        const type = marker ? decodeControlRecordKey(marker.key).type : -1;
+        if (type === ControlRecordType.COMMIT || type === ControlRecordType.ABORT)
+          replay.completeTxn(producerId, type === ControlRecordType.COMMIT);
+        continue;
+      }
       for (const r of decodeRecords(batch)) {
         if (r.key === null) {
           replay.skipped++;
@@ -159,7 +226,8 @@ export async function loadPartition(
           // One unreadable record must not cost every group of the partition: it is counted and skipped.
           if (!(e instanceof DecodeError)) throw e;
         }
-        if (decoded) replay.apply(decoded);
+        if (decoded && batch.header.isTransactional) replay.applyTransactional(producerId, decoded);
+        else if (decoded) replay.apply(decoded);
         else replay.skipped++;
       }
     }

@@ -37,6 +37,11 @@ export interface OffsetCommitInput {
   readonly offsets: readonly OffsetToCommit[];
 }
 
+export interface TxnOffsetCommitInput extends OffsetCommitInput {
+  readonly producerId: number;
+  readonly producerEpoch: number;
+}
+
 export interface TopicPartitions {
   readonly topic: string;
   readonly partitions: readonly number[];
@@ -111,6 +116,76 @@ export class GroupOffsets {
         break;
     }
     return this.store(group, input.offsets, known, results);
+  }
+
+  /**
+   * TxnOffsetCommit (GroupCoordinator.handleTxnCommitOffsets): offsets written in the producer's
+   * transaction, visible only once its COMMIT marker reaches the group's partition. The group is
+   * created when missing; a member id or generation, when given, must be the group's current ones.
+   */
+  async commitTransactional(input: TxnOffsetCommitInput): Promise<number[]> {
+    const results: number[] = input.offsets.map((o) =>
+      this.deps.partitionExists(o.topic, o.partition) ? ErrorCode.NONE : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+    );
+    const known = input.offsets.map((_, i) => i).filter((i) => results[i] === ErrorCode.NONE);
+    if (known.length === 0) return results;
+    const fail = (code: number) => {
+      for (const i of known) results[i] = code;
+      return results;
+    };
+    const status = this.registry.statusOf(input.groupId, false);
+    if (status !== ErrorCode.NONE) return fail(status);
+    const group = this.registry.getOrCreate(input.groupId, this.deps.now());
+    if (group.is(GroupState.Dead)) return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    if (input.memberId !== '' || input.groupInstanceId !== null) {
+      const invalid = this.deps.membership.validateCurrentMember(group, input.memberId, input.groupInstanceId);
+      if (invalid !== ErrorCode.NONE) return fail(invalid);
+    }
+    if (input.generationId >= 0 && input.generationId !== group.generationId) return fail(ErrorCode.ILLEGAL_GENERATION);
+    const store = this.deps.store.appendTransactional?.bind(this.deps.store);
+    if (!store) return fail(ErrorCode.UNSUPPORTED_VERSION);
+    const maxBytes = this.deps.settings.maxMetadataBytes;
+    const writable = known.filter((i) => {
+      const metadata = (input.offsets[i] as OffsetToCommit).metadata;
+      if (metadata === null || metadata.length <= maxBytes) return true;
+      results[i] = ErrorCode.OFFSET_METADATA_TOO_LARGE;
+      return false;
+    });
+    if (writable.length === 0) return results;
+    const now = this.deps.now();
+    const values = writable.map((i) => {
+      const o = input.offsets[i] as OffsetToCommit;
+      return {
+        topic: o.topic,
+        partition: o.partition,
+        value: {
+          offset: o.offset,
+          leaderEpoch: o.leaderEpoch,
+          metadata: o.metadata ?? '',
+          commitTimestamp: now,
+          expireTimestamp: -1,
+        },
+      };
+    });
+    const records: OffsetsTopicRecord[] = values.map((v) => ({
+      type: 'offset-commit',
+      key: { group: group.groupId, topic: v.topic, partition: v.partition },
+      value: v.value,
+    }));
+    let error: number = ErrorCode.NONE;
+    try {
+      await store(this.registry.partitionFor(group.groupId), records, {
+        producerId: input.producerId,
+        producerEpoch: input.producerEpoch,
+      });
+    } catch (e) {
+      error = commitErrorFor(appendErrorCode(e));
+      this.deps.log.warn(`transactional offset commit of group ${group.groupId} failed: ${(e as Error).message}`);
+    }
+    if (error === ErrorCode.NONE)
+      for (const v of values) group.addPendingTxnOffset(input.producerId, v.topic, v.partition, v.value);
+    for (const i of writable) results[i] = error;
+    return results;
   }
 
   private validateCommit(group: ClassicGroup, input: OffsetCommitInput): number {

@@ -101,7 +101,12 @@ export default defineHandler({
         highWatermark: BigInt(r.highWatermark),
         lastStableOffset: BigInt(r.lastStableOffset),
         logStartOffset: BigInt(r.logStartOffset),
-        abortedTransactions: readCommitted ? [] : null,
+        abortedTransactions: readCommitted
+          ? (r.abortedTransactions ?? []).map((a) => ({
+              producerId: BigInt(a.producerId),
+              firstOffset: BigInt(a.firstOffset),
+            }))
+          : null,
         records: r.records ?? Buffer.alloc(0),
       });
     }

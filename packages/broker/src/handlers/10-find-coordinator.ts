@@ -1,9 +1,10 @@
 /**
  * FindCoordinator (key 10), v0-6; v4+ looks up a batch of keys. Group keys (type 0) are answered with
- * the leader of the group's __consumer_offsets partition, which is created on first use; while this
- * broker is still loading that partition the answer is COORDINATOR_NOT_AVAILABLE. Differs from Kafka:
- * transaction keys (type 1) get COORDINATOR_NOT_AVAILABLE, as transactions are not supported yet, and
- * the partition this request itself created is waited for rather than answered with a retriable error.
+ * the leader of the group's __consumer_offsets partition, transaction keys (type 1) with the leader of
+ * the transactional id's __transaction_state partition; both topics are created on first use. While
+ * this broker is still loading that partition the answer is COORDINATOR_NOT_AVAILABLE. Differs from
+ * Kafka: the partition this request itself created is waited for rather than answered with a
+ * retriable error.
  */
 import { ApiKey, defaultFindCoordinatorResponse, ErrorCode } from '@flotilla/protocol';
 import type { CoordinatorAnswer } from '../group/coordinator.js';
@@ -14,17 +15,12 @@ const TRANSACTION_KEY = 1;
 
 async function coordinatorFor(ctx: HandlerContext, key: string, keyType: number): Promise<CoordinatorAnswer> {
   const none = { nodeId: -1, host: '', port: -1 };
-  if (keyType === TRANSACTION_KEY) {
-    return {
-      ...none,
-      errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE,
-      errorMessage: 'Transactions are not supported yet by this broker.',
-    };
-  }
-  if (keyType !== GROUP_KEY)
+  if (keyType !== GROUP_KEY && keyType !== TRANSACTION_KEY)
     return { ...none, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unknown coordinator type ${keyType}.` };
   const listeners = ctx.broker.advertisedListeners();
   const self = listeners.find((l) => l.name === ctx.connection.listenerName) ?? listeners[0];
+  if (keyType === TRANSACTION_KEY)
+    return ctx.broker.transactions.findCoordinator(key, ctx.connection.listenerName, self);
   return ctx.broker.groups.findCoordinator(key, ctx.connection.listenerName, self);
 }
 

@@ -1,8 +1,10 @@
 /**
- * InitProducerId (key 22), v0-5, for idempotent producers: a fresh producer id at epoch 0, or, when a
- * producer sends its current id and epoch (v3+, KIP-360), the same id at the next epoch, so that it can
- * reset its sequence numbers without losing its identity. Transactional ids are not served yet: such
- * producers get COORDINATOR_NOT_AVAILABLE from FindCoordinator before they get here.
+ * InitProducerId (key 22), v0-5. Without a transactional id (idempotent producers): a fresh producer
+ * id at epoch 0, or, when a producer sends its current id and epoch (v3+, KIP-360), the same id at the
+ * next epoch, so that it can reset its sequence numbers without losing its identity. With a
+ * transactional id: the transaction coordinator's answer (txn/coordinator.ts), which fences older
+ * producers of that id. PRODUCER_FENCED exists from v4; older versions get INVALID_PRODUCER_EPOCH, as
+ * in Kafka's KafkaApis.
  */
 import { ApiKey, defaultInitProducerIdResponse, ErrorCode } from '@flotilla/protocol';
 import { defineHandler } from './types.js';
@@ -15,11 +17,21 @@ export default defineHandler({
   maxVersion: 5,
   async handle(ctx, request) {
     if (request.transactionalId !== null) {
+      const result = await ctx.broker.transactions.initProducerId(
+        request.transactionalId,
+        request.transactionTimeoutMs,
+        ctx.apiVersion >= 3 ? Number(request.producerId) : -1,
+        ctx.apiVersion >= 3 ? request.producerEpoch : -1,
+      );
+      const errorCode =
+        result.errorCode === ErrorCode.PRODUCER_FENCED && ctx.apiVersion < 4
+          ? ErrorCode.INVALID_PRODUCER_EPOCH
+          : result.errorCode;
       return {
         ...defaultInitProducerIdResponse(),
-        errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE,
-        producerId: -1n,
-        producerEpoch: -1,
+        errorCode,
+        producerId: BigInt(result.producerId),
+        producerEpoch: result.producerEpoch,
       };
     }
     const { producerIds } = ctx.broker;

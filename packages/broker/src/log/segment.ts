@@ -20,7 +20,10 @@ import {
 import { join } from 'node:path';
 import { BATCH_HEADER_SIZE, type BatchInfo, readBatchInfo } from './batch-info.js';
 
-export function segmentFileName(baseOffset: number, suffix: '.log' | '.index' | '.timeindex' | '.snapshot'): string {
+export function segmentFileName(
+  baseOffset: number,
+  suffix: '.log' | '.index' | '.timeindex' | '.snapshot' | '.txnindex',
+): string {
   return `${String(baseOffset).padStart(20, '0')}${suffix}`;
 }
 
@@ -316,7 +319,8 @@ export class Segment {
       this.closed = true;
     }
     const dir = join(this.path, '..');
-    for (const suffix of ['.log', '.index', '.timeindex'] as const) {
+    // .txnindex: the segment's aborted transactions (txn-index.ts) go with it.
+    for (const suffix of ['.log', '.index', '.timeindex', '.txnindex'] as const) {
       rmSync(join(dir, segmentFileName(this.baseOffset, suffix)), { force: true });
     }
   }

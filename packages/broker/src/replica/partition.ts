@@ -21,7 +21,7 @@ import {
   validateKeysForCompaction,
 } from '../log/partition-log.js';
 import type { PartitionInfo } from '../metadata/image.js';
-import { ProducerStateManager } from './producer-state.js';
+import { type AppendOrigin, ProducerStateManager } from './producer-state.js';
 
 export interface ProduceResult {
   readonly baseOffset: number;
@@ -104,7 +104,7 @@ export class Partition {
     private readonly options: PartitionOptions = {},
   ) {
     this.now = options.now ?? Date.now;
-    this.producers = new ProducerStateManager(join(log.dir, 'producer-state.snapshot'));
+    this.producers = new ProducerStateManager(join(log.dir, 'producer-state.snapshot'), log);
     const from = Math.max(this.producers.loadSnapshot(), log.logStartOffset);
     for (const batch of log.batchesFrom(from)) this.producers.update(batch);
     this.highWatermark = Math.min(checkpointedHighWatermark ?? log.logEndOffset, log.logEndOffset);
@@ -237,6 +237,7 @@ export class Partition {
     requiredAcks: number,
     maxMessageBytes: number,
     minInsyncReplicas: number,
+    origin: AppendOrigin = 'client',
   ): ProduceResult {
     if (!this.isLeader) {
       throw new KafkaError(
@@ -260,7 +261,7 @@ export class Partition {
       );
     }
     const first = infos[0] as BatchInfo;
-    const duplicate = this.producers.check(first);
+    const duplicate = this.producers.check(first, origin);
     if (duplicate) {
       return {
         baseOffset: duplicate.firstOffset,
@@ -424,6 +425,15 @@ export class Partition {
     if (!this.isLeader) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
     if (this.highWatermark < requiredOffset) return null;
     return this.isr.length < minInsyncReplicas ? ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND : ErrorCode.NONE;
+  }
+
+  /**
+   * The last stable offset (KIP-98): read_committed consumers read below it. The first offset of the
+   * oldest open transaction, bounded by the high watermark.
+   */
+  get lastStableOffset(): number {
+    const unstable = this.producers.firstUnstableOffset;
+    return unstable === null ? this.highWatermark : Math.min(unstable, this.highWatermark);
   }
 
   /** The last offset a consumer may read up to (exclusive): the high watermark. */

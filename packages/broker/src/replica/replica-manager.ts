@@ -7,6 +7,7 @@
  */
 import { ErrorCode, KafkaError } from '@flotilla/protocol';
 import type { LogManager } from '../log/log-manager.js';
+import type { AbortedTxn } from '../log/txn-index.js';
 import { partitionKey } from '../log/log-manager.js';
 import type { Logger } from '../logger.js';
 import type { ImageChange, MetadataImage, TopicInfo } from '../metadata/image.js';
@@ -38,6 +39,8 @@ export interface FetchPartitionResult {
   readonly lastStableOffset: number;
   readonly logStartOffset: number;
   readonly records: Buffer | null;
+  /** read_committed: the aborted transactions overlapping the records returned (KIP-98). */
+  readonly abortedTransactions?: readonly AbortedTxn[] | null;
   /** For a follower whose log parts from the leader's: the leader's epoch and its end offset there. */
   readonly divergingEpoch?: { readonly epoch: number; readonly endOffset: number };
 }
@@ -293,15 +296,19 @@ export class ReplicaManager {
           return r;
         }
         const hw = p.highWatermark;
+        const lso = p.lastStableOffset;
         const { records, logStartOffset } = p.log.read(
           req.fetchOffset,
           Math.min(req.maxBytes, remaining),
-          hw,
+          params.readCommitted ? lso : hw, // read_committed reads below the last stable offset
           bytes === 0, // KIP-74: the first partition with data returns at least one batch
         );
         remaining -= records.length;
         bytes += records.length;
-        return { errorCode: 0, highWatermark: hw, lastStableOffset: hw, logStartOffset, records };
+        const abortedTransactions = params.readCommitted
+          ? p.producers.abortedTransactionsIn(req.fetchOffset, records)
+          : null;
+        return { errorCode: 0, highWatermark: hw, lastStableOffset: lso, logStartOffset, records, abortedTransactions };
       } catch (e) {
         if (!(e instanceof KafkaError)) throw e;
         errors = true;
@@ -369,7 +376,7 @@ export class ReplicaManager {
     const p = this.leaderPartition(topic, partition);
     this.checkLeaderEpoch(p, currentLeaderEpoch);
     const epochAt = (offset: number) => p.log.epochs.endOffsetFor(Number.MAX_SAFE_INTEGER, offset).epoch;
-    const end = readCommitted ? p.highWatermark : p.highWatermark;
+    const end = readCommitted ? p.lastStableOffset : p.highWatermark;
     switch (timestamp) {
       case ListOffsetsTimestamp.LATEST:
         return { offset: end, timestamp: -1, leaderEpoch: p.leaderEpoch };

@@ -1,0 +1,42 @@
+/**
+ * WriteTxnMarkers (key 27), v0-1: a transaction coordinator asks the leader of each partition to
+ * append the COMMIT or ABORT marker that ends a producer's transaction there (and, in a
+ * __consumer_offsets partition, to publish or drop its transactional offsets). On one broker the
+ * coordinator writes its markers directly (txn/markers.ts); this API is how a coordinator on another
+ * broker reaches the partitions this one leads. Kafka answers NOT_LEADER_OR_FOLLOWER for partitions it
+ * does not lead and UNKNOWN_TOPIC_OR_PARTITION for unknown ones; so does this.
+ */
+import { ApiKey, defaultWriteTxnMarkersResponse } from '@flotilla/protocol';
+import { writeMarkersLocally } from '../txn/markers.js';
+import { defineHandler } from './types.js';
+
+export default defineHandler({
+  apiKey: ApiKey.WriteTxnMarkers,
+  minVersion: 0,
+  maxVersion: 1,
+  handle(ctx, request) {
+    const { image, replicas, topicConfigs, groups } = ctx.broker;
+    const markers = request.markers.map((m) => {
+      const results = writeMarkersLocally(
+        { image, replicas, topicConfigs, groups: () => groups },
+        {
+          producerId: Number(m.producerId),
+          producerEpoch: m.producerEpoch,
+          coordinatorEpoch: m.coordinatorEpoch,
+          commit: m.transactionResult,
+          partitions: m.topics.map((t) => ({ topic: t.name, partitions: t.partitionIndexes })),
+        },
+      );
+      return {
+        producerId: m.producerId,
+        topics: m.topics.map((t) => ({
+          name: t.name,
+          partitions: results
+            .filter((r) => r.topic === t.name)
+            .map((r) => ({ partitionIndex: r.partition, errorCode: r.errorCode })),
+        })),
+      };
+    });
+    return { ...defaultWriteTxnMarkersResponse(), markers };
+  },
+});
