@@ -4,7 +4,7 @@ SHELL := /bin/bash
 BOOT := source infra/bootstrap/lib.sh
 RESULTS := .test-results
 
-.PHONY: help setup build up test bench compat lint format generate clean
+.PHONY: help setup build image up test bench compat lint format generate clean
 
 help:
 	@echo "make up      install what is missing, build, and start Flotilla"
@@ -19,10 +19,16 @@ setup:
 build: setup
 	npx turbo run build --output-logs=errors-only
 
+# The broker image (infra/image/build.sh: ~7 s the first time, ~1 s when nothing changed). Where no
+# Docker engine can run, brokers run as local processes (FLOTILLA_RUNTIME=process) and this only says so.
+image: build
+	@$(BOOT); if ensure_docker; then infra/image/build.sh; else \
+	  echo "no Docker engine: the broker image is not built; brokers will run as local processes"; fi
+
 BROKER_PORT ?= 9092
 BROKER_DATA ?= .data/broker-1
 
-up: build
+up: build image
 	@echo
 	@echo "The control plane (apps/api, apps/worker) is not built yet (see README.md, Status)."
 	@echo "Starting one Flotilla broker: bootstrap servers 127.0.0.1:$(BROKER_PORT), metrics on"
@@ -33,7 +39,7 @@ up: build
 	  --override listeners=PLAINTEXT://127.0.0.1:$(BROKER_PORT) --override log.dirs=$(BROKER_DATA) \
 	  --override offsets.topic.replication.factor=1 --override metrics.port=$$(( $(BROKER_PORT) + 1000 ))
 
-test: build
+test: build image
 	@mkdir -p $(RESULTS)
 	@set +e; npx vitest run --reporter=default --reporter=json --outputFile.json=$(RESULTS)/vitest.json; \
 	  rc=$$?; node infra/ci/summary.mjs $(RESULTS)/vitest.json || rc=1; exit $$rc
