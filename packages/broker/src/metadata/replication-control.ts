@@ -14,7 +14,7 @@
  * - Reassignments (KIP-455): the target replicas are added (adding replicas), the partition waits
  *   for them to join the ISR, then the old ones go (removing replicas), all as PartitionChange records.
  */
-import { ErrorCode } from '@flotilla/protocol';
+import { ErrorCode, ZERO_UUID } from '@flotilla/protocol';
 import type { MetadataImage, PartitionInfo, TopicInfo } from './image.js';
 import type { MetadataRecord } from './records.js';
 
@@ -44,11 +44,9 @@ function isLive(image: MetadataImage, id: number): boolean {
   return b !== undefined && !b.fenced;
 }
 
+/** AlterPartition v0-1 name topics, v2+ give their id; the other field is left at its default. */
 function findTopic(image: MetadataImage, topicId: string, topicName: string): TopicInfo | undefined {
-  return (
-    (topicId && topicId !== '00000000-0000-0000-0000-000000000000' ? image.topicsById.get(topicId) : undefined) ??
-    image.topics.get(topicName)
-  );
+  return (topicId && topicId !== ZERO_UUID ? image.topicsById.get(topicId) : undefined) ?? image.topics.get(topicName);
 }
 
 /** Validates one leader's ISR changes and plans them (ReplicationControlManager.alterPartition). */

@@ -13,6 +13,7 @@ import {
   type ConnectionOptions,
   connect,
   defaultFetchRequest,
+  defaultFetchRequestFetchPartition,
   ErrorCode,
   type FetchResponsePartitionData,
 } from '@flotilla/protocol';
@@ -34,6 +35,9 @@ export interface FetcherSettings {
   /** Opens the connection (tests may pass options such as a client id; TLS/SASL later). */
   readonly connect?: (options: ConnectionOptions) => Promise<Connection>;
 }
+
+/** Log directories are not reported (KIP-858): the all-zero uuid. */
+const NO_DIRECTORY = defaultFetchRequestFetchPartition().replicaDirectoryId;
 
 interface FetchState {
   readonly partition: Partition;
@@ -153,7 +157,7 @@ class ReplicaFetcher {
           lastFetchedEpoch: s.partition.log.epochs.latest?.epoch ?? -1,
           logStartOffset: BigInt(s.partition.log.logStartOffset),
           partitionMaxBytes: this.settings.partitionMaxBytes,
-          replicaDirectoryId: '00000000-0000-0000-0000-000000000000',
+          replicaDirectoryId: NO_DIRECTORY,
         })),
       })),
       forgottenTopicsData: [],

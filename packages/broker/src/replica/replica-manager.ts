@@ -7,8 +7,8 @@
  */
 import { ErrorCode, KafkaError } from '@flotilla/protocol';
 import type { LogManager } from '../log/log-manager.js';
-import type { AbortedTxn } from '../log/txn-index.js';
 import { partitionKey } from '../log/log-manager.js';
+import type { AbortedTxn } from '../log/txn-index.js';
 import type { Logger } from '../logger.js';
 import type { ImageChange, MetadataImage, TopicInfo } from '../metadata/image.js';
 import { type AlterIsr, Partition } from './partition.js';

@@ -1,0 +1,365 @@
+/**
+ * Three brokers in this process, each with its own log directory, listener, replica fetchers and
+ * controller, sharing one metadata log (shared-metadata-log.ts) in place of the controller quorum that
+ * issue 4's other half builds. Replication itself runs for real: followers fetch over TCP from the
+ * leader's listener, acks=all waits for the ISR, ISR changes go through AlterPartition planning, and
+ * real clients (confluent-kafka, kcat) produce and consume. A broker "dies" by closing and being fenced
+ * (what the controller does when its heartbeats stop); real processes and SIGKILL come with the quorum.
+ */
+
+import { createServer } from 'node:net';
+import {
+  AdminClient,
+  ApiKey,
+  type Connection,
+  connect,
+  defaultProduceRequest,
+  ErrorCode,
+  encodeBatch,
+} from '@flotilla/protocol';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type StartedBroker, startBroker } from '../src/broker.js';
+import { BrokerConfig } from '../src/config/broker-config.js';
+import { createLogger } from '../src/logger.js';
+import type { MetadataImage } from '../src/metadata/image.js';
+import { planBrokerLeaving } from '../src/metadata/replication-control.js';
+import { python, removeDir, run, tempDir } from './harness.js';
+import { SharedMetadataLog } from './shared-metadata-log.js';
+
+const CLUSTER_ID = 'replication-test-cluster';
+const LAG_MS = 1500;
+
+interface Node {
+  readonly id: number;
+  readonly dir: string;
+  /** Fixed across restarts, as a real broker's listener is, so clients' bootstrap lists stay valid. */
+  port: number;
+  broker: StartedBroker | null;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+async function waitFor<T>(what: string, check: () => T | undefined | null | false, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = check();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('replication between three brokers', () => {
+  const shared = new SharedMetadataLog();
+  const nodes: Node[] = [1, 2, 3].map((id) => ({ id, dir: tempDir(`flotilla-repl-${id}-`), port: 0, broker: null }));
+  let admin: AdminClient;
+
+  const node = (id: number) => nodes[id - 1] as Node;
+  const live = () => nodes.filter((n) => n.broker !== null);
+  const image = (): MetadataImage => {
+    const broker = live()[0]?.broker;
+    if (!broker) throw new Error('no broker is running');
+    return broker.services.image;
+  };
+  const bootstrap = (n: Node) => `127.0.0.1:${n.port}`;
+  const partitionInfo = (topic: string, p = 0) => image().topics.get(topic)?.partitions[p];
+  const hosted = (id: number, topic: string, p = 0) => node(id).broker?.services.replicas.get(topic, p);
+
+  async function start(id: number): Promise<void> {
+    const n = node(id);
+    const config = new BrokerConfig(
+      new Map([
+        ['node.id', String(id)],
+        ['listeners', `PLAINTEXT://127.0.0.1:${n.port}`],
+        ['log.dirs', n.dir],
+        ['cluster.id', CLUSTER_ID],
+        ['default.replication.factor', '3'],
+        ['min.insync.replicas', '2'],
+        ['offsets.topic.replication.factor', '3'],
+        ['offsets.topic.num.partitions', '3'],
+        ['group.initial.rebalance.delay.ms', '0'],
+        ['replica.lag.time.max.ms', String(LAG_MS)],
+        ['replica.fetch.wait.max.ms', '200'],
+        ['replica.fetch.backoff.ms', '200'],
+        ['auto.create.topics.enable', 'false'],
+      ]),
+    );
+    n.broker = await startBroker(config, createLogger((process.env.REPL_LOG as 'debug') ?? 'warn', `broker-${id}`), {
+      openMetadataLog: (img) => shared.open(img),
+    });
+  }
+
+  /** Closes a broker; with `fence`, the controller also fences it and moves its leaderships away. */
+  async function stop(id: number, fence: boolean): Promise<void> {
+    const n = node(id);
+    await n.broker?.close();
+    n.broker = null;
+    if (!fence) return;
+    const epoch = image().brokers.get(id)?.epoch ?? -1;
+    await shared.append([{ type: 'FenceBroker', brokerId: id, brokerEpoch: epoch }]);
+    await shared.append(planBrokerLeaving(image(), id, false));
+  }
+
+  /** Produces with confluent-kafka (librdkafka), acks=all and idempotence; returns what was acknowledged. */
+  async function produce(
+    topic: string,
+    values: string[],
+    acks = 'all',
+  ): Promise<{ acked: string[]; errors: string[] }> {
+    const out = await python(`
+import json
+from confluent_kafka import Producer
+acked, errors = [], []
+def report(err, msg):
+    if err is None: acked.append(msg.value().decode())
+    else: errors.append(err.name())
+p = Producer({'bootstrap.servers': '${live()
+      .map(bootstrap)
+      .join(',')}', 'acks': '${acks}', 'enable.idempotence': ${acks === 'all' ? 'True' : 'False'},
+              'message.timeout.ms': 20000, 'linger.ms': 5, 'topic.metadata.refresh.interval.ms': 500})
+for v in ${JSON.stringify(values)}:
+    p.produce('${topic}', value=v.encode(), partition=0, on_delivery=report)
+p.flush(30)
+print(json.dumps({'acked': acked, 'errors': errors}))
+`);
+    return JSON.parse(out.trim().split('\n').pop() as string);
+  }
+
+  /** Consumes partition 0 from the beginning with kcat (librdkafka), as values in offset order. */
+  async function consume(topic: string): Promise<string[]> {
+    const out = await run('/usr/bin/kcat', [
+      '-b',
+      live().map(bootstrap).join(','),
+      '-C',
+      '-t',
+      topic,
+      '-p',
+      '0',
+      '-o',
+      'beginning',
+      '-e',
+      '-f',
+      '%s\n',
+    ]);
+    return out.split('\n').filter((l) => l.length > 0);
+  }
+
+  /** One Produce request with the given acks over a plain connection, for the exact error code. */
+  async function produceRaw(topic: string, acks: number, value: string): Promise<number> {
+    const leader = partitionInfo(topic)?.leader as number;
+    const conn: Connection = await connect({ host: '127.0.0.1', port: node(leader).port });
+    try {
+      const records = encodeBatch({
+        baseTimestamp: BigInt(Date.now()),
+        records: [
+          { attributes: 0, timestampDelta: 0, offsetDelta: 0, key: null, value: Buffer.from(value), headers: [] },
+        ],
+      });
+      const response = await conn.request(ApiKey.Produce, {
+        ...defaultProduceRequest(),
+        acks,
+        timeoutMs: 5000,
+        topicData: [{ name: topic, partitionData: [{ index: 0, records: Buffer.from(records) }] }],
+      });
+      return response?.responses[0]?.partitionResponses[0]?.errorCode ?? -1;
+    } finally {
+      await conn.close();
+    }
+  }
+
+  const isr = (topic: string) => [...(partitionInfo(topic)?.isr ?? [])].sort();
+
+  beforeAll(async () => {
+    for (const n of nodes) n.port = await freePort();
+    for (const n of nodes) await start(n.id);
+    admin = new AdminClient({ bootstrap: nodes.map(bootstrap) });
+  });
+
+  afterAll(async () => {
+    await admin?.close();
+    for (const n of nodes) {
+      await n.broker?.close();
+      removeDir(n.dir);
+    }
+  });
+
+  it('copies acks=all writes to every replica and moves the high watermark with the ISR', async () => {
+    await admin.createTopics([{ name: 'orders', numPartitions: 1, replicationFactor: 3 }]);
+    const info = await waitFor('partition', () => partitionInfo('orders'));
+    expect(info.replicas).toHaveLength(3);
+    expect(isr('orders')).toEqual([1, 2, 3]);
+    const values = Array.from({ length: 200 }, (_, i) => `order-${i}`);
+    const result = await produce('orders', values);
+    expect(result.errors).toEqual([]);
+    expect(result.acked).toEqual(values);
+    // The leader answered acks=all only once the ISR had everything: its HW covers all 200.
+    expect(hosted(info.leader, 'orders')?.highWatermark).toBe(200);
+    // Followers hold the same batches at the same offsets and learn the HW on their next fetch.
+    await waitFor('followers at HW 200', () => [1, 2, 3].every((id) => hosted(id, 'orders')?.highWatermark === 200));
+    const bytes = [1, 2, 3].map((id) => {
+      const p = hosted(id, 'orders');
+      return p?.log.read(0, 1 << 24, p.log.logEndOffset, true).records.toString('base64');
+    });
+    expect(new Set(bytes).size).toBe(1);
+    expect(await consume('orders')).toEqual(values);
+  });
+
+  it('fails over to a follower that has every acknowledged record when the leader goes away', async () => {
+    const oldLeader = partitionInfo('orders')?.leader as number;
+    const oldEpoch = partitionInfo('orders')?.leaderEpoch as number;
+    await stop(oldLeader, true);
+    const info = await waitFor('a new leader', () => {
+      const p = partitionInfo('orders');
+      return p && p.leader >= 0 && p.leader !== oldLeader ? p : null;
+    });
+    expect(info.leaderEpoch).toBe(oldEpoch + 1);
+    expect(info.isr).not.toContain(oldLeader);
+    const more = Array.from({ length: 100 }, (_, i) => `after-failover-${i}`);
+    const result = await produce('orders', more);
+    expect(result.errors).toEqual([]);
+    const all = await consume('orders');
+    expect(all).toHaveLength(300);
+    expect(all).toEqual([...Array.from({ length: 200 }, (_, i) => `order-${i}`), ...more]);
+
+    // The old leader comes back as a follower, catches up and is added to the ISR again.
+    await start(oldLeader);
+    await waitFor('ISR of 3 again', () => isr('orders').length === 3);
+    expect(hosted(oldLeader, 'orders')?.isLeader).toBe(false);
+    await waitFor('old leader caught up', () => hosted(oldLeader, 'orders')?.log.logEndOffset === 300);
+  });
+
+  it('moves leadership back to the preferred replica with ElectLeaders', async () => {
+    const info = partitionInfo('orders');
+    const preferred = info?.replicas[0] as number;
+    expect(info?.leader).not.toBe(preferred);
+    const conn = await connect({ host: '127.0.0.1', port: node(preferred).port });
+    try {
+      const response = await conn.request(ApiKey.ElectLeaders, {
+        electionType: 0,
+        topicPartitions: [{ topic: 'orders', partitions: [0] }],
+        timeoutMs: 5000,
+      });
+      expect(response.replicaElectionResults[0]?.partitionResult[0]?.errorCode).toBe(0);
+    } finally {
+      await conn.close();
+    }
+    await waitFor('preferred leader', () => partitionInfo('orders')?.leader === preferred);
+    expect(hosted(preferred, 'orders')?.isLeader).toBe(true);
+    const result = await produce('orders', ['after-election']);
+    expect(result.errors).toEqual([]);
+  });
+
+  it('drops a follower that stops fetching from the ISR after replica.lag.time.max.ms, and takes it back', async () => {
+    const leader = partitionInfo('orders')?.leader as number;
+    const follower = [1, 2, 3].find((id) => id !== leader) as number;
+    const started = Date.now();
+    await stop(follower, false); // not fenced: only the leader can notice
+    await waitFor('ISR shrink', () => !isr('orders').includes(follower), 10_000);
+    const elapsed = Date.now() - started;
+    expect(elapsed).toBeGreaterThanOrEqual(LAG_MS);
+    expect(node(leader).broker?.services.replicas.isrShrinks).toBeGreaterThan(0);
+    // With 2 of 3 in the ISR and min.insync.replicas 2, acks=all still works.
+    expect(await produceRaw('orders', -1, 'with-two')).toBe(0);
+    await start(follower);
+    await waitFor('ISR expand', () => isr('orders').includes(follower), 10_000);
+    expect(node(leader).broker?.services.replicas.isrExpands).toBeGreaterThan(0);
+  });
+
+  it('refuses acks=all with NOT_ENOUGH_REPLICAS when two of three brokers are down, and heals', async () => {
+    const leader = partitionInfo('orders')?.leader as number;
+    const followers = [1, 2, 3].filter((id) => id !== leader);
+    for (const id of followers) await stop(id, true);
+    expect(isr('orders')).toEqual([leader]);
+    expect(await produceRaw('orders', -1, 'must-not-be-written')).toBe(ErrorCode.NOT_ENOUGH_REPLICAS);
+    const end = hosted(leader, 'orders')?.log.logEndOffset;
+    // acks=1 does not need the ISR.
+    expect(await produceRaw('orders', 1, 'acks-one')).toBe(0);
+    expect(hosted(leader, 'orders')?.log.logEndOffset).toBe((end as number) + 1);
+    for (const id of followers) await start(id);
+    await waitFor('ISR of 3 after restarts', () => isr('orders').length === 3, 15_000);
+    const values = await consume('orders');
+    expect(values).not.toContain('must-not-be-written');
+    expect(values[values.length - 1]).toBe('acks-one');
+  });
+
+  it('truncates a divergent tail the old leader wrote without the ISR', async () => {
+    await admin.createTopics([
+      { name: 'tail', numPartitions: 1, replicationFactor: 3, configs: { 'min.insync.replicas': '1' } },
+    ]);
+    const first = await waitFor('partition', () => partitionInfo('tail'));
+    const leader = first.leader;
+    const [a, b] = first.replicas.filter((id) => id !== leader) as [number, number];
+    const kept = Array.from({ length: 10 }, (_, i) => `kept-${i}`);
+    expect((await produce('tail', kept)).errors).toEqual([]);
+    await waitFor('followers have 10', () => [a, b].every((id) => hosted(id, 'tail')?.log.logEndOffset === 10));
+    // The followers stop before the leader notices; the leader takes acks=1 writes nobody copies.
+    await stop(a, false);
+    await stop(b, false);
+    for (let i = 0; i < 5; i++) expect(await produceRaw('tail', 1, `lost-${i}`)).toBe(0);
+    const oldLeaderLog = node(leader).dir;
+    expect(oldLeaderLog).toBeTruthy();
+    expect(hosted(leader, 'tail')?.log.logEndOffset).toBe(15);
+    // The leader dies; the followers come back and one of them is elected from the ISR.
+    await stop(leader, false);
+    await start(a);
+    await start(b);
+    const epoch = image().brokers.get(leader)?.epoch ?? -1;
+    await shared.append([{ type: 'FenceBroker', brokerId: leader, brokerEpoch: epoch }]);
+    await shared.append(planBrokerLeaving(image(), leader, false));
+    const newLeader = await waitFor('new leader', () => {
+      const l = partitionInfo('tail')?.leader;
+      return l !== undefined && l >= 0 && l !== leader ? l : null;
+    });
+    for (let i = 0; i < 3; i++) expect(await produceRaw('tail', 1, `new-${i}`)).toBe(0);
+    // The old leader restarts as a follower: the new leader answers its fetch with a diverging
+    // epoch, it truncates offsets 10-14 and copies the new leader's 10-12.
+    await start(leader);
+    await waitFor('old leader truncated and caught up', () => {
+      const p = hosted(leader, 'tail');
+      const q = hosted(newLeader, 'tail');
+      return p && q && p.log.logEndOffset === q.log.logEndOffset && q.log.logEndOffset === 13;
+    });
+    const logOf = (id: number) => {
+      const p = hosted(id, 'tail');
+      return p?.log.read(0, 1 << 24, p.log.logEndOffset, true).records.toString('base64');
+    };
+    expect(logOf(leader)).toBe(logOf(newLeader));
+    await waitFor('ISR of 3', () => isr('tail').length === 3, 15_000);
+    expect(await consume('tail')).toEqual([...kept, 'new-0', 'new-1', 'new-2']);
+  });
+
+  it('moves a partition to another broker with AlterPartitionReassignments', async () => {
+    await admin.createTopics([{ name: 'moving', assignments: [[1]], configs: { 'min.insync.replicas': '1' } }]);
+    await waitFor('partition', () => partitionInfo('moving'));
+    const values = Array.from({ length: 50 }, (_, i) => `m-${i}`);
+    expect((await produce('moving', values)).errors).toEqual([]);
+    const conn = await connect({ host: '127.0.0.1', port: node(1).port });
+    try {
+      const response = await conn.request(ApiKey.AlterPartitionReassignments, {
+        timeoutMs: 5000,
+        topics: [{ name: 'moving', partitions: [{ partitionIndex: 0, replicas: [2] }] }],
+      });
+      expect(response.responses[0]?.partitions[0]?.errorCode).toBe(0);
+      await waitFor('reassignment done', () => {
+        const p = partitionInfo('moving');
+        return p && p.replicas.join() === '2' && p.leader === 2 && (p.addingReplicas ?? []).length === 0;
+      });
+      const listed = await conn.request(ApiKey.ListPartitionReassignments, { timeoutMs: 5000, topics: null });
+      expect(listed.topics).toEqual([]);
+    } finally {
+      await conn.close();
+    }
+    await waitFor('old replica removed', () => hosted(1, 'moving') === undefined);
+    expect(hosted(2, 'moving')?.isLeader).toBe(true);
+    expect(await consume('moving')).toEqual(values);
+  });
+});
