@@ -22,8 +22,11 @@ export interface ApiConfig {
   readonly adminSecretAccessKey: string | null;
   /** base64 of 32 bytes (FLOTILLA_MASTER_KEY); read from or written to stateDir/master.key when absent. */
   readonly masterKey: string | null;
-  /** Which runtime new clusters run on (FLOTILLA_RUNTIME); recorded per cluster. */
-  readonly runtime: 'docker' | 'process';
+  /**
+   * FLOTILLA_RUNTIME as the worker will read it: docker, process, or auto (Docker when an engine
+   * answers). Recorded on new clusters until the worker writes the driver it actually used.
+   */
+  readonly runtime: 'docker' | 'process' | 'auto';
 }
 
 export class ConfigError extends Error {
@@ -39,8 +42,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
   if (!/^[a-z0-9-]{1,32}$/.test(region)) throw new ConfigError(`FLOTILLA_REGION ${region} is not a region name`);
   const accountId = env.FLOTILLA_ACCOUNT_ID ?? '000000000000';
   if (!/^\d{12}$/.test(accountId)) throw new ConfigError(`FLOTILLA_ACCOUNT_ID must be 12 digits, got ${accountId}`);
-  const runtime = env.FLOTILLA_RUNTIME ?? 'process';
-  if (runtime !== 'docker' && runtime !== 'process') {
+  const runtime = env.FLOTILLA_RUNTIME || 'auto';
+  if (runtime !== 'docker' && runtime !== 'process' && runtime !== 'auto') {
     throw new ConfigError(`FLOTILLA_RUNTIME must be docker or process, got ${runtime}`);
   }
   const keyId = env.FLOTILLA_ACCESS_KEY_ID || null;

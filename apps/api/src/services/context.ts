@@ -7,5 +7,5 @@ export interface Services {
   readonly catalog: Catalog;
   readonly queue: Queue;
   readonly arns: ArnContext;
-  readonly runtime: 'docker' | 'process';
+  readonly runtime: 'docker' | 'process' | 'auto';
 }

@@ -1,0 +1,4 @@
+export * from './jobs/catalog.js';
+export type { JobContext, JobLogger } from './jobs/context.js';
+export { handlers, type JobHandlers } from './jobs/handlers.js';
+export * from './worker.js';

@@ -1,0 +1,211 @@
+/**
+ * create-cluster: from a CREATING catalog row to running brokers and an ACTIVE cluster.
+ *
+ * Steps (each recorded on the operation, skipped when a retried job finds it COMPLETE):
+ *   plan            ports on 127.0.0.1 and one BrokerSpec per broker (stored, so a resumed job reuses the
+ *                   same ports and specs instead of planning a second cluster)
+ *   network         the cluster network (Docker) / state directory (processes)
+ *   volumes         one data volume per broker
+ *   brokers         one container/process per broker, created and started (the driver's calls are
+ *                   idempotent: a broker made before a crash is found again, not made twice)
+ *   wait-for-brokers  every broker registered in the cluster's metadata, asked with Kafka's own
+ *                   DescribeCluster/Metadata through @flotilla/protocol's AdminClient
+ *   activate        bootstrap addresses written, cluster ACTIVE, operation UPDATE_COMPLETE
+ *
+ * When the last attempt fails (or an UnrecoverableError is thrown), the runtime resources are removed
+ * and the cluster is left FAILED with the reason, the operation UPDATE_FAILED (MSK's behaviour: a
+ * FAILED cluster can only be deleted).
+ */
+import { clusters, configurations, operations, type Prisma } from '@flotilla/db';
+import { AdminClient } from '@flotilla/protocol';
+import { type BrokerSpec, parseServerProperties, planCluster, RuntimeError } from '@flotilla/runtime';
+import { UnrecoverableError } from 'bullmq';
+import type { JobPayload } from './catalog.js';
+import type { JobContext } from './context.js';
+import { runStep } from './steps.js';
+
+/** How long brokers have to register after they start, per attempt. */
+const REGISTRATION_TIMEOUT_MS = 120_000;
+const POLL_INTERVAL_MS = 250;
+
+interface StoredPlan {
+  readonly brokers: BrokerSpec[];
+  readonly bootstrapServers: string;
+}
+
+export async function createCluster(payload: JobPayload<'create-cluster'>, ctx: JobContext): Promise<void> {
+  const { catalog, driver } = ctx;
+  const { operationId, clusterId } = payload;
+  const cluster = await catalog.cluster.findUnique({ where: { id: clusterId } });
+  if (!cluster) throw new UnrecoverableError(`cluster ${clusterId} is not in the catalog`);
+  const operation = await operations.findOperationById(catalog, operationId);
+  if (!operation) throw new UnrecoverableError(`operation ${operationId} is not in the catalog`);
+  if (operation.operationState === 'UPDATE_COMPLETE') return;
+  if (cluster.state !== 'CREATING') {
+    throw new UnrecoverableError(`cluster ${cluster.name} is ${cluster.state}, not CREATING`);
+  }
+
+  try {
+    await operations.setOperationState(catalog, operationId, 'UPDATE_IN_PROGRESS');
+    await catalog.cluster.update({ where: { id: clusterId }, data: { runtime: driver.kind } });
+
+    const plan = await runStep(catalog, operationId, 'plan', async () => {
+      const configuration = await configurationProperties(ctx, cluster.configurationArn, cluster.configurationRevision);
+      const planned = await planCluster(driver, {
+        clusterId,
+        brokerCount: cluster.numberOfBrokerNodes,
+        kafkaVersion: cluster.kafkaVersion,
+        brokerType: cluster.instanceType,
+        storageGiB: cluster.volumeSizeGiB,
+        configuration,
+      }).catch(permanentIfInvalid);
+      const stored: StoredPlan = { brokers: [...planned.brokers], bootstrapServers: planned.bootstrapServers };
+      return stored as unknown as Prisma.InputJsonValue;
+    }).then((detail) => detail as unknown as StoredPlan);
+
+    await runStep(catalog, operationId, 'network', async () => {
+      const network = await driver.ensureNetwork(clusterId);
+      await clusters.updateCluster(catalog, clusterId, { networkId: network.id });
+      return { networkId: network.id, name: network.name };
+    });
+
+    await runStep(catalog, operationId, 'volumes', async () => {
+      const volumes = [];
+      for (const spec of plan.brokers) {
+        const volume = await driver.ensureVolume(spec);
+        await clusters.upsertBroker(catalog, clusterId, spec.nodeId, { volume: volume.name, state: 'PENDING' });
+        volumes.push(volume.name);
+      }
+      return { volumes };
+    });
+
+    await runStep(catalog, operationId, 'brokers', async () => {
+      const started = [];
+      for (const spec of plan.brokers) {
+        await driver.createBroker(spec).catch(permanentIfInvalid);
+        const status = await driver.startBroker(spec);
+        await clusters.upsertBroker(catalog, clusterId, spec.nodeId, {
+          containerId: status.id,
+          host: '127.0.0.1',
+          port: spec.ports.kafka,
+          state: 'STARTING',
+        });
+        started.push({ nodeId: spec.nodeId, id: status.id });
+      }
+      return { started };
+    });
+
+    await runStep(catalog, operationId, 'wait-for-brokers', async () => {
+      const registered = await waitForBrokers(plan, ctx);
+      for (const spec of plan.brokers) {
+        await clusters.upsertBroker(catalog, clusterId, spec.nodeId, { state: 'RUNNING' });
+      }
+      return registered;
+    });
+
+    await runStep(catalog, operationId, 'activate', async () => {
+      await catalog.$transaction(async (tx) => {
+        await clusters.updateCluster(tx, clusterId, {
+          bootstrapBrokerString: plan.bootstrapServers,
+          state: 'ACTIVE',
+          stateCode: null,
+          stateMessage: null,
+        });
+        await operations.setOperationState(tx, operationId, 'UPDATE_COMPLETE', { endTime: new Date() });
+      });
+      return { bootstrapBrokerString: plan.bootstrapServers };
+    });
+    ctx.log.info('cluster active', { clusterId, bootstrap: plan.bootstrapServers });
+  } catch (error) {
+    if (ctx.finalAttempt || error instanceof UnrecoverableError) await failCreation(payload, ctx, error);
+    throw error;
+  }
+}
+
+/** The cluster's configuration revision as properties, checked by the runtime's rules. */
+async function configurationProperties(
+  ctx: JobContext,
+  arn: string | null,
+  revision: number | null,
+): Promise<Record<string, string>> {
+  if (!arn || revision === null) return {};
+  const configuration = await configurations.findConfigurationByArn(ctx.catalog, arn);
+  const row = configuration ? await configurations.findRevision(ctx.catalog, configuration.id, revision) : null;
+  if (!row) throw new UnrecoverableError(`configuration ${arn} revision ${revision} no longer exists`);
+  try {
+    return parseServerProperties(row.serverProperties);
+  } catch (error) {
+    throw new UnrecoverableError(`configuration ${arn} revision ${revision}: ${(error as Error).message}`);
+  }
+}
+
+/** A spec the runtime calls invalid will be invalid on every retry too. */
+function permanentIfInvalid(error: unknown): never {
+  if (error instanceof RuntimeError && (error.code === 'INVALID_SPEC' || error.code === 'UNKNOWN_VERSION')) {
+    throw new UnrecoverableError(`${error.code}: ${error.message}`);
+  }
+  throw error;
+}
+
+/**
+ * Polls the cluster until every planned broker is in its metadata. Retriable failures (connection
+ * refused while brokers start) are part of waiting; the step fails when REGISTRATION_TIMEOUT_MS passes.
+ */
+async function waitForBrokers(plan: StoredPlan, ctx: JobContext): Promise<Prisma.InputJsonValue> {
+  const expected = new Set(plan.brokers.map((b) => b.nodeId));
+  const deadline = Date.now() + REGISTRATION_TIMEOUT_MS;
+  let lastProblem = 'no answer yet';
+  while (Date.now() < deadline) {
+    ctx.signal.throwIfAborted();
+    const admin = new AdminClient({
+      bootstrap: plan.bootstrapServers.split(','),
+      clientId: 'flotilla-worker',
+      connectTimeoutMs: 2_000,
+      requestTimeoutMs: 5_000,
+      retries: 0,
+    });
+    try {
+      const description = await admin.describeCluster();
+      const seen = new Set(description.brokers.map((b) => b.nodeId));
+      const missing = [...expected].filter((id) => !seen.has(id));
+      if (missing.length === 0 && description.controllerId >= 0) {
+        return {
+          kafkaClusterId: description.clusterId,
+          controllerId: description.controllerId,
+          brokers: description.brokers.map((b) => `${b.nodeId}@${b.host}:${b.port}`),
+        };
+      }
+      lastProblem =
+        missing.length > 0 ? `brokers ${missing.join(', ')} not registered yet` : 'no active controller yet';
+    } catch (error) {
+      lastProblem = error instanceof Error ? error.message : String(error);
+    } finally {
+      await admin.close();
+    }
+    await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
+  }
+  throw new Error(`brokers did not all register within ${REGISTRATION_TIMEOUT_MS / 1000} s: ${lastProblem}`);
+}
+
+/** Final failure: remove what was made, leave the cluster FAILED with the reason (MSK's StateInfo). */
+async function failCreation(payload: JobPayload<'create-cluster'>, ctx: JobContext, error: unknown): Promise<void> {
+  const reason = error instanceof Error ? error.message : String(error);
+  ctx.log.error('cluster creation failed', { clusterId: payload.clusterId, reason });
+  try {
+    await ctx.driver.deleteCluster(payload.clusterId);
+  } catch (cleanup) {
+    ctx.log.warn('cleanup after failed creation did not finish', {
+      clusterId: payload.clusterId,
+      error: String(cleanup),
+    });
+  }
+  await ctx.catalog.$transaction(async (tx) => {
+    await tx.broker.deleteMany({ where: { clusterId: payload.clusterId } });
+    await clusters.setClusterState(tx, payload.clusterId, 'FAILED', { code: 'PROVISIONING_FAILED', message: reason });
+    await operations.setOperationState(tx, payload.operationId, 'UPDATE_FAILED', {
+      errorCode: error instanceof UnrecoverableError ? 'InvalidRequest' : 'InternalError',
+      errorString: reason,
+      endTime: new Date(),
+    });
+  });
+}

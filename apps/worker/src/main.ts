@@ -1,0 +1,48 @@
+#!/usr/bin/env node
+/**
+ * Starts the worker: applies catalog migrations (safe alongside the API: they take Prisma's advisory
+ * lock), picks the runtime (FLOTILLA_RUNTIME=docker|process, else Docker when an engine answers, else
+ * processes), and processes operations until SIGINT/SIGTERM, which drains running jobs and exits.
+ */
+import { join } from 'node:path';
+import { createCatalog, databaseUrl, migrate } from '@flotilla/db';
+import { createRuntimeDriver, type RuntimeKind } from '@flotilla/runtime';
+import { consoleLogger, OperationsWorker } from './worker.js';
+
+async function main(): Promise<void> {
+  const url = databaseUrl();
+  await migrate({ url });
+  const catalog = createCatalog({ url });
+  const stateDir = process.env.FLOTILLA_STATE_DIR ?? join(process.cwd(), '.flotilla');
+  const driver = await createRuntimeDriver({
+    runtime: (process.env.FLOTILLA_RUNTIME as RuntimeKind | undefined) || undefined,
+    process: { stateDir: join(stateDir, 'runtime') },
+  });
+  const worker = new OperationsWorker({
+    catalog,
+    driver,
+    redisUrl: process.env.REDIS_URL || 'redis://127.0.0.1:6379',
+    queuePrefix: process.env.FLOTILLA_QUEUE_PREFIX || 'flotilla',
+    concurrency: Number(process.env.FLOTILLA_WORKER_CONCURRENCY ?? 4),
+  });
+  await worker.start();
+  consoleLogger.info('worker ready', { runtime: driver.kind });
+
+  let stopping: Promise<void> | undefined;
+  const stop = (signal: string) => {
+    stopping ??= (async () => {
+      consoleLogger.info('draining', { signal });
+      await worker.close();
+      await driver.close();
+      await catalog.$disconnect();
+    })();
+    return stopping;
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
