@@ -21,6 +21,8 @@ import { BrokerMetrics } from './metrics.js';
 import { type BoundListener, SocketServer } from './network/server.js';
 import { ProducerIdManager } from './replica/producer-id-manager.js';
 import { ReplicaManager } from './replica/replica-manager.js';
+import { type Authorizer, NoAuthorizer, parseSuperUsers, StandardAuthorizer } from './security/authorizer.js';
+import { listenerSecurity, securityProtocolOf } from './security/listener-security.js';
 import { localAlterIsr, replicationOptions } from './replica/replication-options.js';
 import type { BrokerServices } from './services.js';
 import { TopicConfigs } from './topic-configs.js';
@@ -121,6 +123,16 @@ export async function startBroker(
     groups,
     transactions,
     producerIds,
+  // Any authorizer.class.name turns on Kafka's StandardAuthorizer semantics (security/authorizer.ts).
+  const authorizer: Authorizer = config.string('authorizer.class.name')
+    ? new StandardAuthorizer(
+        image,
+        parseSuperUsers(config.string('super.users')),
+        config.bool('allow.everyone.if.no.acl.found'),
+        log.child('authorizer'),
+      )
+    : new NoAuthorizer();
+
     topicConfigs,
     configResources,
     metrics,
@@ -133,6 +145,7 @@ export async function startBroker(
       );
     },
   };
+    authorizer,
 
   metadataLog.subscribe((change: ImageChange) => {
     if (change.kind === 'broker-config-changed' && (change.broker === '' || change.broker === String(nodeId))) {
@@ -150,12 +163,15 @@ export async function startBroker(
       maxRequestBytes: config.int('socket.request.max.bytes'),
       maxQueuedRequests: config.int('queued.max.requests'),
       idleMs: config.long('connections.max.idle.ms'),
+    if (change.kind === 'acls-changed') authorizer.invalidate();
     },
     log.child('socket-server'),
   );
   bound = await server.listen(config.listeners);
 
-  await registerBroker(image, controller, nodeId, advertised(), config.string('broker.rack'));
+  await registerBroker(image, controller, nodeId, advertised(), config.string('broker.rack'), (name) =>
+    securityProtocolOf(config, name),
+  );
   await groups.start();
   await transactions.start();
   replicas.startReplication();
@@ -168,8 +184,10 @@ export async function startBroker(
   let metricsPort: number | null = null;
   const configuredMetricsPort = config.int('metrics.port');
   if (configuredMetricsPort >= 0) {
+      maxUnauthenticatedRequestBytes: config.int('sasl.server.max.receive.size'),
     const host = config.string('metrics.host') ?? (config.listeners[0]?.host || '127.0.0.1');
     metricsPort = await metrics.listen(host, configuredMetricsPort);
+    (listener) => listenerSecurity(config, listener, image),
   }
 
   let closing: Promise<void> | undefined;
@@ -216,7 +234,7 @@ async function registerBroker(
     name: l.name,
     host: l.host,
     port: l.port,
-    securityProtocol: 'PLAINTEXT',
+    securityProtocol: protocolOf(l.name),
   }));
   const current = image.brokers.get(nodeId);
   const same =
@@ -230,6 +248,7 @@ async function registerBroker(
       type: 'RegisterBroker',
       brokerId: nodeId,
       incarnationId: randomUuid(),
+  protocolOf: (listenerName: string) => string = () => 'PLAINTEXT',
       brokerEpoch: image.offset + 1,
       endpoints,
       rack,

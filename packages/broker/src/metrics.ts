@@ -114,6 +114,45 @@ export class BrokerMetrics {
       () => all().filter((p) => p.isLeader && p.isr.length < p.replicas.length).length,
     );
     brokerGauge('kafka_server_socketservermetrics_connection_count', 'Open client connections', connections);
+    brokerGauge(
+      'kafka_server_replicamanager_underminisrpartitioncount',
+      'Led partitions whose ISR is smaller than min.insync.replicas',
+      () => all().filter((p) => replicas().underMinIsr(p)).length,
+    );
+    brokerGauge(
+      'kafka_controller_kafkacontroller_offlinepartitionscount',
+      'Partitions without a live leader, as this broker sees the metadata',
+      () => replicas().offlinePartitionCount(),
+    );
+    partitionGauge(
+      'kafka_cluster_partition_underminisr',
+      '1 when a led partition has an ISR below min.insync.replicas',
+      (p) => (replicas().underMinIsr(p) ? 1 : 0),
+    );
+    partitionGauge('kafka_cluster_partition_insyncreplicascount', 'ISR size of a led partition', (p) =>
+      p.isLeader ? p.isr.length : 0,
+    );
+    // Counters kept by the replica manager, read when scraped (IsrShrinksPerSec / IsrExpandsPerSec).
+    const replicaCounter = (name: string, help: string, value: () => number) =>
+      new Counter({
+        name,
+        help,
+        registers: [r],
+        collect() {
+          this.reset();
+          this.inc(value());
+        },
+      });
+    replicaCounter(
+      'kafka_server_replicamanager_isrshrinks_total',
+      'ISR shrinks this broker asked for as leader',
+      () => replicas().isrShrinks,
+    );
+    replicaCounter(
+      'kafka_server_replicamanager_isrexpands_total',
+      'ISR expansions this broker asked for as leader',
+      () => replicas().isrExpands,
+    );
   }
 
   recordProduce(topic: string, bytes: number, records: number): void {

@@ -14,6 +14,7 @@ import type { ReplicaManager } from './replica/replica-manager.js';
 import type { TopicConfigs } from './topic-configs.js';
 import type { TransactionCoordinator } from './txn/coordinator.js';
 
+import type { Authorizer } from './security/authorizer.js';
 export interface BrokerServices {
   readonly nodeId: number;
   readonly config: BrokerConfig;
@@ -30,6 +31,8 @@ export interface BrokerServices {
   readonly log: Logger;
   /** The listeners clients connect to (ports resolved when configured as 0). */
   readonly advertisedListeners: () => readonly Listener[];
+  /** ACL checks (security/authorizer.ts); allows everything when authorizer.class.name is empty. */
+  readonly authorizer: Authorizer;
   /** Creates topics that a client names when auto.create.topics.enable is on (Metadata, Produce). */
   autoCreateTopics(names: readonly string[]): Promise<void>;
 }

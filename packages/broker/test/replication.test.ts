@@ -178,6 +178,13 @@ print(json.dumps({'acked': acked, 'errors': errors}))
 
   const isr = (topic: string) => [...(partitionInfo(topic)?.isr ?? [])].sort();
 
+  /** A broker-level metric as the Prometheus endpoint would show it. */
+  async function metric(id: number, name: string): Promise<number> {
+    const text = (await node(id).broker?.services.metrics.registry.metrics()) ?? '';
+    const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+    return line ? Number(line.split(' ')[1]) : Number.NaN;
+  }
+
   beforeAll(async () => {
     for (const n of nodes) n.port = await freePort();
     for (const n of nodes) await start(n.id);
@@ -267,11 +274,14 @@ print(json.dumps({'acked': acked, 'errors': errors}))
     const elapsed = Date.now() - started;
     expect(elapsed).toBeGreaterThanOrEqual(LAG_MS);
     expect(node(leader).broker?.services.replicas.isrShrinks).toBeGreaterThan(0);
+    expect(await metric(leader, 'kafka_server_replicamanager_isrshrinks_total')).toBeGreaterThan(0);
+    expect(await metric(leader, 'kafka_server_replicamanager_underreplicatedpartitions')).toBe(1);
     // With 2 of 3 in the ISR and min.insync.replicas 2, acks=all still works.
     expect(await produceRaw('orders', -1, 'with-two')).toBe(0);
     await start(follower);
     await waitFor('ISR expand', () => isr('orders').includes(follower), 10_000);
     expect(node(leader).broker?.services.replicas.isrExpands).toBeGreaterThan(0);
+    expect(await metric(leader, 'kafka_server_replicamanager_isrexpands_total')).toBeGreaterThan(0);
   });
 
   it('refuses acks=all with NOT_ENOUGH_REPLICAS when two of three brokers are down, and heals', async () => {
@@ -280,12 +290,15 @@ print(json.dumps({'acked': acked, 'errors': errors}))
     for (const id of followers) await stop(id, true);
     expect(isr('orders')).toEqual([leader]);
     expect(await produceRaw('orders', -1, 'must-not-be-written')).toBe(ErrorCode.NOT_ENOUGH_REPLICAS);
+    expect(await metric(leader, 'kafka_server_replicamanager_underminisrpartitioncount')).toBe(1);
     const end = hosted(leader, 'orders')?.log.logEndOffset;
     // acks=1 does not need the ISR.
     expect(await produceRaw('orders', 1, 'acks-one')).toBe(0);
     expect(hosted(leader, 'orders')?.log.logEndOffset).toBe((end as number) + 1);
     for (const id of followers) await start(id);
     await waitFor('ISR of 3 after restarts', () => isr('orders').length === 3, 15_000);
+    expect(await metric(leader, 'kafka_server_replicamanager_underreplicatedpartitions')).toBe(0);
+    expect(await metric(leader, 'kafka_server_replicamanager_underminisrpartitioncount')).toBe(0);
     const values = await consume('orders');
     expect(values).not.toContain('must-not-be-written');
     expect(values[values.length - 1]).toBe('acks-one');

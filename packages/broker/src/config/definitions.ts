@@ -243,6 +243,41 @@ export const TOPIC_CONFIGS: readonly TopicConfigDef[] = [
   {
     ...def('delete.retention.ms', 'long', '86400000', 'How long tombstones are kept.', { validate: atLeast(0) }),
     brokerSynonym: 'log.cleaner.delete.retention.ms',
+  // Security (issue 5): TLS, SASL and the authorizer. Each can also be set per listener as
+  // listener.name.<listener>.<key> (security/listener-security.ts).
+  def('ssl.keystore.type', 'string', 'PEM', 'PEM or PKCS12 (JKS is not supported; Kafka defaults to JKS).'),
+  def('ssl.keystore.location', 'string', null, 'Keystore file: PEM with private key and certificate chain, or PKCS12.'),
+  def('ssl.keystore.password', 'password', null, 'Password of a PKCS12 keystore.'),
+  def('ssl.key.password', 'password', null, 'Password of the (encrypted) private key in a PEM keystore.'),
+  def('ssl.keystore.certificate.chain', 'password', null, 'The certificate chain in PEM, instead of a file.'),
+  def('ssl.keystore.key', 'password', null, 'The private key in PEM, instead of a file.'),
+  def('ssl.truststore.type', 'string', 'PEM', 'PEM (CA certificates that client certificates must chain to).'),
+  def('ssl.truststore.location', 'string', null, 'File of trusted CA certificates (PEM).'),
+  def('ssl.truststore.password', 'password', null, 'Accepted for compatibility; PEM truststores have none.'),
+  def('ssl.truststore.certificates', 'password', null, 'Trusted CA certificates in PEM, instead of a file.'),
+  def('ssl.client.auth', 'string', 'none', 'Client certificates: required, requested or none.', {
+    validate: oneOf('required', 'requested', 'none'),
+  }),
+  def('ssl.enabled.protocols', 'list', 'TLSv1.2,TLSv1.3', 'TLS versions accepted.', {
+    validate: oneOf('TLSv1.2', 'TLSv1.3'),
+  }),
+  def('ssl.cipher.suites', 'list', null, 'OpenSSL cipher names; empty for the defaults.'),
+  def(
+    'sasl.enabled.mechanisms',
+    'list',
+    'SCRAM-SHA-256,SCRAM-SHA-512',
+    'SASL mechanisms: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 (Kafka defaults to GSSAPI, which Flotilla lacks).',
+    { validate: oneOf('PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512') },
+  ),
+  def('sasl.mechanism.inter.broker.protocol', 'string', 'SCRAM-SHA-512', 'SASL mechanism between brokers.'),
+  def('security.inter.broker.protocol', 'string', 'PLAINTEXT', 'Protocol between brokers when no listener is named.'),
+  def('sasl.server.max.receive.size', 'int', '524288', 'Largest request accepted before SASL authentication.'),
+  def('connections.max.reauth.ms', 'long', '0', 'SASL session lifetime (KIP-368); 0 means sessions never expire.', {
+    validate: atLeast(0),
+  }),
+  def('authorizer.class.name', 'string', '', 'Set (to any Kafka authorizer class name) to enforce ACLs; empty: none.'),
+  def('super.users', 'string', null, 'Principals allowed everything, separated by ";" (User:admin;User:ops).'),
+  def('allow.everyone.if.no.acl.found', 'boolean', 'false', 'Allow access to resources that have no ACL at all.'),
   },
   {
     ...def('file.delete.delay.ms', 'long', '60000', 'Delay before deleting a file.', { validate: atLeast(0) }),

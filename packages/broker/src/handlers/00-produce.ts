@@ -20,6 +20,8 @@ import {
 import { RecordValidationError } from '../log/partition-log.js';
 import { leaderHint } from '../replica/leader-hint.js';
 import { defineHandler } from './types.js';
+import { AclOperation, ResourceType } from '../security/acl.js';
+import { authorized } from '../security/request-authorization.js';
 
 export default defineHandler({
   apiKey: ApiKey.Produce,
@@ -29,6 +31,16 @@ export default defineHandler({
     const { replicas, topicConfigs, metrics, image } = ctx.broker;
     const acks = request.acks;
     const validAcks = acks === -1 || acks === 0 || acks === 1;
+    // Write on the transactional id (if any) and on each topic, checked before the topic's existence.
+    const txnDenied =
+      request.transactionalId !== null &&
+      !authorized(ctx, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, request.transactionalId);
+    const writeDenied = (topic: string) =>
+      txnDenied
+        ? ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+        : authorized(ctx, AclOperation.WRITE, ResourceType.TOPIC, topic)
+          ? 0
+          : ErrorCode.TOPIC_AUTHORIZATION_FAILED;
     const leaderHints = new Map<number, { host: string; port: number; rack: string | null }>();
     const failed = (
       topic: string,
@@ -55,6 +67,8 @@ export default defineHandler({
           topic.partitionData.map(async (p): Promise<ProduceResponsePartitionProduceResponse> => {
             const base = { ...defaultProduceResponsePartitionProduceResponse(), index: p.index };
             if (!validAcks) return { ...base, errorCode: ErrorCode.INVALID_REQUIRED_ACKS, baseOffset: -1n };
+            const denied = writeDenied(topic.name);
+            if (denied) return { ...base, errorCode: denied, baseOffset: -1n, logStartOffset: -1n };
             try {
               if (p.records === null || p.records.length === 0) {
                 throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, 'produce request without records');

@@ -22,6 +22,8 @@ import {
 import { leaderHint } from '../replica/leader-hint.js';
 import type { FetchPartitionRequest } from '../replica/replica-manager.js';
 import { defineHandler } from './types.js';
+import { AclOperation } from '../security/acl.js';
+import { replicaOrTopicDenial } from '../security/request-authorization.js';
 
 const READ_COMMITTED = 1;
 
@@ -39,6 +41,12 @@ export default defineHandler({
     const wanted: { topicIndex: number; partitionIndex: number; req: FetchPartitionRequest | null; error: number }[] =
       [];
     const reads: FetchPartitionRequest[] = [];
+    // Followers need ClusterAction, consumers Read on each topic (checked once the name is known).
+    const denial = replicaOrTopicDenial(
+      ctx,
+      ctx.apiVersion >= 15 ? request.replicaState.replicaId : request.replicaId,
+      AclOperation.READ,
+    );
     request.topics.forEach((t, topicIndex) => {
       const info = byId ? image.topicsById.get(t.topicId) : image.topics.get(t.topic);
       t.partitions.forEach((p, partitionIndex) => {
@@ -49,6 +57,11 @@ export default defineHandler({
             req: null,
             error: byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
           });
+          return;
+        }
+        const denied = denial(info.name);
+        if (denied) {
+          wanted.push({ topicIndex, partitionIndex, req: null, error: denied });
           return;
         }
         const req: FetchPartitionRequest = {

@@ -9,6 +9,8 @@ import {
   KafkaError,
 } from '@flotilla/protocol';
 import { defineHandler } from './types.js';
+import { AclOperation } from '../security/acl.js';
+import { topicDenial } from '../security/request-authorization.js';
 
 export default defineHandler({
   apiKey: ApiKey.ListOffsets,
@@ -25,6 +27,8 @@ export default defineHandler({
             ...defaultListOffsetsResponseListOffsetsPartitionResponse(),
             partitionIndex: p.partitionIndex,
           };
+          const denied = topicDenial(ctx, AclOperation.DESCRIBE, t.name);
+          if (denied) return { ...base, errorCode: denied, offset: -1n, timestamp: -1n };
           try {
             const found = replicas.listOffset(
               t.name,

@@ -15,6 +15,8 @@ import {
 import { isInternalTopic, topicNameProblem } from '../metadata/controller.js';
 import type { TopicInfo } from '../metadata/image.js';
 import { defineHandler } from './types.js';
+import { AclOperation, CLUSTER_RESOURCE_NAME, ResourceType } from '../security/acl.js';
+import { authorized, authorizedOnCluster, authorizedOperations } from '../security/request-authorization.js';
 
 /** Authorized-operations value when the client did not ask for them (Integer.MIN_VALUE). */
 export const AUTHORIZED_OPERATIONS_OMITTED = -2147483648;
@@ -28,6 +30,27 @@ export default defineHandler({
     const v = ctx.apiVersion;
     const all = request.topics === null || (v === 0 && request.topics.length === 0);
     const topics: MetadataResponseTopic[] = [];
+    // Topics the caller may not describe are hidden from "all topics" and refused when named, before
+    // their existence is checked (so the answer does not tell whether they exist). Auto-creation needs
+    // Create on the cluster or on the topic.
+    const describable = (name: string) => authorized(ctx, AclOperation.DESCRIBE, ResourceType.TOPIC, name);
+    const createOnCluster = authorizedOnCluster(ctx, AclOperation.CREATE);
+    const creatable = (name: string) =>
+      createOnCluster || authorized(ctx, AclOperation.CREATE, ResourceType.TOPIC, name);
+    const withOperations = v >= 8 && request.includeTopicAuthorizedOperations;
+    const describe = (t: TopicInfo): MetadataResponseTopic => ({
+      ...describeTopic(t, ctx.broker.nodeId),
+      topicAuthorizedOperations: withOperations
+        ? authorizedOperations(ctx, ResourceType.TOPIC, t.name)
+        : AUTHORIZED_OPERATIONS_OMITTED,
+    });
+    const refused = (name: string | null, topicId: string): MetadataResponseTopic => ({
+      ...defaultMetadataResponseTopic(),
+      name,
+      topicId: name === null ? topicId : ZERO_UUID,
+      errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+      topicAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
+    });
 
     if (all) {
       for (const t of image.topics.values()) topics.push(describeTopic(t, ctx.broker.nodeId));
@@ -73,7 +96,10 @@ export default defineHandler({
       clusterId: image.clusterId,
       controllerId: ctx.broker.nodeId,
       topics,
-      clusterAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
+      clusterAuthorizedOperations:
+        v >= 8 && v <= 10 && request.includeClusterAuthorizedOperations
+          ? authorizedOperations(ctx, ResourceType.CLUSTER, CLUSTER_RESOURCE_NAME)
+          : AUTHORIZED_OPERATIONS_OMITTED,
     };
   },
 });

@@ -8,6 +8,9 @@
  */
 import { ApiKey, defaultOffsetCommitResponse } from '@flotilla/protocol';
 import { defineHandler } from './types.js';
+import { AclOperation } from '../security/acl.js';
+import { groupDenial, topicDenial } from '../security/request-authorization.js';
+import { ErrorCode } from '@flotilla/protocol';
 
 export default defineHandler({
   apiKey: ApiKey.OffsetCommit,
@@ -15,7 +18,10 @@ export default defineHandler({
   maxVersion: 9,
   async handle(ctx, request) {
     const v = ctx.apiVersion;
-    const offsets = request.topics.flatMap((t) =>
+    // Kafka: Read on the group, else every partition fails; Read on each topic, else its partitions do.
+    const groupDenied = groupDenial(ctx, AclOperation.READ, request.groupId);
+    const denied = new Map(request.topics.map((t) => [t.name, groupDenied || topicDenial(ctx, AclOperation.READ, t.name)]));
+    const offsets = request.topics.filter((t) => !denied.get(t.name)).flatMap((t) =>
       t.partitions.map((p) => ({
         topic: t.name,
         partition: p.partitionIndex,
@@ -36,7 +42,10 @@ export default defineHandler({
       ...defaultOffsetCommitResponse(),
       topics: request.topics.map((t) => ({
         name: t.name,
-        partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: errors[i++] ?? 0 })),
+        partitions: t.partitions.map((p) => ({
+          partitionIndex: p.partitionIndex,
+          errorCode: denied.get(t.name) || (errors[i++] ?? 0),
+        })),
       })),
     };
   },

@@ -8,6 +8,9 @@
 import { ApiKey, defaultOffsetFetchResponse, ErrorCode } from '@flotilla/protocol';
 import type { FetchedOffsets } from '../group/offsets.js';
 import { defineHandler, type HandlerContext } from './types.js';
+import { AclOperation } from '../security/acl.js';
+import { authorized, groupDenial } from '../security/request-authorization.js';
+import { ResourceType } from '../security/acl.js';
 
 function fetch(
   ctx: HandlerContext,
@@ -15,11 +18,34 @@ function fetch(
   topics: readonly { name: string; partitionIndexes: number[] }[] | null,
   requireStable: boolean,
 ): FetchedOffsets {
-  return ctx.broker.groups.fetchOffsets(
+  const groupDenied = groupDenial(ctx, AclOperation.DESCRIBE, groupId);
+  if (groupDenied) return { errorCode: groupDenied, topics: [] };
+  const result = ctx.broker.groups.fetchOffsets(
     groupId,
     topics === null ? null : topics.map((t) => ({ topic: t.name, partitions: t.partitionIndexes })),
     requireStable,
   );
+  // Topics the caller may not describe: left out of "all topics", refused when named (as Kafka).
+  const describable = (topic: string) => authorized(ctx, AclOperation.DESCRIBE, ResourceType.TOPIC, topic);
+  return {
+    errorCode: result.errorCode,
+    topics: result.topics
+      .filter((t) => topics !== null || describable(t.topic))
+      .map((t) =>
+        describable(t.topic)
+          ? t
+          : {
+              topic: t.topic,
+              partitions: t.partitions.map((p) => ({
+                ...p,
+                offset: -1n,
+                leaderEpoch: -1,
+                metadata: '',
+                errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+              })),
+            },
+      ),
+  };
 }
 
 function toTopics(result: FetchedOffsets) {

@@ -9,6 +9,8 @@
 import { ApiKey, defaultFindCoordinatorResponse, ErrorCode } from '@flotilla/protocol';
 import type { CoordinatorAnswer } from '../group/coordinator.js';
 import { defineHandler, type HandlerContext } from './types.js';
+import { AclOperation, ResourceType } from '../security/acl.js';
+import { authorized } from '../security/request-authorization.js';
 
 const GROUP_KEY = 0;
 const TRANSACTION_KEY = 1;
@@ -17,6 +19,15 @@ async function coordinatorFor(ctx: HandlerContext, key: string, keyType: number)
   const none = { nodeId: -1, host: '', port: -1 };
   if (keyType !== GROUP_KEY && keyType !== TRANSACTION_KEY)
     return { ...none, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unknown coordinator type ${keyType}.` };
+  // Describe on the group or transactional id the key names (Kafka's KafkaApis.getCoordinator).
+  const resourceType = keyType === GROUP_KEY ? ResourceType.GROUP : ResourceType.TRANSACTIONAL_ID;
+  if (!authorized(ctx, AclOperation.DESCRIBE, resourceType, key)) {
+    const errorCode =
+      keyType === GROUP_KEY
+        ? ErrorCode.GROUP_AUTHORIZATION_FAILED
+        : ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
+    return { ...none, errorCode, errorMessage: null };
+  }
   const listeners = ctx.broker.advertisedListeners();
   const self = listeners.find((l) => l.name === ctx.connection.listenerName) ?? listeners[0];
   if (keyType === TRANSACTION_KEY)

@@ -6,6 +6,8 @@
  */
 import { ApiKey, defaultJoinGroupResponse } from '@flotilla/protocol';
 import { defineHandler } from './types.js';
+import { AclOperation } from '../security/acl.js';
+import { groupDenial } from '../security/request-authorization.js';
 
 export default defineHandler({
   apiKey: ApiKey.JoinGroup,
@@ -13,6 +15,8 @@ export default defineHandler({
   maxVersion: 9,
   async handle(ctx, request) {
     const v = ctx.apiVersion;
+    const denied = groupDenial(ctx, AclOperation.READ, request.groupId);
+    if (denied) return { ...defaultJoinGroupResponse(), errorCode: denied, memberId: request.memberId };
     const groupInstanceId = v >= 5 ? request.groupInstanceId : null;
     const result = await ctx.broker.groups.joinGroup({
       groupId: request.groupId,

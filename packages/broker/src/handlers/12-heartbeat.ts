@@ -4,12 +4,16 @@
  */
 import { ApiKey, defaultHeartbeatResponse } from '@flotilla/protocol';
 import { defineHandler } from './types.js';
+import { AclOperation } from '../security/acl.js';
+import { groupDenial } from '../security/request-authorization.js';
 
 export default defineHandler({
   apiKey: ApiKey.Heartbeat,
   minVersion: 0,
   maxVersion: 4,
   handle(ctx, request) {
+    const denied = groupDenial(ctx, AclOperation.READ, request.groupId);
+    if (denied) return { ...defaultHeartbeatResponse(), errorCode: denied };
     const errorCode = ctx.broker.groups.heartbeat({
       groupId: request.groupId,
       generationId: request.generationId,

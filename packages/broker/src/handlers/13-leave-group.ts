@@ -5,6 +5,8 @@
  */
 import { ApiKey, defaultLeaveGroupResponse, ErrorCode } from '@flotilla/protocol';
 import { defineHandler } from './types.js';
+import { AclOperation } from '../security/acl.js';
+import { groupDenial } from '../security/request-authorization.js';
 
 export default defineHandler({
   apiKey: ApiKey.LeaveGroup,
@@ -12,6 +14,8 @@ export default defineHandler({
   maxVersion: 5,
   handle(ctx, request) {
     const v = ctx.apiVersion;
+    const denied = groupDenial(ctx, AclOperation.READ, request.groupId);
+    if (denied) return { ...defaultLeaveGroupResponse(), errorCode: denied };
     const leaving =
       v >= 3
         ? request.members.map((m) => ({

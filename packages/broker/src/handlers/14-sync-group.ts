@@ -5,6 +5,8 @@
  */
 import { ApiKey, defaultSyncGroupResponse, ErrorCode } from '@flotilla/protocol';
 import { defineHandler } from './types.js';
+import { AclOperation } from '../security/acl.js';
+import { groupDenial } from '../security/request-authorization.js';
 
 export default defineHandler({
   apiKey: ApiKey.SyncGroup,
@@ -12,6 +14,8 @@ export default defineHandler({
   maxVersion: 5,
   async handle(ctx, request) {
     const v = ctx.apiVersion;
+    const denied = groupDenial(ctx, AclOperation.READ, request.groupId);
+    if (denied) return { ...defaultSyncGroupResponse(), errorCode: denied };
     if (v >= 5 && (request.protocolType === null || request.protocolName === null)) {
       return { ...defaultSyncGroupResponse(), errorCode: ErrorCode.INCONSISTENT_GROUP_PROTOCOL };
     }

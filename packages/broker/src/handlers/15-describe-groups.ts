@@ -7,6 +7,8 @@
 import { ApiKey, defaultDescribeGroupsResponse } from '@flotilla/protocol';
 import { AUTHORIZED_OPERATIONS_OMITTED } from './03-metadata.js';
 import { defineHandler } from './types.js';
+import { AclOperation } from '../security/acl.js';
+import { groupDenial } from '../security/request-authorization.js';
 
 /** READ (3), DELETE (6) and DESCRIBE (8) as bits of the authorized operations field. */
 const ALL_GROUP_OPERATIONS = (1 << 3) | (1 << 6) | (1 << 8);
@@ -20,7 +22,10 @@ export default defineHandler({
     return {
       ...defaultDescribeGroupsResponse(),
       groups: request.groups.map((groupId) => {
-        const d = ctx.broker.groups.describeGroup(groupId);
+        const denied = groupDenial(ctx, AclOperation.DESCRIBE, groupId);
+        const d = denied
+          ? { errorCode: denied, state: '', protocolType: '', protocolData: '', members: [] }
+          : ctx.broker.groups.describeGroup(groupId);
         return {
           errorCode: d.errorCode,
           groupId,

@@ -5,6 +5,8 @@
  */
 import { ApiKey, defaultListGroupsResponse } from '@flotilla/protocol';
 import { defineHandler } from './types.js';
+import { AclOperation } from '../security/acl.js';
+import { authorizedOnCluster, groupDenial } from '../security/request-authorization.js';
 
 export default defineHandler({
   apiKey: ApiKey.ListGroups,
@@ -13,10 +15,12 @@ export default defineHandler({
   handle(ctx, request) {
     const v = ctx.apiVersion;
     const result = ctx.broker.groups.listGroups(v >= 4 ? request.statesFilter : [], v >= 5 ? request.typesFilter : []);
+    // Describe on the cluster lists every group; otherwise only the groups the caller may describe.
+    const all = authorizedOnCluster(ctx, AclOperation.DESCRIBE);
     return {
       ...defaultListGroupsResponse(),
       errorCode: result.errorCode,
-      groups: result.groups.map((g) => ({
+      groups: result.groups.filter((g) => all || !groupDenial(ctx, AclOperation.DESCRIBE, g.groupId)).map((g) => ({
         groupId: g.groupId,
         protocolType: g.protocolType,
         groupState: g.state,

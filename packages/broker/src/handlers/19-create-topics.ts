@@ -10,6 +10,9 @@ import {
 } from '@flotilla/protocol';
 import { BROKER_CONFIG_DEFS } from '../config/definitions.js';
 import { defineHandler } from './types.js';
+import { AclOperation } from '../security/acl.js';
+import { authorizedOnCluster, topicDenial } from '../security/request-authorization.js';
+import { ErrorCode } from '@flotilla/protocol';
 
 export default defineHandler({
   apiKey: ApiKey.CreateTopics,
@@ -17,8 +20,11 @@ export default defineHandler({
   maxVersion: 7,
   async handle(ctx, request) {
     const { controller, topicConfigs } = ctx.broker;
-    const results = await controller.createTopics(
-      request.topics.map((t) => ({
+    // Create on the cluster, or on each topic; refused topics are not created (Kafka's order of checks).
+    const onCluster = authorizedOnCluster(ctx, AclOperation.CREATE);
+    const refused = request.topics.filter((t) => !onCluster && topicDenial(ctx, AclOperation.CREATE, t.name));
+    const allowed = await controller.createTopics(
+      request.topics.filter((t) => !refused.includes(t)).map((t) => ({
         name: t.name,
         numPartitions: t.numPartitions,
         replicationFactor: t.replicationFactor,
@@ -27,6 +33,14 @@ export default defineHandler({
       })),
       request.validateOnly,
     );
+    const results = [
+      ...refused.map((t) => ({
+        name: t.name,
+        errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+        errorMessage: 'Authorization failed.',
+      })),
+      ...allowed,
+    ];
     return {
       ...defaultCreateTopicsResponse(),
       topics: results.map((r) => {

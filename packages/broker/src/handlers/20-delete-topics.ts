@@ -5,6 +5,8 @@
 import { ApiKey, defaultDeleteTopicsResponse, ErrorCode, ZERO_UUID } from '@flotilla/protocol';
 import { isInternalTopic } from '../metadata/controller.js';
 import { defineHandler } from './types.js';
+import { AclOperation } from '../security/acl.js';
+import { topicDenial } from '../security/request-authorization.js';
 
 export default defineHandler({
   apiKey: ApiKey.DeleteTopics,
@@ -24,6 +26,13 @@ export default defineHandler({
           topicId: t.topicId,
           errorCode: t.name !== null ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.UNKNOWN_TOPIC_ID,
           errorMessage: null,
+        });
+      } else if (topicDenial(ctx, AclOperation.DELETE, topic.name)) {
+        responses.push({
+          name: topic.name,
+          topicId: topic.id,
+          errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+          errorMessage: 'Authorization failed.',
         });
       } else if (isInternalTopic(topic.name)) {
         responses.push({

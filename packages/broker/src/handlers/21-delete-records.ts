@@ -1,6 +1,8 @@
 /** DeleteRecords (key 21), v0-2: moves partitions' log start offsets forward (-1: to the high watermark). */
 import { ApiKey, defaultDeleteRecordsResponse, KafkaError } from '@flotilla/protocol';
 import { defineHandler } from './types.js';
+import { AclOperation } from '../security/acl.js';
+import { topicDenial } from '../security/request-authorization.js';
 
 export default defineHandler({
   apiKey: ApiKey.DeleteRecords,
@@ -13,6 +15,8 @@ export default defineHandler({
       topics: request.topics.map((t) => ({
         name: t.name,
         partitions: t.partitions.map((p) => {
+          const denied = topicDenial(ctx, AclOperation.DELETE, t.name);
+          if (denied) return { partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode: denied };
           try {
             const low = replicas.leaderPartition(t.name, p.partitionIndex).deleteRecordsBefore(Number(p.offset));
             return { partitionIndex: p.partitionIndex, lowWatermark: BigInt(low), errorCode: 0 };

@@ -8,6 +8,8 @@
  */
 import { ApiKey, defaultInitProducerIdResponse, ErrorCode } from '@flotilla/protocol';
 import { defineHandler } from './types.js';
+import { AclOperation, ResourceType } from '../security/acl.js';
+import { authorized, authorizedOnAny, authorizedOnCluster } from '../security/request-authorization.js';
 
 const MAX_EPOCH = 32767;
 
@@ -16,6 +18,17 @@ export default defineHandler({
   minVersion: 0,
   maxVersion: 5,
   async handle(ctx, request) {
+    // Transactional: Write on the id. Idempotent: IdempotentWrite on the cluster, or Write on any topic (KIP-679).
+    const denied =
+      request.transactionalId !== null
+        ? authorized(ctx, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, request.transactionalId)
+          ? 0
+          : ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+        : authorizedOnCluster(ctx, AclOperation.IDEMPOTENT_WRITE) ||
+            authorizedOnAny(ctx, AclOperation.WRITE, ResourceType.TOPIC)
+          ? 0
+          : ErrorCode.CLUSTER_AUTHORIZATION_FAILED;
+    if (denied) return { ...defaultInitProducerIdResponse(), errorCode: denied, producerId: -1n, producerEpoch: -1 };
     if (request.transactionalId !== null) {
       const result = await ctx.broker.transactions.initProducerId(
         request.transactionalId,

@@ -5,6 +5,8 @@
  */
 import { ApiKey, defaultOffsetForLeaderEpochResponse, ErrorCode, KafkaError } from '@flotilla/protocol';
 import { defineHandler } from './types.js';
+import { AclOperation } from '../security/acl.js';
+import { replicaOrTopicDenial } from '../security/request-authorization.js';
 
 export default defineHandler({
   apiKey: ApiKey.OffsetForLeaderEpoch,
@@ -12,11 +14,14 @@ export default defineHandler({
   maxVersion: 4,
   handle(ctx, request) {
     const { replicas } = ctx.broker;
+    const denial = replicaOrTopicDenial(ctx, ctx.apiVersion >= 3 ? request.replicaId : -1, AclOperation.DESCRIBE);
     return {
       ...defaultOffsetForLeaderEpochResponse(),
       topics: request.topics.map((t) => ({
         topic: t.topic,
         partitions: t.partitions.map((p) => {
+          const denied = denial(t.topic);
+          if (denied) return { errorCode: denied, partition: p.partition, leaderEpoch: -1, endOffset: -1n };
           try {
             const partition = replicas.leaderPartition(t.topic, p.partition);
             if (p.currentLeaderEpoch >= 0 && p.currentLeaderEpoch !== partition.leaderEpoch) {

@@ -1,6 +1,8 @@
 /** DescribeConfigs (key 32), v1-4: topic and broker configs with sources, synonyms (v1+), types and docs (v3+). */
 import { ApiKey, defaultDescribeConfigsResponse, KafkaError } from '@flotilla/protocol';
 import { defineHandler } from './types.js';
+import { AclOperation } from '../security/acl.js';
+import { configResourceDenial } from '../security/request-authorization.js';
 
 export default defineHandler({
   apiKey: ApiKey.DescribeConfigs,
@@ -11,6 +13,8 @@ export default defineHandler({
       ...defaultDescribeConfigsResponse(),
       results: request.resources.map((r) => {
         const base = { resourceType: r.resourceType, resourceName: r.resourceName };
+        const denied = configResourceDenial(ctx, AclOperation.DESCRIBE_CONFIGS, r.resourceType, r.resourceName);
+        if (denied) return { ...base, errorCode: denied, errorMessage: 'Authorization failed.', configs: [] };
         try {
           const configs = ctx.broker.configResources.describe(
             r.resourceType,

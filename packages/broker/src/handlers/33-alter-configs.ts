@@ -2,6 +2,8 @@
 import { ApiKey, defaultAlterConfigsResponse, KafkaError } from '@flotilla/protocol';
 import { AlterConfigOp } from '../config/resources.js';
 import { defineHandler } from './types.js';
+import { AclOperation } from '../security/acl.js';
+import { configResourceDenial } from '../security/request-authorization.js';
 
 export default defineHandler({
   apiKey: ApiKey.AlterConfigs,
@@ -11,6 +13,11 @@ export default defineHandler({
     const responses = [];
     for (const r of request.resources) {
       const base = { resourceType: r.resourceType, resourceName: r.resourceName };
+      const denied = configResourceDenial(ctx, AclOperation.ALTER_CONFIGS, r.resourceType, r.resourceName);
+      if (denied) {
+        responses.push({ ...base, errorCode: denied, errorMessage: 'Authorization failed.' });
+        continue;
+      }
       try {
         const ops = r.configs.map((c) => ({
           name: c.name,

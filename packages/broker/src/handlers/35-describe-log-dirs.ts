@@ -2,6 +2,8 @@
 import { statfsSync } from 'node:fs';
 import { ApiKey, defaultDescribeLogDirsResponse } from '@flotilla/protocol';
 import { defineHandler } from './types.js';
+import { AclOperation } from '../security/acl.js';
+import { clusterDenial } from '../security/request-authorization.js';
 
 export default defineHandler({
   apiKey: ApiKey.DescribeLogDirs,
@@ -9,6 +11,8 @@ export default defineHandler({
   maxVersion: 4,
   handle(ctx, request) {
     const { replicas, config } = ctx.broker;
+    const denied = clusterDenial(ctx, AclOperation.DESCRIBE);
+    if (denied) return { ...defaultDescribeLogDirsResponse(), errorCode: denied, results: [] };
     const wanted =
       request.topics === null ? null : new Map(request.topics.map((t) => [t.topic, new Set(t.partitions)]));
     const results = config.logDirs.map((dir) => {

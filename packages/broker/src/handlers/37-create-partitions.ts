@@ -1,6 +1,8 @@
 /** CreatePartitions (key 37), v0-3: grows topics, with automatic or explicit placement. */
 import { ApiKey, defaultCreatePartitionsResponse, KafkaError } from '@flotilla/protocol';
 import { defineHandler } from './types.js';
+import { AclOperation } from '../security/acl.js';
+import { topicDenial } from '../security/request-authorization.js';
 
 export default defineHandler({
   apiKey: ApiKey.CreatePartitions,
@@ -10,6 +12,11 @@ export default defineHandler({
     const { controller } = ctx.broker;
     const results = [];
     for (const t of request.topics) {
+      const denied = topicDenial(ctx, AclOperation.ALTER, t.name);
+      if (denied) {
+        results.push({ name: t.name, errorCode: denied, errorMessage: 'Authorization failed.' });
+        continue;
+      }
       try {
         await controller.commit(() => {
           const records = controller.planPartitions(t.name, t.count, t.assignments?.map((a) => a.brokerIds) ?? null);

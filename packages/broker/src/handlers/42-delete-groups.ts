@@ -4,13 +4,20 @@
  */
 import { ApiKey, defaultDeleteGroupsResponse } from '@flotilla/protocol';
 import { defineHandler } from './types.js';
+import { AclOperation } from '../security/acl.js';
+import { groupDenial } from '../security/request-authorization.js';
 
 export default defineHandler({
   apiKey: ApiKey.DeleteGroups,
   minVersion: 0,
   maxVersion: 2,
   async handle(ctx, request) {
-    const results = await ctx.broker.groups.deleteGroups(request.groupsNames);
+    const refused = request.groupsNames.filter((g) => groupDenial(ctx, AclOperation.DELETE, g));
+    const deleted = await ctx.broker.groups.deleteGroups(request.groupsNames.filter((g) => !refused.includes(g)));
+    const results = [
+      ...refused.map((groupId) => ({ groupId, errorCode: groupDenial(ctx, AclOperation.DELETE, groupId) })),
+      ...deleted,
+    ];
     return { ...defaultDeleteGroupsResponse(), results };
   },
 });

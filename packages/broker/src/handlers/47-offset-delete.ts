@@ -5,13 +5,19 @@
  */
 import { ApiKey, defaultOffsetDeleteResponse } from '@flotilla/protocol';
 import { defineHandler } from './types.js';
+import { AclOperation } from '../security/acl.js';
+import { groupDenial, topicDenial } from '../security/request-authorization.js';
 
 export default defineHandler({
   apiKey: ApiKey.OffsetDelete,
   minVersion: 0,
   maxVersion: 0,
   async handle(ctx, request) {
-    const result = await ctx.broker.groups.deleteOffsets(
+    const groupDenied = groupDenial(ctx, AclOperation.DELETE, request.groupId);
+    if (groupDenied) return { ...defaultOffsetDeleteResponse(), errorCode: groupDenied, topics: [] };
+    // Kafka: topics the caller may not read are answered TOPIC_AUTHORIZATION_FAILED and left alone.
+    const refused = request.topics.filter((t) => topicDenial(ctx, AclOperation.READ, t.name));
+    const deleted = await ctx.broker.groups.deleteOffsets(
       request.groupId,
       request.topics.map((t) => ({ topic: t.name, partitions: t.partitions.map((p) => p.partitionIndex) })),
     );

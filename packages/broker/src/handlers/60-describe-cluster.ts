@@ -2,6 +2,8 @@
 import { ApiKey, defaultDescribeClusterResponse } from '@flotilla/protocol';
 import { AUTHORIZED_OPERATIONS_OMITTED } from './03-metadata.js';
 import { defineHandler } from './types.js';
+import { AclOperation } from '../security/acl.js';
+import { clusterDenial } from '../security/request-authorization.js';
 
 export default defineHandler({
   apiKey: ApiKey.DescribeCluster,
@@ -9,6 +11,8 @@ export default defineHandler({
   maxVersion: 1,
   handle(ctx) {
     const { image, nodeId } = ctx.broker;
+    const denied = clusterDenial(ctx, AclOperation.DESCRIBE);
+    if (denied) return { ...defaultDescribeClusterResponse(), errorCode: denied, errorMessage: 'Authorization failed.' };
     return {
       ...defaultDescribeClusterResponse(),
       clusterId: image.clusterId,

@@ -5,6 +5,12 @@
  */
 import type { EndpointRecord, MetadataRecord } from './records.js';
 
+/** A stored SCRAM credential (salt, StoredKey, ServerKey in base64). */
+export type ScramCredential = Omit<Extract<MetadataRecord, { type: 'UserScramCredential' }>, 'type'>;
+
+/** A stored ACL. */
+export type AclEntry = Omit<Extract<MetadataRecord, { type: 'AccessControlEntry' }>, 'type'>;
+
 export interface BrokerInfo {
   readonly id: number;
   readonly incarnationId: string;
@@ -46,7 +52,8 @@ export type ImageChange =
       readonly name: string;
       readonly value: string | null;
     }
-  | { readonly kind: 'broker-changed'; readonly broker: BrokerInfo };
+  | { readonly kind: 'broker-changed'; readonly broker: BrokerInfo }
+  | { readonly kind: 'acls-changed' };
 
 export class MetadataImage {
   readonly brokers = new Map<number, BrokerInfo>();
@@ -56,6 +63,10 @@ export class MetadataImage {
   readonly brokerConfigs = new Map<string, Map<string, string>>();
   /** The next producer id the controller will hand out. */
   nextProducerId = 0;
+  /** SCRAM credentials by mechanism, then user name. */
+  readonly scramCredentials = new Map<string, Map<string, ScramCredential>>();
+  /** ACLs by id. */
+  readonly acls = new Map<string, AclEntry>();
   /** Offset of the last record applied (the image's version). */
   offset = -1;
 
@@ -148,6 +159,27 @@ export class MetadataImage {
       case 'ProducerIds':
         this.nextProducerId = Math.max(this.nextProducerId, record.nextProducerId);
         return null;
+      case 'UserScramCredential': {
+        let users = this.scramCredentials.get(record.mechanism);
+        if (!users) {
+          users = new Map();
+          this.scramCredentials.set(record.mechanism, users);
+        }
+        const { type: _type, ...credential } = record;
+        users.set(record.name, credential);
+        return null;
+      }
+      case 'RemoveUserScramCredential':
+        this.scramCredentials.get(record.mechanism)?.delete(record.name);
+        return null;
+      case 'AccessControlEntry': {
+        const { type: _type, ...acl } = record;
+        this.acls.set(record.id, acl);
+        return { kind: 'acls-changed' };
+      }
+      case 'RemoveAccessControlEntry':
+        if (!this.acls.delete(record.id)) return null;
+        return { kind: 'acls-changed' };
     }
   }
 }

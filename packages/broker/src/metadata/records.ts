@@ -61,7 +61,34 @@ export type MetadataRecord =
       /** null removes the override. */
       readonly value: string | null;
     }
-  | { readonly type: 'ProducerIds'; readonly brokerId: number; readonly nextProducerId: number };
+  | { readonly type: 'ProducerIds'; readonly brokerId: number; readonly nextProducerId: number }
+  /**
+   * A SCRAM credential (KIP-554's UserScramCredentialRecord): salt, StoredKey and ServerKey in base64,
+   * never the password. One per user and mechanism; a new one replaces the old.
+   */
+  | {
+      readonly type: 'UserScramCredential';
+      readonly name: string;
+      readonly mechanism: 'SCRAM-SHA-256' | 'SCRAM-SHA-512';
+      readonly salt: string;
+      readonly storedKey: string;
+      readonly serverKey: string;
+      readonly iterations: number;
+    }
+  | { readonly type: 'RemoveUserScramCredential'; readonly name: string; readonly mechanism: string }
+  /** An ACL (KRaft's AccessControlEntryRecord); codes are Kafka's AclOperation/ResourceType/... values. */
+  | {
+      readonly type: 'AccessControlEntry';
+      readonly id: string;
+      readonly resourceType: number;
+      readonly resourceName: string;
+      readonly patternType: number;
+      readonly principal: string;
+      readonly host: string;
+      readonly operation: number;
+      readonly permissionType: number;
+    }
+  | { readonly type: 'RemoveAccessControlEntry'; readonly id: string };
 
 export type MetadataRecordType = MetadataRecord['type'];
 

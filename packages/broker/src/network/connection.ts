@@ -5,6 +5,12 @@
  *
  * A frame that cannot be decoded, or one larger than socket.request.max.bytes, closes this connection
  * and nothing else: Kafka does the same (InvalidRequestException, InvalidReceiveException).
+ *
+ * On a SASL listener the connection's SaslSession sees every frame first: until it is authenticated
+ * only ApiVersions and the SASL requests pass (anything else closes the connection), after a
+ * SaslHandshake v0 frames are raw SASL tokens answered raw, frames are limited to
+ * sasl.server.max.receive.size, and a failed authentication closes the connection right after its
+ * error response, so no half-authenticated session remains.
  */
 import type { Socket } from 'node:net';
 import {
@@ -19,6 +25,7 @@ import {
   writeResponseFrame,
 } from '@flotilla/protocol';
 import type { Logger } from '../logger.js';
+import type { SaslSession } from '../security/sasl-session.js';
 
 export interface ConnectionInfo {
   readonly id: string;
@@ -27,6 +34,10 @@ export interface ConnectionInfo {
   readonly remotePort: number;
   /** The authenticated principal, e.g. User:ANONYMOUS. */
   principal: string;
+  /** PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL. */
+  readonly securityProtocol?: string;
+  /** The SASL state, on SASL listeners. */
+  readonly sasl?: SaslSession | undefined;
 }
 
 export interface RequestContext {
@@ -62,7 +73,12 @@ export class Connection {
     private readonly socket: Socket,
     readonly info: ConnectionInfo,
     private readonly dispatcher: RequestDispatcher,
-    private readonly options: { maxRequestBytes: number; maxQueuedRequests: number; idleMs: number },
+    private readonly options: {
+      maxRequestBytes: number;
+      maxQueuedRequests: number;
+      idleMs: number;
+      maxUnauthenticatedRequestBytes?: number;
+    },
     private readonly log: Logger,
     private readonly onClose: (c: Connection) => void,
   ) {
@@ -86,6 +102,11 @@ export class Connection {
         this.close(
           `request of ${size} bytes is larger than socket.request.max.bytes (${this.options.maxRequestBytes})`,
         );
+        return;
+      }
+      const unauthenticatedLimit = this.options.maxUnauthenticatedRequestBytes ?? 524288;
+      if (this.info.sasl && this.info.sasl.principal === null && size > unauthenticatedLimit) {
+        this.close(`request of ${size} bytes before SASL authentication exceeds sasl.server.max.receive.size`);
         return;
       }
       if (this.buffered < 4 + size) break;
@@ -123,6 +144,11 @@ export class Connection {
   }
 
   private async process(frame: Buffer, receivedAt: number): Promise<void> {
+    const sasl = this.info.sasl;
+    if (sasl?.expectsRawToken) {
+      await this.rawSaslToken(sasl, frame);
+      return;
+    }
     let header: DecodedRequestHeader;
     const r = new Reader(frame);
     try {
@@ -130,6 +156,13 @@ export class Connection {
     } catch (e) {
       this.close(`undecodable request header: ${(e as Error).message}`);
       return;
+    }
+    if (sasl) {
+      const refused = sasl.admit(header.apiKey);
+      if (refused !== null) {
+        this.close(refused);
+        return;
+      }
     }
     const ctx: RequestContext = { header, connection: this.info, receivedAt };
     if (!this.dispatcher.supports(header.apiKey, header.apiVersion)) {
@@ -157,6 +190,33 @@ export class Connection {
     const responseBytes =
       response === null ? 0 : this.send(header.apiKey as ApiKey, header.apiVersion, header.correlationId, response);
     this.dispatcher.onRequest?.(header, performance.now() - receivedAt, frame.length + 4, responseBytes);
+    if (sasl) this.afterSasl(sasl);
+  }
+
+  /** A SASL token sent without a Kafka header (after SaslHandshake v0): answered the same way. */
+  private async rawSaslToken(sasl: SaslSession, token: Buffer): Promise<void> {
+    const result = await sasl.authenticate(token);
+    if (result.errorCode === 0 && !this.closed) {
+      const out = Buffer.alloc(4 + result.authBytes.length);
+      out.writeInt32BE(result.authBytes.length, 0);
+      result.authBytes.copy(out, 4);
+      this.socket.write(out);
+    }
+    this.afterSasl(sasl);
+  }
+
+  /** Takes the principal of a completed exchange; ends the connection of a failed one. */
+  private afterSasl(sasl: SaslSession): void {
+    if (sasl.failed) {
+      if (this.closed) return;
+      this.log.info(`closing connection ${this.info.id} (${this.info.remoteAddress}): SASL authentication failed`);
+      this.closed = true;
+      this.queue.length = 0;
+      this.socket.end(); // the error response goes out first, then the connection closes
+      setTimeout(() => this.socket.destroy(), 1000).unref();
+      return;
+    }
+    if (sasl.principal !== null) this.info.principal = sasl.principal;
   }
 
   private send(apiKey: ApiKey, version: number, correlationId: number, body: unknown): number {

@@ -1,16 +1,27 @@
 /**
- * The broker's listeners: one TCP server per configured listener, each connection handed to a
- * Connection. close() stops accepting, closes every connection, and is safe to call twice.
+ * The broker's listeners: one TCP (or, for SSL and SASL_SSL, TLS) server per configured listener, each
+ * connection handed to a Connection. A TLS listener hands over a connection once its handshake is done,
+ * with the principal of the client certificate (ssl.client.auth); a SASL listener gives each connection
+ * its own SaslSession. A TLS handshake that fails (garbage, no or an untrusted certificate when one is
+ * required) closes that socket and nothing else. close() stops accepting, closes every connection, and
+ * is safe to call twice.
  */
 import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import type { Listener } from '../config/broker-config.js';
 import type { Logger } from '../logger.js';
+import { certificatePrincipal, type ListenerSecurity } from '../security/listener-security.js';
+import { SaslSession } from '../security/sasl-session.js';
 import { Connection, type RequestDispatcher } from './connection.js';
+
+const PLAINTEXT: ListenerSecurity = { protocol: 'PLAINTEXT', tls: null, sasl: null };
 
 export interface ServerOptions {
   readonly maxRequestBytes: number;
   readonly maxQueuedRequests: number;
   readonly idleMs: number;
+  /** Largest request accepted before a SASL client has authenticated (sasl.server.max.receive.size). */
+  readonly maxUnauthenticatedRequestBytes?: number;
 }
 
 export interface BoundListener extends Listener {
@@ -28,13 +39,29 @@ export class SocketServer {
     private readonly dispatcherFor: (listener: Listener) => RequestDispatcher,
     private readonly options: ServerOptions,
     private readonly log: Logger,
+    private readonly securityFor: (listener: Listener) => ListenerSecurity = () => PLAINTEXT,
   ) {}
 
   async listen(listeners: readonly Listener[]): Promise<BoundListener[]> {
     const bound: BoundListener[] = [];
     for (const listener of listeners) {
       const dispatcher = this.dispatcherFor(listener);
-      const server = createServer((socket) => this.accept(socket, listener, dispatcher));
+      const security = this.securityFor(listener);
+      let server: Server;
+      if (security.tls) {
+        server = createTlsServer(security.tls, (socket: TLSSocket) => {
+          const principal = socket.authorized
+            ? certificatePrincipal(socket.getPeerCertificate()?.subject as Record<string, string> | undefined)
+            : 'User:ANONYMOUS';
+          this.accept(socket, listener, dispatcher, security, principal);
+        });
+        server.on('tlsClientError', (err, socket) => {
+          this.log.debug(`TLS handshake with ${socket.remoteAddress} on ${listener.name} failed: ${err.message}`);
+          socket.destroy();
+        });
+      } else {
+        server = createServer((socket) => this.accept(socket, listener, dispatcher, security, 'User:ANONYMOUS'));
+      }
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen({ host: listener.host || '0.0.0.0', port: listener.port }, () => {
@@ -50,7 +77,13 @@ export class SocketServer {
     return bound;
   }
 
-  private accept(socket: Socket, listener: Listener, dispatcher: RequestDispatcher): void {
+  private accept(
+    socket: Socket,
+    listener: Listener,
+    dispatcher: RequestDispatcher,
+    security: ListenerSecurity,
+    principal: string,
+  ): void {
     if (this.closing) {
       socket.destroy();
       return;
@@ -61,9 +94,11 @@ export class SocketServer {
       {
         id,
         listenerName: listener.name,
+        securityProtocol: security.protocol,
         remoteAddress: socket.remoteAddress ?? '',
         remotePort: socket.remotePort ?? 0,
-        principal: 'User:ANONYMOUS',
+        principal,
+        sasl: security.sasl ? new SaslSession(security.sasl, this.log, id) : undefined,
       },
       dispatcher,
       this.options,

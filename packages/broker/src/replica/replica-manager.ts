@@ -61,6 +61,8 @@ export interface ReplicationOptions {
   readonly fetcher?: FetcherSettings;
   /** replica.lag.time.max.ms, read at each check so a dynamic change applies. */
   readonly replicaLagTimeMaxMs?: () => number;
+  /** min.insync.replicas in force for a topic (metrics: under-min-ISR partitions). */
+  readonly minInsyncReplicas?: (topic: string) => number;
 }
 
 export class ReplicaManager {
@@ -95,6 +97,26 @@ export class ReplicaManager {
     };
     this.isrTimer = setTimeout(tick, Math.max(50, lag() / 2));
     this.isrTimer.unref();
+  }
+
+  /** Led partitions whose ISR is smaller than min.insync.replicas: acks=all produce fails on them. */
+  underMinIsr(p: Partition): boolean {
+    return p.isLeader && p.isr.length < (this.replication.minInsyncReplicas?.(p.topic) ?? 1);
+  }
+
+  /**
+   * Partitions of the cluster without a live leader (Kafka's OfflinePartitionsCount, which only the
+   * active controller reports; every broker's image answers the same here).
+   */
+  offlinePartitionCount(): number {
+    let offline = 0;
+    for (const t of this.image.topics.values()) {
+      for (const p of t.partitions) {
+        const leader = p && p.leader >= 0 ? this.image.brokers.get(p.leader) : undefined;
+        if (p && (!leader || leader.fenced)) offline++;
+      }
+    }
+    return offline;
   }
 
   /** The broker a follower partition fetches from (null when led here or not fetching). */

@@ -49,6 +49,10 @@ export function replicationOptions(
   return {
     alterIsr,
     replicaLagTimeMaxMs: () => config.long('replica.lag.time.max.ms'),
+    minInsyncReplicas: (topic) => {
+      const override = image.topics.get(topic)?.configs.get('min.insync.replicas');
+      return override !== undefined ? Number(override) : config.int('min.insync.replicas');
+    },
     fetcher: {
       brokerId,
       brokerEpoch: () => image.brokers.get(brokerId)?.epoch ?? -1,
