@@ -114,15 +114,6 @@ export async function startBroker(
     log: log.child('transaction-coordinator'),
   });
 
-  const services: BrokerServices = {
-    nodeId,
-    config,
-    image,
-    controller,
-    replicas,
-    groups,
-    transactions,
-    producerIds,
   // Any authorizer.class.name turns on Kafka's StandardAuthorizer semantics (security/authorizer.ts).
   const authorizer: Authorizer = config.string('authorizer.class.name')
     ? new StandardAuthorizer(
@@ -133,9 +124,19 @@ export async function startBroker(
       )
     : new NoAuthorizer();
 
+  const services: BrokerServices = {
+    nodeId,
+    config,
+    image,
+    controller,
+    replicas,
+    groups,
+    transactions,
+    producerIds,
     topicConfigs,
     configResources,
     metrics,
+    authorizer,
     log,
     advertisedListeners: advertised,
     async autoCreateTopics(names) {
@@ -145,12 +146,12 @@ export async function startBroker(
       );
     },
   };
-    authorizer,
 
   metadataLog.subscribe((change: ImageChange) => {
     if (change.kind === 'broker-config-changed' && (change.broker === '' || change.broker === String(nodeId))) {
       config.setDynamic(change.name, change.value, change.broker === '' ? 'default' : 'broker');
     }
+    if (change.kind === 'acls-changed') authorizer.invalidate();
     replicas.apply(change);
     groups.onMetadataChange(change);
     transactions.onMetadataChange(change);
@@ -163,9 +164,10 @@ export async function startBroker(
       maxRequestBytes: config.int('socket.request.max.bytes'),
       maxQueuedRequests: config.int('queued.max.requests'),
       idleMs: config.long('connections.max.idle.ms'),
-    if (change.kind === 'acls-changed') authorizer.invalidate();
+      maxUnauthenticatedRequestBytes: config.int('sasl.server.max.receive.size'),
     },
     log.child('socket-server'),
+    (listener) => listenerSecurity(config, listener, image),
   );
   bound = await server.listen(config.listeners);
 
@@ -184,10 +186,8 @@ export async function startBroker(
   let metricsPort: number | null = null;
   const configuredMetricsPort = config.int('metrics.port');
   if (configuredMetricsPort >= 0) {
-      maxUnauthenticatedRequestBytes: config.int('sasl.server.max.receive.size'),
     const host = config.string('metrics.host') ?? (config.listeners[0]?.host || '127.0.0.1');
     metricsPort = await metrics.listen(host, configuredMetricsPort);
-    (listener) => listenerSecurity(config, listener, image),
   }
 
   let closing: Promise<void> | undefined;
@@ -229,6 +229,7 @@ async function registerBroker(
   nodeId: number,
   listeners: readonly Listener[],
   rack: string | null,
+  protocolOf: (listenerName: string) => string = () => 'PLAINTEXT',
 ): Promise<void> {
   const endpoints: EndpointRecord[] = listeners.map((l) => ({
     name: l.name,
@@ -248,7 +249,6 @@ async function registerBroker(
       type: 'RegisterBroker',
       brokerId: nodeId,
       incarnationId: randomUuid(),
-  protocolOf: (listenerName: string) => string = () => 'PLAINTEXT',
       brokerEpoch: image.offset + 1,
       endpoints,
       rack,

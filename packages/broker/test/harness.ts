@@ -96,3 +96,101 @@ export function run(cmd: string, args: readonly string[], input?: string, timeou
 export function python(script: string, timeoutMs = 60_000): Promise<string> {
   return run('/usr/bin/python3', ['-c', script], undefined, timeoutMs);
 }
+
+/** Ports free right now on 127.0.0.1 (bound to port 0 and released). */
+export async function freePorts(count: number): Promise<number[]> {
+  const { createServer } = await import('node:net');
+  const servers = await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<import('node:net').Server>((resolve, reject) => {
+          const s = createServer();
+          s.once('error', reject);
+          s.listen(0, '127.0.0.1', () => resolve(s));
+        }),
+    ),
+  );
+  const ports = servers.map((s) => (s.address() as import('node:net').AddressInfo).port);
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return ports;
+}
+
+/** One node of a KRaft-style cluster: combined broker and controller roles, fixed ports, its own log dir. */
+export interface QuorumNode {
+  readonly id: number;
+  readonly port: number;
+  readonly controllerPort: number;
+  readonly logDir: string;
+  process: BrokerProcess | null;
+}
+
+export interface QuorumCluster {
+  readonly nodes: QuorumNode[];
+  readonly voters: string;
+  /** Starts (or restarts, same ports and log dir) the given nodes and waits until each is ready. */
+  start(ids?: readonly number[]): Promise<void>;
+  stop(id: number, signal?: NodeJS.Signals): Promise<void>;
+  node(id: number): QuorumNode;
+  bootstrap(id: number): string;
+  close(): Promise<void>;
+}
+
+/**
+ * A cluster of `size` nodes on 127.0.0.1, each with process.roles=broker,controller and voters
+ * 1..size, started together (a broker is ready only once a quorum leader exists).
+ */
+export async function quorumCluster(size = 3, overrides: Record<string, string> = {}): Promise<QuorumCluster> {
+  const ports = await freePorts(size * 2);
+  const nodes: QuorumNode[] = Array.from({ length: size }, (_, i) => ({
+    id: i + 1,
+    port: ports[2 * i] as number,
+    controllerPort: ports[2 * i + 1] as number,
+    logDir: tempDir('flotilla-quorum-'),
+    process: null,
+  }));
+  const voters = nodes.map((n) => `${n.id}@127.0.0.1:${n.controllerPort}`).join(',');
+  const node = (id: number) => {
+    const n = nodes.find((x) => x.id === id);
+    if (!n) throw new Error(`no node ${id}`);
+    return n;
+  };
+  const startOne = async (n: QuorumNode) => {
+    n.process = await startBrokerProcess({
+      logDir: n.logDir,
+      overrides: {
+        'node.id': String(n.id),
+        'process.roles': 'broker,controller',
+        listeners: `PLAINTEXT://127.0.0.1:${n.port},CONTROLLER://127.0.0.1:${n.controllerPort}`,
+        'controller.listener.names': 'CONTROLLER',
+        'inter.broker.listener.name': 'PLAINTEXT',
+        'controller.quorum.voters': voters,
+        'controller.quorum.election.timeout.ms': '500',
+        'controller.quorum.fetch.timeout.ms': '1000',
+        'broker.heartbeat.interval.ms': '250',
+        'broker.session.timeout.ms': '2000',
+        'offsets.topic.replication.factor': '3',
+        'cluster.id': 'quorum-test-cluster-0000',
+        ...overrides,
+      },
+    });
+  };
+  return {
+    nodes,
+    voters,
+    node,
+    bootstrap: (id) => `127.0.0.1:${node(id).port}`,
+    async start(ids = nodes.map((n) => n.id)) {
+      await Promise.all(ids.map((id) => startOne(node(id))));
+    },
+    async stop(id, signal = 'SIGTERM') {
+      const n = node(id);
+      await n.process?.stop(signal);
+      n.process = null;
+    },
+    async close() {
+      await Promise.all(nodes.map((n) => n.process?.stop('SIGKILL')));
+      for (const n of nodes) removeDir(n.logDir);
+    },
+  };
+}

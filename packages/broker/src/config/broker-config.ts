@@ -29,6 +29,12 @@ export interface Listener {
   readonly port: number;
 }
 
+export interface QuorumVoter {
+  readonly id: number;
+  readonly host: string;
+  readonly port: number;
+}
+
 export interface ConfigEntry {
   readonly name: string;
   readonly value: string | null;
@@ -85,6 +91,15 @@ export class BrokerConfig {
     }
     this.listeners; // validates the listener list at start
     this.advertisedListeners;
+    const voters = this.quorumVoters; // validates the quorum at start
+    if (voters.length > 0 && this.processRoles.controller) {
+      if (!voters.some((v) => v.id === this.nodeId)) {
+        throw new ConfigError('controller.quorum.voters', this.raw('controller.quorum.voters') ?? '', `node ${this.nodeId} has the controller role but is not a voter`);
+      }
+      if (this.controllerListeners.length === 0) {
+        throw new ConfigError('controller.listener.names', String(this.raw('controller.listener.names')), 'must name a listener of `listeners` on a controller');
+      }
+    }
   }
 
   /** The text value in force and its source. */
@@ -184,6 +199,27 @@ export class BrokerConfig {
     return this.listeners
       .filter((l) => !this.list('controller.listener.names').includes(l.name))
       .map((l) => advertised.find((a) => a.name === l.name) ?? l);
+  }
+
+  /** process.roles: 'broker', 'controller' or both (KRaft combined mode). */
+  get processRoles(): { broker: boolean; controller: boolean } {
+    const roles = this.list('process.roles');
+    return { broker: roles.includes('broker'), controller: roles.includes('controller') };
+  }
+
+  /** controller.quorum.voters as id -> endpoint; empty without a quorum (the single-node local log). */
+  get quorumVoters(): QuorumVoter[] {
+    return this.list('controller.quorum.voters').map((text) => {
+      const m = /^(\d+)@(\[[^\]]*\]|[^:]+):(\d+)$/.exec(text.trim());
+      if (!m) throw new ConfigError('controller.quorum.voters', text, 'expected id@host:port');
+      return { id: Number(m[1]), host: (m[2] ?? '').replace(/^\[|\]$/g, ''), port: Number(m[3]) };
+    });
+  }
+
+  /** The listeners named in controller.listener.names (where this node serves the quorum). */
+  get controllerListeners(): Listener[] {
+    const names = this.list('controller.listener.names');
+    return this.listeners.filter((l) => names.includes(l.name));
   }
 
   get logDirs(): string[] {

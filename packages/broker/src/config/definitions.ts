@@ -227,22 +227,6 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
   def('queued.max.requests', 'int', '500', 'Requests a connection may queue before reading pauses.'),
   def('metrics.port', 'int', '-1', 'Port of the Prometheus /metrics endpoint on the first listener host (-1: off).'),
   def('metrics.host', 'string', null, 'Host of the metrics endpoint (defaults to the first listener host).'),
-  def('controlled.shutdown.enable', 'boolean', 'true', 'Move leaderships away before shutting down.'),
-];
-
-/** Topic configs: names, defaults via broker synonyms, validation. */
-export const TOPIC_CONFIGS: readonly TopicConfigDef[] = [
-  {
-    ...def('cleanup.policy', 'list', 'delete', 'delete, compact, or both.', { validate: oneOf('delete', 'compact') }),
-    brokerSynonym: 'log.cleanup.policy',
-  },
-  {
-    ...def('compression.type', 'string', 'producer', 'Final compression type.', { validate: oneOf(...COMPRESSION) }),
-    brokerSynonym: 'compression.type',
-  },
-  {
-    ...def('delete.retention.ms', 'long', '86400000', 'How long tombstones are kept.', { validate: atLeast(0) }),
-    brokerSynonym: 'log.cleaner.delete.retention.ms',
   // Security (issue 5): TLS, SASL and the authorizer. Each can also be set per listener as
   // listener.name.<listener>.<key> (security/listener-security.ts).
   def('ssl.keystore.type', 'string', 'PEM', 'PEM or PKCS12 (JKS is not supported; Kafka defaults to JKS).'),
@@ -278,6 +262,22 @@ export const TOPIC_CONFIGS: readonly TopicConfigDef[] = [
   def('authorizer.class.name', 'string', '', 'Set (to any Kafka authorizer class name) to enforce ACLs; empty: none.'),
   def('super.users', 'string', null, 'Principals allowed everything, separated by ";" (User:admin;User:ops).'),
   def('allow.everyone.if.no.acl.found', 'boolean', 'false', 'Allow access to resources that have no ACL at all.'),
+  def('controlled.shutdown.enable', 'boolean', 'true', 'Move leaderships away before shutting down.'),
+];
+
+/** Topic configs: names, defaults via broker synonyms, validation. */
+export const TOPIC_CONFIGS: readonly TopicConfigDef[] = [
+  {
+    ...def('cleanup.policy', 'list', 'delete', 'delete, compact, or both.', { validate: oneOf('delete', 'compact') }),
+    brokerSynonym: 'log.cleanup.policy',
+  },
+  {
+    ...def('compression.type', 'string', 'producer', 'Final compression type.', { validate: oneOf(...COMPRESSION) }),
+    brokerSynonym: 'compression.type',
+  },
+  {
+    ...def('delete.retention.ms', 'long', '86400000', 'How long tombstones are kept.', { validate: atLeast(0) }),
+    brokerSynonym: 'log.cleaner.delete.retention.ms',
   },
   {
     ...def('file.delete.delay.ms', 'long', '60000', 'Delay before deleting a file.', { validate: atLeast(0) }),

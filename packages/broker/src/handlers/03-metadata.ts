@@ -94,7 +94,7 @@ export default defineHandler({
       ...defaultMetadataResponse(),
       brokers,
       clusterId: image.clusterId,
-      controllerId: ctx.broker.nodeId,
+      controllerId: ctx.broker.controllerId?.() ?? ctx.broker.nodeId,
       topics,
       clusterAuthorizedOperations:
         v >= 8 && v <= 10 && request.includeClusterAuthorizedOperations

@@ -30,7 +30,7 @@ export default defineHandler({
         metadata: p.committedMetadata,
       })),
     );
-    const errors = await ctx.broker.groups.commitOffsets({
+    const errors = offsets.length === 0 ? [] : await ctx.broker.groups.commitOffsets({
       groupId: request.groupId,
       memberId: request.memberId,
       groupInstanceId: v >= 7 ? request.groupInstanceId : null,

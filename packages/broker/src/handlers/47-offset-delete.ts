@@ -3,7 +3,7 @@
  * consumer group with members, only those of topics no member subscribes to (GROUP_SUBSCRIBED_TO_TOPIC
  * for the others). Partitions that do not exist get UNKNOWN_TOPIC_OR_PARTITION.
  */
-import { ApiKey, defaultOffsetDeleteResponse } from '@flotilla/protocol';
+import { ApiKey, defaultOffsetDeleteResponse, ErrorCode } from '@flotilla/protocol';
 import { defineHandler } from './types.js';
 import { AclOperation } from '../security/acl.js';
 import { groupDenial, topicDenial } from '../security/request-authorization.js';
@@ -19,8 +19,23 @@ export default defineHandler({
     const refused = request.topics.filter((t) => topicDenial(ctx, AclOperation.READ, t.name));
     const deleted = await ctx.broker.groups.deleteOffsets(
       request.groupId,
-      request.topics.map((t) => ({ topic: t.name, partitions: t.partitions.map((p) => p.partitionIndex) })),
+      request.topics
+        .filter((t) => !refused.includes(t))
+        .map((t) => ({ topic: t.name, partitions: t.partitions.map((p) => p.partitionIndex) })),
     );
+    const result = {
+      errorCode: deleted.errorCode,
+      topics: [
+        ...refused.map((t) => ({
+          topic: t.name,
+          partitions: t.partitions.map((p) => ({
+            partition: p.partitionIndex,
+            errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+          })),
+        })),
+        ...deleted.topics,
+      ],
+    };
     return {
       ...defaultOffsetDeleteResponse(),
       errorCode: result.errorCode,

@@ -16,7 +16,7 @@ export default defineHandler({
     return {
       ...defaultDescribeClusterResponse(),
       clusterId: image.clusterId,
-      controllerId: nodeId,
+      controllerId: ctx.broker.controllerId?.() ?? nodeId,
       clusterAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
       brokers: [...image.brokers.values()]
         .filter((b) => !b.fenced)

@@ -10,8 +10,8 @@ import produce from './00-produce.js';
 import fetch from './01-fetch.js';
 import listOffsets from './02-list-offsets.js';
 import metadata from './03-metadata.js';
-import { apiVersionsBody, apiVersionsHandler } from './18-api-versions.js';
 import saslHandshake from './17-sasl-handshake.js';
+import { apiVersionsBody, apiVersionsHandler } from './18-api-versions.js';
 import createTopics from './19-create-topics.js';
 import deleteTopics from './20-delete-topics.js';
 import deleteRecords from './21-delete-records.js';
@@ -22,19 +22,19 @@ import addOffsetsToTxn from './25-add-offsets-to-txn.js';
 import endTxn from './26-end-txn.js';
 import writeTxnMarkers from './27-write-txn-markers.js';
 import txnOffsetCommit from './28-txn-offset-commit.js';
-import describeConfigs from './32-describe-configs.js';
 import describeAcls from './29-describe-acls.js';
 import createAcls from './30-create-acls.js';
 import deleteAcls from './31-delete-acls.js';
+import describeConfigs from './32-describe-configs.js';
 import alterConfigs from './33-alter-configs.js';
 import describeLogDirs from './35-describe-log-dirs.js';
-import createPartitions from './37-create-partitions.js';
 import saslAuthenticate from './36-sasl-authenticate.js';
+import createPartitions from './37-create-partitions.js';
 import electLeaders from './43-elect-leaders.js';
 import incrementalAlterConfigs from './44-incremental-alter-configs.js';
-import alterPartitionReassignments from './45-alter-partition-reassignments.js';
 import describeUserScramCredentials from './50-describe-user-scram-credentials.js';
 import alterUserScramCredentials from './51-alter-user-scram-credentials.js';
+import alterPartitionReassignments from './45-alter-partition-reassignments.js';
 import listPartitionReassignments from './46-list-partition-reassignments.js';
 import alterPartition from './56-alter-partition.js';
 import describeCluster from './60-describe-cluster.js';
@@ -67,6 +67,13 @@ export function createHandlers(): Handler[] {
     listPartitionReassignments,
     alterPartition,
     describeCluster,
+    saslHandshake,
+    saslAuthenticate,
+    describeAcls,
+    createAcls,
+    deleteAcls,
+    describeUserScramCredentials,
+    alterUserScramCredentials,
     ...groupHandlers,
   ] as Handler[];
   handlers.push(apiVersionsHandler(() => handlers) as Handler);
@@ -77,13 +84,6 @@ export class Dispatcher implements RequestDispatcher {
   private readonly byKey = new Map<number, Handler>();
 
   constructor(
-    saslHandshake,
-    saslAuthenticate,
-    describeAcls,
-    createAcls,
-    deleteAcls,
-    describeUserScramCredentials,
-    alterUserScramCredentials,
     private readonly handlers: readonly Handler[],
     private readonly broker: BrokerServices,
   ) {

@@ -115,6 +115,14 @@ export class RaftNode {
   get highWatermark(): number {
     return this.highWatermarkValue;
   }
+  /** The leader has committed an entry of its own epoch, so its state is the whole committed state. */
+  get leaderReady(): boolean {
+    return this.roleValue === 'leader' && this.highWatermarkValue > this.leaderEpochStartOffset;
+  }
+  /** Offset of the next entry to be applied (everything below has been handed to onCommit). */
+  get appliedOffset(): number {
+    return this.applied;
+  }
   get isVoter(): boolean {
     return this.config.voters.includes(this.config.nodeId);
   }
@@ -317,15 +325,9 @@ export class RaftNode {
     };
   }
 
-  /** Whether a fetch from `replicaId` answered now would tell it nothing new (the transport may hold it). */
-  fetchWouldBeEmpty(replicaId: number, fetchOffset: number): boolean {
-    const r = this.replicas.get(replicaId);
-    return (
-      this.roleValue === 'leader' &&
-      fetchOffset === this.log.endOffset &&
-      r !== undefined &&
-      r.sentHighWatermark === this.highWatermarkValue
-    );
+  /** The high watermark last sent to `replicaId` in a fetch response (-1 if none). */
+  lastSentHighWatermark(replicaId: number): number {
+    return this.replicas.get(replicaId)?.sentHighWatermark ?? -1;
   }
 
   private handleFetchSnapshot(req: Extract<RaftRequest, { kind: 'fetch-snapshot' }>): FetchSnapshotResponse {

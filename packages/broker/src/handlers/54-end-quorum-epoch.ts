@@ -1,0 +1,17 @@
+/**
+ * EndQuorumEpoch (key 54), v0-1, controller listener only (KIP-595): a leader that resigns (shutdown,
+ * lost quorum) tells the voters; its preferred successors, most caught up first, stand for election
+ * after shorter timeouts so a new leader follows quickly.
+ */
+import { ApiKey, type EndQuorumEpochResponse } from '@flotilla/protocol';
+import { quorumOf } from './quorum-handler.js';
+import { defineHandler } from './types.js';
+
+export default defineHandler({
+  apiKey: ApiKey.EndQuorumEpoch,
+  minVersion: 0,
+  maxVersion: 1,
+  async handle(ctx, request) {
+    return (await quorumOf(ctx).quorum.handle(ApiKey.EndQuorumEpoch, request)) as EndQuorumEpochResponse;
+  },
+});

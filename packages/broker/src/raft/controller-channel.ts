@@ -1,0 +1,92 @@
+/**
+ * The way to the active controller from any node of a quorum cluster: the quorum leader's controller
+ * listener (from controller.quorum.voters), one connection reused, reopened when the leader changes or
+ * the connection fails. Requests that meet NOT_CONTROLLER or a dead connection are retried against the
+ * new leader until their deadline, as Kafka's NodeToControllerChannelManager does.
+ */
+import { type ApiKey, Connection, ErrorCode, KafkaError, type RequestTypes, type ResponseOf } from '@flotilla/protocol';
+import type { Logger } from '../logger.js';
+import type { MetadataQuorum } from './quorum.js';
+
+export class ControllerChannel {
+  private current: { leaderId: number; connection: Promise<Connection> } | null = null;
+  private closed = false;
+
+  constructor(
+    private readonly quorum: MetadataQuorum,
+    private readonly requestTimeoutMs: number,
+    private readonly log: Logger,
+  ) {}
+
+  private connection(leaderId: number): Promise<Connection> {
+    if (this.current && this.current.leaderId === leaderId) return this.current.connection;
+    if (this.current) void this.current.connection.then((c) => c.close()).catch(() => {});
+    const voter = this.quorum.voters.find((v) => v.id === leaderId);
+    if (!voter) return Promise.reject(new Error(`controller ${leaderId} is not a voter`));
+    const connection = Connection.open({
+      host: voter.host,
+      port: voter.port,
+      clientId: `controller-channel-${this.quorum.nodeId}`,
+      connectTimeoutMs: this.requestTimeoutMs,
+      requestTimeoutMs: this.requestTimeoutMs,
+    });
+    this.current = { leaderId, connection };
+    return connection;
+  }
+
+  private drop(): void {
+    if (this.current) void this.current.connection.then((c) => c.close()).catch(() => {});
+    this.current = null;
+  }
+
+  /**
+   * Sends `body` to the active controller and returns its response. `isNotController` reads the
+   * response's error so that NOT_CONTROLLER answers are retried like connection failures.
+   */
+  async request<K extends ApiKey>(
+    apiKey: K,
+    body: RequestTypes[K],
+    options: { version?: number; timeoutMs?: number; isNotController?: (response: ResponseOf<K>) => boolean } = {},
+  ): Promise<ResponseOf<K>> {
+    const deadline = Date.now() + (options.timeoutMs ?? 30_000);
+    let lastError: unknown = null;
+    while (!this.closed && Date.now() < deadline) {
+      const leaderId = this.quorum.leaderId;
+      if (leaderId < 0) {
+        await sleep(50);
+        continue;
+      }
+      try {
+        const connection = await this.connection(leaderId);
+        if (connection.closed) throw new Error('connection closed');
+        const response = await connection.request(apiKey, body, {
+          version: options.version,
+          timeoutMs: Math.max(1, Math.min(this.requestTimeoutMs * 5, deadline - Date.now())),
+        });
+        if (options.isNotController?.(response)) {
+          lastError = new KafkaError(ErrorCode.NOT_CONTROLLER, `node ${leaderId} is not the active controller`);
+          await sleep(100);
+          continue;
+        }
+        return response;
+      } catch (e) {
+        lastError = e;
+        this.log.debug(`request ${apiKey} to controller ${leaderId} failed: ${(e as Error).message}`);
+        this.drop();
+        await sleep(100);
+      }
+    }
+    throw lastError instanceof Error
+      ? lastError
+      : new KafkaError(ErrorCode.REQUEST_TIMED_OUT, 'no active controller answered in time');
+  }
+
+  close(): void {
+    this.closed = true;
+    this.drop();
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

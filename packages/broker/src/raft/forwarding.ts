@@ -1,0 +1,152 @@
+/**
+ * Reaching the active controller from a broker that is not it.
+ *
+ * Kafka brokers forward admin requests to the controller wrapped in Envelope (KIP-590) so that the
+ * controller can authorize the original principal. We send the client's request itself, same API key
+ * and version, to the active controller's controller listener and hand its response back: the
+ * controller runs the very handler the client would have reached on a single broker, and no Envelope
+ * codec or principal serialization is needed while brokers trust each other on the controller
+ * listener. (With ACLs on the controller listener, Envelope would be the way to keep the principal.)
+ *
+ * Broker code that calls the controller directly (auto topic creation, __consumer_offsets, producer id
+ * blocks) uses `ForwardingController`: the same `Controller` methods, run locally on the active
+ * controller and sent as CreateTopics / DeleteTopics / AllocateProducerIds to it from anywhere else.
+ */
+import {
+  ApiKey,
+  type DecodedRequestHeader,
+  defaultCreateTopicsRequest,
+  defaultDeleteTopicsRequest,
+  ErrorCode,
+  KafkaError,
+  type RequestTypes,
+} from '@flotilla/protocol';
+import type { Controller, CreateTopicRequest, TopicResult } from '../metadata/controller.js';
+import type { MetadataRecord } from '../metadata/records.js';
+import type { ControllerChannel } from './controller-channel.js';
+import type { MetadataQuorum } from './quorum.js';
+
+/** Requests a non-controller broker forwards (Kafka's forwardable admin APIs that we serve). */
+export const FORWARDED_API_KEYS: ReadonlySet<number> = new Set([
+  ApiKey.CreateTopics,
+  ApiKey.DeleteTopics,
+  ApiKey.AlterConfigs,
+  ApiKey.CreatePartitions,
+  ApiKey.IncrementalAlterConfigs,
+]);
+
+/** True when any errorCode in the response is NOT_CONTROLLER: the request met a stale controller. */
+export function mentionsNotController(value: unknown): boolean {
+  if (Array.isArray(value)) return value.some(mentionsNotController);
+  if (value && typeof value === 'object' && !Buffer.isBuffer(value)) {
+    for (const [k, v] of Object.entries(value)) {
+      if (k === 'errorCode' && v === ErrorCode.NOT_CONTROLLER) return true;
+      if (typeof v === 'object' && mentionsNotController(v)) return true;
+    }
+  }
+  return false;
+}
+
+export class RequestForwarder {
+  constructor(
+    private readonly quorum: MetadataQuorum,
+    private readonly channel: ControllerChannel,
+  ) {}
+
+  /** The active controller's response to this request, or undefined when it should be handled here. */
+  forward(header: DecodedRequestHeader, body: unknown): Promise<unknown> | undefined {
+    if (!FORWARDED_API_KEYS.has(header.apiKey) || this.quorum.isActive) return undefined;
+    const apiKey = header.apiKey as ApiKey;
+    return this.channel.request(apiKey, body as RequestTypes[ApiKey], {
+      version: header.apiVersion,
+      isNotController: mentionsNotController,
+    });
+  }
+}
+
+export class ForwardingController implements Controller {
+  constructor(
+    private readonly local: Controller,
+    private readonly quorum: MetadataQuorum,
+    private readonly channel: ControllerChannel,
+    private readonly brokerEpoch: () => number,
+  ) {}
+
+  async createTopics(requests: readonly CreateTopicRequest[], validateOnly: boolean): Promise<TopicResult[]> {
+    if (this.quorum.isActive) return this.local.createTopics(requests, validateOnly);
+    const response = await this.channel.request(
+      ApiKey.CreateTopics,
+      {
+        ...defaultCreateTopicsRequest(),
+        timeoutMs: 30_000,
+        validateOnly,
+        topics: requests.map((r) => ({
+          name: r.name,
+          numPartitions: r.numPartitions,
+          replicationFactor: r.replicationFactor,
+          assignments: r.assignments.map((a) => ({ partitionIndex: a.partitionIndex, brokerIds: [...a.brokerIds] })),
+          configs: r.configs.map((c) => ({ name: c.name, value: c.value })),
+        })),
+      },
+      { version: 7, isNotController: mentionsNotController },
+    );
+    return response.topics.map((t) => ({
+      name: t.name,
+      errorCode: t.errorCode,
+      errorMessage: t.errorMessage,
+      topicId: t.topicId,
+      numPartitions: t.numPartitions,
+      replicationFactor: t.replicationFactor,
+    }));
+  }
+
+  async deleteTopics(names: readonly string[]): Promise<TopicResult[]> {
+    if (this.quorum.isActive) return this.local.deleteTopics(names);
+    const response = await this.channel.request(
+      ApiKey.DeleteTopics,
+      { ...defaultDeleteTopicsRequest(), timeoutMs: 30_000, topicNames: [...names] },
+      { version: 5, isNotController: mentionsNotController },
+    );
+    return response.responses.map((r) => ({
+      name: r.name ?? '',
+      errorCode: r.errorCode,
+      errorMessage: r.errorMessage,
+      topicId: r.topicId,
+    }));
+  }
+
+  async allocateProducerIds(brokerId: number, count: number): Promise<{ first: number; count: number }> {
+    if (this.quorum.isActive) return this.local.allocateProducerIds(brokerId, count);
+    const response = await this.channel.request(
+      ApiKey.AllocateProducerIds,
+      { brokerId, brokerEpoch: BigInt(this.brokerEpoch()) },
+      { isNotController: (r) => r.errorCode === ErrorCode.NOT_CONTROLLER },
+    );
+    if (response.errorCode !== 0) throw new KafkaError(response.errorCode, 'AllocateProducerIds failed');
+    return { first: Number(response.producerIdStart), count: response.producerIdLen };
+  }
+
+  /** Only the active controller writes; elsewhere requests that commit were forwarded before reaching here. */
+  commit(plan: () => readonly MetadataRecord[]): Promise<void> {
+    if (this.quorum.isActive) return this.local.commit(plan);
+    return Promise.reject(
+      new KafkaError(ErrorCode.NOT_CONTROLLER, `node ${this.quorum.nodeId} is not the active controller`),
+    );
+  }
+
+  planTopic(req: CreateTopicRequest, pending?: ReadonlySet<string>) {
+    return this.local.planTopic(req, pending);
+  }
+  planPartitions(name: string, count: number, assignments: readonly (readonly number[])[] | null) {
+    return this.local.planPartitions(name, count, assignments);
+  }
+  planTopicConfigs(...args: Parameters<Controller['planTopicConfigs']>) {
+    return this.local.planTopicConfigs(...args);
+  }
+  planBrokerConfigs(resourceName: string, set: ReadonlyMap<string, string | null>) {
+    return this.local.planBrokerConfigs(resourceName, set);
+  }
+  placeReplicas(partitions: number, replicationFactor: number, firstPartition: number) {
+    return this.local.placeReplicas(partitions, replicationFactor, firstPartition);
+  }
+}

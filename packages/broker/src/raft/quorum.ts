@@ -1,0 +1,360 @@
+/**
+ * The metadata log of a node in a controller quorum: the Raft state machine (raft-node.ts) on the
+ * on-disk metadata log, driven by a 20 ms timer and Kafka RPCs to the other voters on their controller
+ * listeners. It replaces LocalMetadataLog where `controller.quorum.voters` is set: the controller
+ * appends through it (only on the quorum leader, the active controller), and every node applies the
+ * committed records to its image in log order and publishes the changes, exactly as the local log
+ * does. Every `metadata.log.max.record.bytes.between.snapshots` bytes applied, the image is written as
+ * a snapshot and the log prefix it covers is dropped.
+ */
+import { type ApiKey, Connection, ErrorCode, KafkaError } from '@flotilla/protocol';
+import type { QuorumVoter } from '../config/broker-config.js';
+import type { Logger } from '../logger.js';
+import type { MetadataLog } from '../metadata/controller.js';
+import type { ImageChange, MetadataImage } from '../metadata/image.js';
+import { decodeMetadataRecord, encodeMetadataRecord, type MetadataRecord } from '../metadata/records.js';
+import { encodeSnapshot, loadSnapshot } from '../metadata/snapshot.js';
+import { FileRaftLogStore } from './log-store.js';
+import type { FetchResponse, RaftEntry, RaftRequest } from './messages.js';
+import { FileElectionStore } from './quorum-state.js';
+import type { Snapshot } from './raft-log.js';
+import { RaftNode } from './raft-node.js';
+import {
+  fromKafkaRequest,
+  fromKafkaResponse,
+  RAFT_FETCH_MAX_WAIT_MS,
+  RAFT_FETCH_VERSION,
+  toKafkaBeginResponse,
+  toKafkaEndResponse,
+  toKafkaFetchResponse,
+  toKafkaFetchSnapshotResponse,
+  toKafkaRequest,
+  toKafkaVoteResponse,
+} from './wire.js';
+
+export interface QuorumOptions {
+  readonly nodeId: number;
+  readonly clusterId: string;
+  readonly voters: readonly QuorumVoter[];
+  readonly logDir: string;
+  readonly electionTimeoutMs: number;
+  readonly fetchTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  readonly snapshotBytes: number;
+  readonly log: Logger;
+}
+
+const TICK_MS = 20;
+
+export class MetadataQuorum implements MetadataLog {
+  readonly raft: RaftNode;
+  private readonly store: FileRaftLogStore;
+  private readonly peers = new Map<number, Promise<Connection>>();
+  private readonly listeners: ((change: ImageChange) => void)[] = [];
+  private readonly leaderListeners: ((leaderId: number, epoch: number) => void)[] = [];
+  private waiters: { offset: number; resolve: () => void; reject: (e: Error) => void }[] = [];
+  private readonly changeWaiters = new Set<() => void>();
+  private timer: NodeJS.Timeout | undefined;
+  private bytesSinceSnapshot = 0;
+  private closed = false;
+  private readonly log: Logger;
+
+  constructor(
+    private readonly image: MetadataImage,
+    private readonly options: QuorumOptions,
+  ) {
+    this.log = options.log;
+    const { log, store } = FileRaftLogStore.open(options.logDir);
+    this.store = store;
+    const snapshot = log.latestSnapshot;
+    if (snapshot) {
+      loadSnapshot(image, snapshot.data, snapshot.id.endOffset);
+      this.log.info(`loaded metadata snapshot at offset ${snapshot.id.endOffset} (epoch ${snapshot.id.epoch})`);
+    }
+    this.raft = new RaftNode(
+      {
+        nodeId: options.nodeId,
+        voters: options.voters.map((v) => v.id),
+        electionTimeoutMs: options.electionTimeoutMs,
+        fetchTimeoutMs: options.fetchTimeoutMs,
+      },
+      log,
+      new FileElectionStore(store.directory),
+      {
+        send: (to, request) => void this.send(to, request),
+        onCommit: (entries) => this.applyCommitted(entries),
+        onSnapshotInstalled: (s) => this.installSnapshot(s),
+        onLeaderChange: (leaderId, epoch) => this.leaderChanged(leaderId, epoch),
+        random: Math.random,
+      },
+    );
+  }
+
+  start(): void {
+    this.raft.start(Date.now());
+    this.timer = setInterval(() => {
+      this.raft.tick(Date.now());
+      this.notifyChange();
+    }, TICK_MS);
+  }
+
+  get nodeId(): number {
+    return this.options.nodeId;
+  }
+
+  get voters(): readonly QuorumVoter[] {
+    return this.options.voters;
+  }
+
+  /** This node is the active controller: quorum leader with its epoch's first entry committed. */
+  get isActive(): boolean {
+    return this.raft.leaderReady;
+  }
+
+  get leaderId(): number {
+    return this.raft.leaderId;
+  }
+
+  subscribe(listener: (change: ImageChange) => void): void {
+    this.listeners.push(listener);
+  }
+
+  onLeaderChange(listener: (leaderId: number, epoch: number) => void): void {
+    this.leaderListeners.push(listener);
+  }
+
+  /** Appends records as the active controller; resolves once they are committed and applied here. */
+  append(records: readonly MetadataRecord[]): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('metadata log is closed'));
+    if (records.length === 0) return Promise.resolve();
+    if (!this.isActive) {
+      return Promise.reject(
+        new KafkaError(ErrorCode.NOT_CONTROLLER, `node ${this.nodeId} is not the active controller`),
+      );
+    }
+    const last = this.raft.append(records.map(encodeMetadataRecord));
+    this.notifyChange();
+    return new Promise((resolve, reject) => {
+      if (this.raft.appliedOffset > last) resolve();
+      else this.waiters.push({ offset: last, resolve, reject });
+    });
+  }
+
+  /**
+   * Resolves once this node knows a leader and has applied what was committed when it learnt of it:
+   * the broker starts serving with a current image (Kafka's broker waits the same way before it
+   * unfences).
+   */
+  async caughtUp(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    let target = -1;
+    while (Date.now() < deadline && !this.closed) {
+      if (this.raft.leaderReady) return true;
+      if (this.raft.leaderId >= 0 && this.raft.highWatermark > 0) {
+        if (target < 0) target = this.raft.highWatermark;
+        if (this.raft.appliedOffset >= target) return true;
+      }
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    return false;
+  }
+
+  // ---- the controller listener's side ----
+
+  /** Answers a quorum RPC (Vote, BeginQuorumEpoch, EndQuorumEpoch, Fetch, FetchSnapshot). */
+  async handle(apiKey: number, body: unknown, maxWaitMs = 0): Promise<unknown> {
+    const parsed = fromKafkaRequest(apiKey, body);
+    if (!parsed) throw new KafkaError(ErrorCode.INVALID_REQUEST, 'not a request for __cluster_metadata-0');
+    const { from, request } = parsed;
+    const sentBefore = request.kind === 'fetch' ? this.raft.lastSentHighWatermark(request.replicaId) : -1;
+    let response = this.raft.handleRequest(from, request, Date.now());
+    this.notifyChange();
+    if (request.kind === 'fetch' && maxWaitMs > 0) {
+      const r = response as FetchResponse;
+      const nothingNew =
+        r.errorCode === 0 &&
+        r.entries.length === 0 &&
+        !r.divergingEpoch &&
+        !r.snapshotId &&
+        r.highWatermark === sentBefore;
+      if (nothingNew) {
+        // Long poll, as Kafka's leader parks a fetch in purgatory: answer when the log or the high
+        // watermark moves, or at maxWaitMs. Without it followers would spin on empty fetches.
+        await this.waitForChange(Math.min(maxWaitMs, RAFT_FETCH_MAX_WAIT_MS));
+        if (!this.closed) response = this.raft.handleRequest(from, request, Date.now());
+      }
+    }
+    switch (request.kind) {
+      case 'vote':
+        return toKafkaVoteResponse(response as Parameters<typeof toKafkaVoteResponse>[0]);
+      case 'begin-epoch':
+        return toKafkaBeginResponse(response);
+      case 'end-epoch':
+        return toKafkaEndResponse(response);
+      case 'fetch':
+        return toKafkaFetchResponse(response as Parameters<typeof toKafkaFetchResponse>[0]);
+      case 'fetch-snapshot':
+        return toKafkaFetchSnapshotResponse(response as Parameters<typeof toKafkaFetchSnapshotResponse>[0]);
+    }
+  }
+
+  private waitForChange(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.changeWaiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.changeWaiters.add(done);
+    });
+  }
+
+  private lastNotified = { end: -1, hw: -1, epoch: -1 };
+
+  private notifyChange(): void {
+    const now = { end: this.raft.log.endOffset, hw: this.raft.highWatermark, epoch: this.raft.epoch };
+    const n = this.lastNotified;
+    if (now.end === n.end && now.hw === n.hw && now.epoch === n.epoch) return;
+    this.lastNotified = now;
+    for (const w of [...this.changeWaiters]) w();
+  }
+
+  // ---- the client side: requests to the other voters ----
+
+  private connection(to: number): Promise<Connection> {
+    let c = this.peers.get(to);
+    if (!c) {
+      const voter = this.options.voters.find((v) => v.id === to);
+      if (!voter) return Promise.reject(new Error(`node ${to} is not a voter`));
+      c = Connection.open({
+        host: voter.host,
+        port: voter.port,
+        clientId: `raft-client-${this.nodeId}`,
+        connectTimeoutMs: this.options.requestTimeoutMs,
+        requestTimeoutMs: this.options.requestTimeoutMs,
+      });
+      c.catch(() => this.peers.delete(to));
+      this.peers.set(to, c);
+    }
+    return c;
+  }
+
+  private async send(to: number, request: RaftRequest): Promise<void> {
+    if (this.closed) return;
+    const { apiKey, body } = toKafkaRequest(request, this.image.clusterId, this.nodeId, to);
+    const isFetch = request.kind === 'fetch';
+    try {
+      const connection = await this.connection(to);
+      if (connection.closed) {
+        this.peers.delete(to);
+        throw new Error('connection closed');
+      }
+      const response = await connection.request(apiKey as ApiKey, body as never, {
+        version: isFetch ? RAFT_FETCH_VERSION : undefined,
+        timeoutMs: this.options.requestTimeoutMs + (isFetch ? RAFT_FETCH_MAX_WAIT_MS : 0),
+      });
+      if (this.closed) return;
+      this.raft.onResponse(to, request, fromKafkaResponse(request, response), Date.now());
+    } catch (e) {
+      if (this.closed) return;
+      const c = this.peers.get(to);
+      this.peers.delete(to);
+      c?.then((x) => x.close()).catch(() => {});
+      this.log.debug(`${request.kind} to ${to} failed: ${(e as Error).message}`);
+      // A failed fetch is retried on the next tick; a short pause avoids a busy loop on a dead peer.
+      if (isFetch) await new Promise((r) => setTimeout(r, 50));
+      if (!this.closed) this.raft.onResponse(to, request, null, Date.now());
+    }
+    this.notifyChange();
+  }
+
+  // ---- applying committed entries ----
+
+  private publish(change: ImageChange | null): void {
+    if (!change) return;
+    for (const l of this.listeners) {
+      try {
+        l(change);
+      } catch (e) {
+        this.log.error(`metadata listener failed: ${(e as Error).stack ?? e}`);
+      }
+    }
+  }
+
+  private applyCommitted(entries: readonly RaftEntry[]): void {
+    for (const e of entries) {
+      if (e.data) {
+        const change = this.image.apply(decodeMetadataRecord(e.data), e.offset);
+        this.bytesSinceSnapshot += e.data.length;
+        this.publish(change);
+      }
+      this.image.offset = e.offset;
+    }
+    const last = entries.at(-1)?.offset ?? -1;
+    this.resolveWaiters(last);
+    if (this.bytesSinceSnapshot >= this.options.snapshotBytes) {
+      this.bytesSinceSnapshot = 0;
+      const endOffset = this.raft.appliedOffset;
+      this.raft.snapshot(endOffset, encodeSnapshot(this.image));
+      this.log.info(`wrote metadata snapshot at offset ${endOffset}`);
+    }
+  }
+
+  private installSnapshot(snapshot: Snapshot): void {
+    this.log.info(`installing metadata snapshot at offset ${snapshot.id.endOffset} from the leader`);
+    for (const change of loadSnapshot(this.image, snapshot.data, snapshot.id.endOffset)) this.publish(change);
+    this.bytesSinceSnapshot = 0;
+    this.resolveWaiters(snapshot.id.endOffset - 1);
+  }
+
+  private resolveWaiters(upTo: number): void {
+    if (this.waiters.length === 0) return;
+    const done = this.waiters.filter((w) => w.offset <= upTo);
+    this.waiters = this.waiters.filter((w) => w.offset > upTo);
+    for (const w of done) w.resolve();
+  }
+
+  private leaderChanged(leaderId: number, epoch: number): void {
+    this.log.info(
+      leaderId === this.nodeId
+        ? `elected quorum leader in epoch ${epoch}`
+        : leaderId >= 0
+          ? `following quorum leader ${leaderId} in epoch ${epoch}`
+          : `no quorum leader in epoch ${epoch}`,
+    );
+    if (leaderId !== this.nodeId && this.waiters.length > 0) {
+      // Our uncommitted writes may be truncated by the new leader: the caller must retry.
+      const failed = this.waiters;
+      this.waiters = [];
+      for (const w of failed) w.reject(new KafkaError(ErrorCode.NOT_CONTROLLER, 'the active controller changed'));
+    }
+    for (const l of this.leaderListeners) l(leaderId, epoch);
+  }
+
+  /** DescribeQuorum's view (meaningful on the leader). */
+  describe() {
+    return {
+      leaderId: this.raft.leaderId,
+      epoch: this.raft.epoch,
+      highWatermark: this.raft.highWatermark,
+      replicas: this.raft.describeReplicas(),
+    };
+  }
+
+  /** Resigns leadership (so another voter takes over at once), stops the timer, closes connections and the log. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    if (this.raft.role === 'leader') {
+      this.raft.resign();
+      await new Promise((r) => setTimeout(r, 50)); // let EndQuorumEpoch go out
+    }
+    this.closed = true;
+    clearInterval(this.timer);
+    for (const w of this.changeWaiters) w();
+    for (const w of this.waiters) w.reject(new Error('metadata log is closed'));
+    this.waiters = [];
+    await Promise.all([...this.peers.values()].map((c) => c.then((x) => x.close()).catch(() => {})));
+    this.store.close();
+  }
+}
