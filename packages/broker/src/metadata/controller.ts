@@ -10,6 +10,7 @@ import type { BrokerConfig } from '../config/broker-config.js';
 import { ConfigError, parseConfigValue, TOPIC_CONFIG_DEFS } from '../config/definitions.js';
 import type { MetadataImage, TopicInfo } from './image.js';
 import type { MetadataRecord } from './records.js';
+import { assignReplicas } from './replica-placement.js';
 
 /** Where controller records go; resolves once they are committed and applied to the image. */
 export interface MetadataLog {
@@ -58,29 +59,7 @@ function fail(code: number, message: string): never {
   throw new KafkaError(code, message);
 }
 
-/**
- * What the broker asks of the controller. `MetadataController` does it here; in a quorum, a broker that
- * is not the active controller reaches it through `ForwardingController` (raft/forwarding.ts), so
- * broker code calls the same methods wherever the active controller runs.
- */
-export interface Controller {
-  createTopics(requests: readonly CreateTopicRequest[], validateOnly: boolean): Promise<TopicResult[]>;
-  deleteTopics(names: readonly string[]): Promise<TopicResult[]>;
-  allocateProducerIds(brokerId: number, count: number): Promise<{ first: number; count: number }>;
-  /** Validates against the local image and appends the records in one controller step. */
-  commit(plan: () => readonly MetadataRecord[]): Promise<void>;
-  planTopic(req: CreateTopicRequest, pending?: ReadonlySet<string>): { records: MetadataRecord[]; result: TopicResult };
-  planPartitions(name: string, count: number, assignments: readonly (readonly number[])[] | null): MetadataRecord[];
-  planTopicConfigs(
-    topic: TopicInfo | undefined,
-    name: string,
-    set: ReadonlyMap<string, string | null>,
-  ): MetadataRecord[];
-  planBrokerConfigs(resourceName: string, set: ReadonlyMap<string, string | null>): MetadataRecord[];
-  placeReplicas(partitions: number, replicationFactor: number, firstPartition: number): number[][];
-}
-
-export class MetadataController implements Controller {
+export class Controller {
   /** Controller operations run one at a time, like Kafka's controller event queue. */
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -207,33 +186,11 @@ export class MetadataController implements Controller {
   }
 
   /**
-   * Kafka's rack-unaware replica placement (AdminUtils.assignReplicasToBrokers): leaders round-robin
-   * from a random broker, followers shifted so that replicas of consecutive partitions spread out.
+   * Kafka's replica placement (AdminUtils.assignReplicasToBrokers), rack-aware when every live broker
+   * has a broker.rack: see replica-placement.ts.
    */
   placeReplicas(partitions: number, replicationFactor: number, firstPartition: number): number[][] {
-    const brokers = this.liveBrokers().map((b) => b.id);
-    if (replicationFactor > brokers.length) {
-      fail(
-        ErrorCode.INVALID_REPLICATION_FACTOR,
-        `Replication factor: ${replicationFactor} larger than available brokers: ${brokers.length}.`,
-      );
-    }
-    const n = brokers.length;
-    const start = Math.floor(Math.random() * n);
-    let shift = Math.floor(Math.random() * n);
-    const out: number[][] = [];
-    for (let i = 0; i < partitions; i++) {
-      const p = firstPartition + i;
-      if (p > 0 && p % n === 0) shift++;
-      const first = (p + start) % n;
-      const replicas = [brokers[first] as number];
-      for (let j = 0; j < replicationFactor - 1; j++) {
-        const offset = 1 + ((shift + j) % (n - 1));
-        replicas.push(brokers[(first + offset) % n] as number);
-      }
-      out.push(replicas);
-    }
-    return out;
+    return assignReplicas(this.liveBrokers(), partitions, replicationFactor, firstPartition);
   }
 
   createTopics(requests: readonly CreateTopicRequest[], validateOnly: boolean): Promise<TopicResult[]> {
