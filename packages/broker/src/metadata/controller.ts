@@ -59,7 +59,29 @@ function fail(code: number, message: string): never {
   throw new KafkaError(code, message);
 }
 
-export class Controller {
+/**
+ * What the broker asks of the controller. `MetadataController` does it here; in a quorum, a broker that
+ * is not the active controller reaches it through `ForwardingController` (raft/forwarding.ts), so
+ * broker code calls the same methods wherever the active controller runs.
+ */
+export interface Controller {
+  createTopics(requests: readonly CreateTopicRequest[], validateOnly: boolean): Promise<TopicResult[]>;
+  deleteTopics(names: readonly string[]): Promise<TopicResult[]>;
+  allocateProducerIds(brokerId: number, count: number): Promise<{ first: number; count: number }>;
+  /** Validates against the local image and appends the records in one controller step. */
+  commit(plan: () => readonly MetadataRecord[]): Promise<void>;
+  planTopic(req: CreateTopicRequest, pending?: ReadonlySet<string>): { records: MetadataRecord[]; result: TopicResult };
+  planPartitions(name: string, count: number, assignments: readonly (readonly number[])[] | null): MetadataRecord[];
+  planTopicConfigs(
+    topic: TopicInfo | undefined,
+    name: string,
+    set: ReadonlyMap<string, string | null>,
+  ): MetadataRecord[];
+  planBrokerConfigs(resourceName: string, set: ReadonlyMap<string, string | null>): MetadataRecord[];
+  placeReplicas(partitions: number, replicationFactor: number, firstPartition: number): number[][];
+}
+
+export class MetadataController implements Controller {
   /** Controller operations run one at a time, like Kafka's controller event queue. */
   private queue: Promise<unknown> = Promise.resolve();
 
