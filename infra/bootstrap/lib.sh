@@ -44,7 +44,7 @@ ensure_npm_deps() {
 
 # The real Kafka clients the compatibility checks drive.
 ensure_kafka_clients() {
-  ensure_apt kcat python3-kafka python3-confluent-kafka python3-snappy python3-lz4 lz4 zstd openssl
+  ensure_apt kcat python3-kafka python3-confluent-kafka python3-snappy python3-lz4 lz4 zstd
 }
 
 # Docker Engine for the DockerDriver: the docker.io package when no engine is installed, and dockerd

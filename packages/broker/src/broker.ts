@@ -9,21 +9,22 @@ import { randomUuid } from '@flotilla/protocol';
 import type { BrokerConfig, Listener } from './config/broker-config.js';
 import { ConfigResources } from './config/resources.js';
 import { GroupCoordinator } from './group/coordinator.js';
-import { createHandlers, Dispatcher } from './handlers/index.js';
+import { createControllerHandlers, createHandlers, Dispatcher } from './handlers/index.js';
 import { LogManager } from './log/log-manager.js';
 import { ensureFormatted } from './log/meta-properties.js';
 import { createLogger, type Logger } from './logger.js';
-import { Controller, type MetadataLog } from './metadata/controller.js';
+import { type Controller, MetadataController, type MetadataLog } from './metadata/controller.js';
 import { type ImageChange, MetadataImage } from './metadata/image.js';
 import { LocalMetadataLog } from './metadata/metadata-log.js';
 import type { EndpointRecord } from './metadata/records.js';
 import { BrokerMetrics } from './metrics.js';
 import { type BoundListener, SocketServer } from './network/server.js';
+import { ClusterMembership, openQuorum } from './raft/cluster.js';
 import { ProducerIdManager } from './replica/producer-id-manager.js';
 import { ReplicaManager } from './replica/replica-manager.js';
+import { localAlterIsr, replicationOptions } from './replica/replication-options.js';
 import { type Authorizer, NoAuthorizer, parseSuperUsers, StandardAuthorizer } from './security/authorizer.js';
 import { listenerSecurity, securityProtocolOf } from './security/listener-security.js';
-import { localAlterIsr, replicationOptions } from './replica/replication-options.js';
 import type { BrokerServices } from './services.js';
 import { TopicConfigs } from './topic-configs.js';
 import { TransactionCoordinator } from './txn/coordinator.js';
@@ -61,10 +62,16 @@ export async function startBroker(
   const logDirs = config.logDirs;
   const clusterId = ensureFormatted(logDirs, nodeId, config.string('cluster.id'));
   const image = new MetadataImage(clusterId);
-  const metadataLog: BrokerMetadataLog = options.openMetadataLog
-    ? options.openMetadataLog(image, log.child('metadata'))
-    : LocalMetadataLog.open(logDirs[0] as string, image, log.child('metadata'));
-  const controller = new Controller(image, config, metadataLog);
+  // With controller.quorum.voters the metadata log is replicated by Raft (raft/quorum.ts); else local.
+  const quorum = config.quorumVoters.length > 0 ? openQuorum(config, image, log) : null;
+  const metadataLog: BrokerMetadataLog =
+    quorum ??
+    (options.openMetadataLog
+      ? options.openMetadataLog(image, log.child('metadata'))
+      : LocalMetadataLog.open(logDirs[0] as string, image, log.child('metadata')));
+  const localController = new MetadataController(image, config, metadataLog);
+  const cluster = quorum ? new ClusterMembership(quorum, config, image, localController, log) : null;
+  const controller: Controller = cluster?.controller ?? localController;
   applyDynamicBrokerConfigs(image, config, nodeId);
 
   const topicConfigs = new TopicConfigs(image, config);
@@ -77,7 +84,9 @@ export async function startBroker(
     log.child('replica-manager'),
     replicationOptions(config, image, nodeId, localAlterIsr(image, controller, nodeId)),
   );
-  replicas.syncWithImage();
+  // In a quorum the image is complete only once caught up (cluster.join): until then a topic missing
+  // from it is not a deleted topic, and its logs must stay.
+  if (!cluster) replicas.syncWithImage();
 
   let server: SocketServer | undefined;
   const metrics = new BrokerMetrics(
@@ -139,6 +148,9 @@ export async function startBroker(
     authorizer,
     log,
     advertisedListeners: advertised,
+    quorum: cluster?.services,
+    controllerId: () => cluster?.controllerId() ?? nodeId,
+    forwardToController: cluster ? (header, body) => cluster.forwarder.forward(header, body) : undefined,
     async autoCreateTopics(names) {
       await controller.createTopics(
         names.map((name) => ({ name, numPartitions: -1, replicationFactor: -1, assignments: [], configs: [] })),
@@ -158,8 +170,18 @@ export async function startBroker(
   });
 
   const handlers = createHandlers();
+  const controllerHandlers = createControllerHandlers();
+  // The controller listener writes with the local controller and never forwards (no loops).
+  const controllerServices: BrokerServices = {
+    ...services,
+    controller: localController,
+    forwardToController: undefined,
+  };
   server = new SocketServer(
-    () => new Dispatcher(handlers, services),
+    (listener) =>
+      cluster?.isControllerListener(listener.name)
+        ? new Dispatcher(controllerHandlers, controllerServices)
+        : new Dispatcher(handlers, services),
     {
       maxRequestBytes: config.int('socket.request.max.bytes'),
       maxQueuedRequests: config.int('queued.max.requests'),
@@ -171,9 +193,14 @@ export async function startBroker(
   );
   bound = await server.listen(config.listeners);
 
-  await registerBroker(image, controller, nodeId, advertised(), config.string('broker.rack'), (name) =>
-    securityProtocolOf(config, name),
-  );
+  if (cluster) {
+    const endpoints = () =>
+      advertised().map((l) => ({ name: l.name, host: l.host, port: l.port, securityProtocol: 'PLAINTEXT' }));
+    await cluster.join(endpoints, config.string('broker.rack'), () => replicas.syncWithImage());
+  } else
+    await registerBroker(image, controller, nodeId, advertised(), config.string('broker.rack'), (name) =>
+      securityProtocolOf(config, name),
+    );
   await groups.start();
   await transactions.start();
   replicas.startReplication();
@@ -200,6 +227,7 @@ export async function startBroker(
     close() {
       closing ??= (async () => {
         log.info(`shutting down broker ${nodeId}`);
+        await cluster?.shutdown();
         await server?.close();
         await metrics.close();
         await transactions.close();

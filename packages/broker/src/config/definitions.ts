@@ -78,6 +78,22 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
   def('inter.broker.listener.name', 'string', null, 'Listener used between brokers.'),
   def('controller.listener.names', 'list', null, 'Listeners used by the controller quorum.'),
   def('controller.quorum.voters', 'list', null, 'The controller quorum: id@host:port, comma separated.'),
+  def('controller.quorum.election.timeout.ms', 'int', '1000', 'Base of the randomized Raft election timeout.', {
+    validate: atLeast(1),
+  }),
+  def('controller.quorum.fetch.timeout.ms', 'int', '2000', 'Time without a leader fetch before a voter stands.', {
+    validate: atLeast(1),
+  }),
+  def('controller.quorum.request.timeout.ms', 'int', '2000', 'Timeout of quorum requests between controllers.'),
+  def('broker.heartbeat.interval.ms', 'int', '2000', 'Time between a broker heartbeats to the active controller.'),
+  def('broker.session.timeout.ms', 'int', '9000', 'A broker without heartbeat this long is fenced.'),
+  def(
+    'metadata.log.max.record.bytes.between.snapshots',
+    'long',
+    '20971520',
+    'Metadata bytes committed after which a new snapshot of the metadata image is written.',
+    { validate: atLeast(1) },
+  ),
   def('broker.rack', 'string', null, 'Rack of this broker, for rack-aware replica placement.'),
   def('cluster.id', 'string', null, 'Cluster id; written to meta.properties when the log directory is formatted.'),
   def('log.dirs', 'list', null, 'Directories holding the partition logs (the first one also holds metadata).'),

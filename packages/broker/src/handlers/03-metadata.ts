@@ -53,30 +53,20 @@ export default defineHandler({
     });
 
     if (all) {
-      for (const t of image.topics.values()) if (describable(t.name)) topics.push(describe(t));
+      for (const t of image.topics.values()) topics.push(describeTopic(t, ctx.broker.nodeId));
     } else {
       const wanted = request.topics ?? [];
       const autoCreate = config.bool('auto.create.topics.enable') && (v < 4 || request.allowAutoTopicCreation);
       const missing = wanted
         .map((t) => t.name)
         .filter(
-          (n): n is string =>
-            n !== null &&
-            !image.topics.has(n) &&
-            topicNameProblem(n) === null &&
-            !isInternalTopic(n) &&
-            describable(n) &&
-            creatable(n),
+          (n): n is string => n !== null && !image.topics.has(n) && topicNameProblem(n) === null && !isInternalTopic(n),
         );
       if (autoCreate && missing.length > 0) await ctx.broker.autoCreateTopics(missing);
       for (const t of wanted) {
         const topic = t.name !== null ? image.topics.get(t.name) : image.topicsById.get(t.topicId);
-        const name = t.name ?? topic?.name ?? null;
-        if (name !== null && !describable(name)) topics.push(refused(t.name, t.topicId));
-        else if (topic) topics.push(describe(topic));
-        else if (autoCreate && t.name !== null && !creatable(t.name) && topicNameProblem(t.name) === null) {
-          topics.push(refused(t.name, t.topicId));
-        } else {
+        if (topic) topics.push(describeTopic(topic, ctx.broker.nodeId));
+        else {
           const invalid = t.name !== null && topicNameProblem(t.name) !== null;
           topics.push({
             ...defaultMetadataResponseTopic(),

@@ -8,6 +8,7 @@ import type { RequestContext, RequestDispatcher } from '../network/connection.js
 import type { BrokerServices } from '../services.js';
 import produce from './00-produce.js';
 import fetch from './01-fetch.js';
+import fetchQuorum from './01-fetch-quorum.js';
 import listOffsets from './02-list-offsets.js';
 import metadata from './03-metadata.js';
 import saslHandshake from './17-sasl-handshake.js';
@@ -32,12 +33,21 @@ import saslAuthenticate from './36-sasl-authenticate.js';
 import createPartitions from './37-create-partitions.js';
 import electLeaders from './43-elect-leaders.js';
 import incrementalAlterConfigs from './44-incremental-alter-configs.js';
-import describeUserScramCredentials from './50-describe-user-scram-credentials.js';
-import alterUserScramCredentials from './51-alter-user-scram-credentials.js';
 import alterPartitionReassignments from './45-alter-partition-reassignments.js';
 import listPartitionReassignments from './46-list-partition-reassignments.js';
+import describeUserScramCredentials from './50-describe-user-scram-credentials.js';
+import alterUserScramCredentials from './51-alter-user-scram-credentials.js';
+import vote from './52-vote.js';
+import beginQuorumEpoch from './53-begin-quorum-epoch.js';
+import endQuorumEpoch from './54-end-quorum-epoch.js';
+import describeQuorum from './55-describe-quorum.js';
 import alterPartition from './56-alter-partition.js';
+import fetchSnapshot from './59-fetch-snapshot.js';
 import describeCluster from './60-describe-cluster.js';
+import brokerRegistration from './62-broker-registration.js';
+import brokerHeartbeat from './63-broker-heartbeat.js';
+import unregisterBroker from './64-unregister-broker.js';
+import allocateProducerIds from './67-allocate-producer-ids.js';
 import { groupHandlers } from './groups.js';
 import type { Handler } from './types.js';
 
@@ -80,6 +90,34 @@ export function createHandlers(): Handler[] {
   return handlers;
 }
 
+/**
+ * The controller listener's table (controller.listener.names): the quorum's Raft RPCs, broker
+ * registration and heartbeats, producer id blocks, and the admin requests brokers forward to the active
+ * controller. Kafka's controllers likewise serve their own API set on that listener.
+ */
+export function createControllerHandlers(): Handler[] {
+  const handlers: Handler[] = [
+    fetchQuorum,
+    vote,
+    beginQuorumEpoch,
+    endQuorumEpoch,
+    describeQuorum,
+    fetchSnapshot,
+    brokerRegistration,
+    brokerHeartbeat,
+    unregisterBroker,
+    allocateProducerIds,
+    createTopics,
+    deleteTopics,
+    alterConfigs,
+    createPartitions,
+    incrementalAlterConfigs,
+    describeCluster,
+  ] as Handler[];
+  handlers.push(apiVersionsHandler(() => handlers) as Handler);
+  return handlers;
+}
+
 export class Dispatcher implements RequestDispatcher {
   private readonly byKey = new Map<number, Handler>();
 
@@ -102,6 +140,9 @@ export class Dispatcher implements RequestDispatcher {
 
   async handle(ctx: RequestContext, body: unknown): Promise<unknown | null> {
     const h = this.byKey.get(ctx.header.apiKey) as Handler;
+    // In a quorum cluster, controller-bound admin requests go to the active controller (forwarding.ts).
+    const forwarded = this.broker.forwardToController?.(ctx.header, body);
+    if (forwarded) return forwarded;
     return h.handle({ ...ctx, broker: this.broker, apiVersion: ctx.header.apiVersion }, body as never);
   }
 
