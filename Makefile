@@ -4,17 +4,18 @@ SHELL := /bin/bash
 BOOT := source infra/bootstrap/lib.sh
 RESULTS := .test-results
 
-.PHONY: help setup build image up test bench compat lint format generate clean
+.PHONY: help setup build image up broker test bench compat lint format generate clean
 
 help:
-	@echo "make up      install what is missing, build, and start Flotilla"
+	@echo "make up      install what is missing, build, and start Flotilla (API + worker)"
+	@echo "make broker  one stand-alone broker on 127.0.0.1:9092"
 	@echo "make test    the same set-up, then every test"
 	@echo "make bench   micro-benchmarks (figures printed, nothing asserted)"
 	@echo "make compat  re-record golden bytes from real clients; librdkafka's own test suite against a broker"
 	@echo "make lint    biome (lint + format check) and TypeScript type checks"
 
 setup:
-	@$(BOOT); ensure_npm_deps; ensure_kafka_clients
+	@$(BOOT); ensure_npm_deps; ensure_kafka_clients; ensure_postgres; ensure_redis
 
 build: setup
 	npx turbo run build --output-logs=errors-only
@@ -28,13 +29,20 @@ image: build
 BROKER_PORT ?= 9092
 BROKER_DATA ?= .data/broker-1
 
+# The control plane in the foreground: catalog migrations, then the worker and the API (which prints
+# its URL and the admin credentials, generated on first start into .flotilla/credentials). Ctrl-C stops
+# both: each drains (the worker lets running jobs finish, the API its requests in flight).
 up: build image
-	@echo
-	@echo "The control plane (apps/api, apps/worker) is not built yet (see README.md, Status)."
+	@node packages/db/dist/cli.js
+	@trap 'kill -TERM $$api $$worker 2>/dev/null; wait' INT TERM; \
+	  node apps/worker/dist/main.js & worker=$$!; \
+	  node apps/api/dist/server.js & api=$$!; \
+	  wait -n; kill -TERM $$api $$worker 2>/dev/null; wait
+
+# One broker on its own, outside any cluster: bootstrap 127.0.0.1:$(BROKER_PORT).
+broker: build
 	@echo "Starting one Flotilla broker: bootstrap servers 127.0.0.1:$(BROKER_PORT), metrics on"
 	@echo "http://127.0.0.1:$$(( $(BROKER_PORT) + 1000 ))/metrics, data in $(BROKER_DATA). Ctrl-C stops it."
-	@echo "Try: kcat -b 127.0.0.1:$(BROKER_PORT) -L"
-	@echo
 	node packages/broker/dist/main.js --override node.id=1 \
 	  --override listeners=PLAINTEXT://127.0.0.1:$(BROKER_PORT) --override log.dirs=$(BROKER_DATA) \
 	  --override offsets.topic.replication.factor=1 --override metrics.port=$$(( $(BROKER_PORT) + 1000 ))

@@ -44,7 +44,7 @@ ensure_npm_deps() {
 
 # The real Kafka clients the compatibility checks drive.
 ensure_kafka_clients() {
-  ensure_apt kcat python3-kafka python3-confluent-kafka python3-snappy python3-lz4 lz4 zstd
+  ensure_apt kcat python3-kafka python3-confluent-kafka python3-snappy python3-lz4 lz4 zstd openssl
 }
 
 # Docker Engine for the DockerDriver: the docker.io package when no engine is installed, and dockerd
@@ -60,5 +60,45 @@ ensure_docker() {
   as_root sh -c "nohup dockerd >>'$ROOT/.flotilla/dockerd.log' 2>&1 </dev/null &" || return 1
   for _ in $(seq 60); do docker_answers && return 0; sleep 0.5; done
   echo "dockerd did not answer in 30 s; see .flotilla/dockerd.log (brokers will run as processes)" >&2
+  return 1
+}
+
+# PostgreSQL for the catalog (DATABASE_URL, default postgresql://postgres@127.0.0.1:5432/flotilla): the
+# Debian package when missing, the cluster started when stopped. A cluster installed here is given
+# trust for the postgres user on 127.0.0.1 (Debian's default asks for a password nobody has set), so
+# the default URL works on a development machine; the control plane creates its database itself.
+pg_answers() { (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; }
+ensure_postgres() {
+  pg_answers && return 0
+  local installed=0
+  if ! command -v pg_ctlcluster >/dev/null; then ensure_apt postgresql; installed=1; fi
+  local version hba
+  version=$(ls /etc/postgresql | sort -V | tail -1)
+  hba=/etc/postgresql/$version/main/pg_hba.conf
+  if [ "$installed" = 1 ] && ! as_root grep -q '^host all postgres 127.0.0.1/32 trust' "$hba"; then
+    as_root sed -i '1i host all postgres 127.0.0.1/32 trust\nhost all postgres ::1/128 trust' "$hba"
+  fi
+  pg_answers && { as_root pg_ctlcluster "$version" main reload || true; return 0; }
+  log "starting PostgreSQL $version"
+  as_root pg_ctlcluster --skip-systemctl-redirect "$version" main start
+  for _ in $(seq 40); do pg_answers && return 0; sleep 0.5; done
+  echo "PostgreSQL did not answer on 127.0.0.1:5432 in 20 s" >&2
+  return 1
+}
+
+# Redis for BullMQ (REDIS_URL, default redis://127.0.0.1:6379): the Debian package when missing,
+# redis-server started (loopback only, no persistence: the queue is rebuilt from the catalog's
+# operations) when none answers.
+redis_answers() { (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null; }
+ensure_redis() {
+  redis_answers && return 0
+  command -v redis-server >/dev/null || ensure_apt redis-server
+  redis_answers && return 0
+  log "starting Redis"
+  as_root mkdir -p /var/lib/redis /var/log/redis
+  as_root redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
+    --dir /var/lib/redis --logfile /var/log/redis/flotilla.log
+  for _ in $(seq 40); do redis_answers && return 0; sleep 0.5; done
+  echo "Redis did not answer on 127.0.0.1:6379 in 20 s" >&2
   return 1
 }

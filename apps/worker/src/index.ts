@@ -1,4 +1,5 @@
 export * from './jobs/catalog.js';
 export type { JobContext, JobLogger } from './jobs/context.js';
 export { handlers, type JobHandlers } from './jobs/handlers.js';
+export { requeueUnfinishedOperations } from './jobs/requeue.js';
 export * from './worker.js';

@@ -7,6 +7,9 @@
 import { join } from 'node:path';
 import { createCatalog, databaseUrl, migrate } from '@flotilla/db';
 import { createRuntimeDriver, type RuntimeKind } from '@flotilla/runtime';
+import { Queue } from 'bullmq';
+import { OPERATIONS_QUEUE } from './jobs/catalog.js';
+import { requeueUnfinishedOperations } from './jobs/requeue.js';
 import { consoleLogger, OperationsWorker } from './worker.js';
 
 async function main(): Promise<void> {
@@ -18,11 +21,17 @@ async function main(): Promise<void> {
     runtime: (process.env.FLOTILLA_RUNTIME as RuntimeKind | undefined) || undefined,
     process: { stateDir: join(stateDir, 'runtime') },
   });
+  const redisUrl = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
+  const queuePrefix = process.env.FLOTILLA_QUEUE_PREFIX || 'flotilla';
+  const queue = new Queue(OPERATIONS_QUEUE, { connection: { url: redisUrl }, prefix: queuePrefix });
+  const requeued = await requeueUnfinishedOperations(catalog, queue);
+  await queue.close();
+  if (requeued.length) consoleLogger.info('requeued unfinished operations', { operations: requeued });
   const worker = new OperationsWorker({
     catalog,
     driver,
-    redisUrl: process.env.REDIS_URL || 'redis://127.0.0.1:6379',
-    queuePrefix: process.env.FLOTILLA_QUEUE_PREFIX || 'flotilla',
+    redisUrl,
+    queuePrefix,
     concurrency: Number(process.env.FLOTILLA_WORKER_CONCURRENCY ?? 4),
   });
   await worker.start();

@@ -73,3 +73,9 @@ export async function enqueueJob<N extends JobName>(queue: Queue, name: N, paylo
   });
   return job.id ?? payload.operationId;
 }
+
+/** The job that carries out each operation type (ClusterOperation.operationType). */
+export const JOB_FOR_OPERATION: Readonly<Record<string, JobName>> = {
+  CREATE: 'create-cluster',
+  DELETE: 'delete-cluster',
+};
