@@ -5,7 +5,7 @@
  * loaded. Stop (SIGTERM): stop accepting, drain, flush and close the logs, write checkpoints.
  */
 
-import { randomUuid } from '@flotilla/protocol';
+import { ApiKey, randomUuid } from '@flotilla/protocol';
 import type { BrokerConfig, Listener } from './config/broker-config.js';
 import { ConfigResources } from './config/resources.js';
 import { GroupCoordinator } from './group/coordinator.js';
@@ -15,14 +15,16 @@ import { ensureFormatted } from './log/meta-properties.js';
 import { createLogger, type Logger } from './logger.js';
 import { type Controller, MetadataController, type MetadataLog } from './metadata/controller.js';
 import { type ImageChange, MetadataImage } from './metadata/image.js';
+import { LeaderRebalancer } from './metadata/leader-rebalance.js';
 import { LocalMetadataLog } from './metadata/metadata-log.js';
 import type { EndpointRecord } from './metadata/records.js';
 import { BrokerMetrics } from './metrics.js';
 import { type BoundListener, SocketServer } from './network/server.js';
 import { ClusterMembership, openQuorum } from './raft/cluster.js';
+import { mentionsNotController } from './raft/forwarding.js';
 import { ProducerIdManager } from './replica/producer-id-manager.js';
 import { ReplicaManager } from './replica/replica-manager.js';
-import { localAlterIsr, replicationOptions } from './replica/replication-options.js';
+import { controllerAlterIsr, localAlterIsr, replicationOptions } from './replica/replication-options.js';
 import { type Authorizer, NoAuthorizer, parseSuperUsers, StandardAuthorizer } from './security/authorizer.js';
 import { listenerSecurity, securityProtocolOf } from './security/listener-security.js';
 import type { BrokerServices } from './services.js';
@@ -82,7 +84,21 @@ export async function startBroker(
     logs,
     image,
     log.child('replica-manager'),
-    replicationOptions(config, image, nodeId, localAlterIsr(image, controller, nodeId)),
+    replicationOptions(
+      config,
+      image,
+      nodeId,
+      cluster
+        ? controllerAlterIsr({
+            brokerId: nodeId,
+            brokerEpoch: () => image.brokers.get(nodeId)?.epoch ?? -1,
+            isActiveController: () => cluster.quorum.isActive,
+            local: localAlterIsr(image, localController, nodeId),
+            send: (body) =>
+              cluster.channel.request(ApiKey.AlterPartition, body, { isNotController: mentionsNotController }),
+          })
+        : localAlterIsr(image, controller, nodeId),
+    ),
   );
   // In a quorum the image is complete only once caught up (cluster.join): until then a topic missing
   // from it is not a deleted topic, and its logs must stay.
@@ -204,6 +220,15 @@ export async function startBroker(
   await groups.start();
   await transactions.start();
   replicas.startReplication();
+  // auto.leader.rebalance.enable: only the active controller moves leaders back (leader-rebalance.ts).
+  const leaderRebalancer = new LeaderRebalancer(
+    image,
+    localController,
+    config,
+    log.child('leader-rebalance'),
+    () => cluster?.quorum.isActive ?? true,
+  );
+  leaderRebalancer.start();
   logs.startBackgroundTasks(
     config.long('log.retention.check.interval.ms'),
     (topic, partition) => replicas.get(topic, partition)?.highWatermark,
@@ -227,6 +252,7 @@ export async function startBroker(
     close() {
       closing ??= (async () => {
         log.info(`shutting down broker ${nodeId}`);
+        leaderRebalancer.stop();
         await cluster?.shutdown();
         await server?.close();
         await metrics.close();

@@ -22,6 +22,7 @@ import { type StartedBroker, startBroker } from '../src/broker.js';
 import { BrokerConfig } from '../src/config/broker-config.js';
 import { createLogger } from '../src/logger.js';
 import type { MetadataImage } from '../src/metadata/image.js';
+import { LeaderRebalancer } from '../src/metadata/leader-rebalance.js';
 import { planBrokerLeaving } from '../src/metadata/replication-control.js';
 import { python, removeDir, run, tempDir } from './harness.js';
 import { SharedMetadataLog } from './shared-metadata-log.js';
@@ -348,6 +349,24 @@ print(json.dumps({'acked': acked, 'errors': errors}))
     expect(logOf(leader)).toBe(logOf(newLeader));
     await waitFor('ISR of 3', () => isr('tail').length === 3, 15_000);
     expect(await consume('tail')).toEqual([...kept, 'new-0', 'new-1', 'new-2']);
+  });
+
+  it('moves leadership back to preferred replicas with auto.leader.rebalance.enable', async () => {
+    await admin.createTopics([{ name: 'balance', numPartitions: 1, replicationFactor: 3 }]);
+    const preferred = (await waitFor('partition', () => partitionInfo('balance'))).replicas[0] as number;
+    await waitFor('ISR of 3', () => isr('balance').length === 3);
+    await stop(preferred, true);
+    await waitFor('another leader', () => (partitionInfo('balance')?.leader ?? preferred) !== preferred);
+    await start(preferred);
+    await waitFor('ISR of 3 again', () => isr('balance').length === 3, 15_000);
+    expect(partitionInfo('balance')?.leader).not.toBe(preferred);
+    // The controller's periodic check (leader.imbalance.check.interval.seconds), run once here.
+    const services = node(preferred).broker?.services;
+    if (!services) throw new Error('broker not running');
+    const rebalancer = new LeaderRebalancer(services.image, services.controller, services.config, createLogger('warn'));
+    expect(await rebalancer.runOnce()).toBeGreaterThanOrEqual(1);
+    await waitFor('preferred leader', () => partitionInfo('balance')?.leader === preferred);
+    expect(hosted(preferred, 'balance')?.isLeader).toBe(true);
   });
 
   it('moves a partition to another broker with AlterPartitionReassignments', async () => {

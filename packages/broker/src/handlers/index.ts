@@ -113,6 +113,10 @@ export function createControllerHandlers(): Handler[] {
     createPartitions,
     incrementalAlterConfigs,
     describeCluster,
+    alterPartition,
+    electLeaders,
+    alterPartitionReassignments,
+    listPartitionReassignments,
   ] as Handler[];
   handlers.push(apiVersionsHandler(() => handlers) as Handler);
   return handlers;

@@ -33,6 +33,9 @@ export const FORWARDED_API_KEYS: ReadonlySet<number> = new Set([
   ApiKey.AlterConfigs,
   ApiKey.CreatePartitions,
   ApiKey.IncrementalAlterConfigs,
+  ApiKey.ElectLeaders,
+  ApiKey.AlterPartitionReassignments,
+  ApiKey.AlterPartition,
 ]);
 
 /** True when any errorCode in the response is NOT_CONTROLLER: the request met a stale controller. */

@@ -3,7 +3,7 @@
  * followers fetch over the inter-broker listener (inter.broker.listener.name, else the first listener a
  * broker registered) with the replica.fetch.* settings, and leaders send ISR changes to the controller.
  */
-import { ErrorCode, KafkaError } from '@flotilla/protocol';
+import { type AlterPartitionRequest, type AlterPartitionResponse, ErrorCode, KafkaError } from '@flotilla/protocol';
 import type { BrokerConfig } from '../config/broker-config.js';
 import type { Controller } from '../metadata/controller.js';
 import type { MetadataImage } from '../metadata/image.js';
@@ -33,6 +33,50 @@ export function localAlterIsr(image: MetadataImage, controller: Controller, brok
       errorCode = plan.results[0]?.errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR;
       return plan.records;
     });
+    if (errorCode !== 0) {
+      throw new KafkaError(errorCode, `AlterPartition for ${change.topic}-${change.partitionId} refused`);
+    }
+  };
+}
+
+/**
+ * ISR changes sent as AlterPartition (56) to the active controller of a quorum (Kafka's
+ * AlterPartitionManager), or committed here when this node is the active controller. `send` delivers
+ * the request to whichever node is active (retrying on NOT_CONTROLLER). A refused change rejects with
+ * the controller's error; the partition then waits for the image and asks again if still needed.
+ */
+export function controllerAlterIsr(options: {
+  readonly brokerId: number;
+  readonly brokerEpoch: () => number;
+  readonly isActiveController: () => boolean;
+  readonly local: AlterIsr;
+  readonly send: (request: AlterPartitionRequest) => Promise<AlterPartitionResponse>;
+}): AlterIsr {
+  return async (change) => {
+    if (options.isActiveController()) return options.local(change);
+    const response = await options.send({
+      brokerId: options.brokerId,
+      brokerEpoch: BigInt(options.brokerEpoch()),
+      topics: [
+        {
+          topicName: change.topic,
+          topicId: change.topicId,
+          partitions: [
+            {
+              partitionIndex: change.partitionId,
+              leaderEpoch: change.leaderEpoch,
+              newIsr: [...change.newIsr],
+              // -1: no per-member broker epoch check (KIP-903 allows it); membership is checked anyway.
+              newIsrWithEpochs: change.newIsr.map((brokerId) => ({ brokerId, brokerEpoch: -1n })),
+              leaderRecoveryState: 0,
+              partitionEpoch: change.partitionEpoch,
+            },
+          ],
+        },
+      ],
+    });
+    const errorCode =
+      response.errorCode || (response.topics[0]?.partitions[0]?.errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR);
     if (errorCode !== 0) {
       throw new KafkaError(errorCode, `AlterPartition for ${change.topic}-${change.partitionId} refused`);
     }
