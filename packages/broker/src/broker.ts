@@ -109,6 +109,7 @@ export async function startBroker(
     () => replicas,
     () => server?.connectionCount ?? 0,
   );
+  cluster?.registerMetrics(metrics.registry);
   const producerIds = new ProducerIdManager(nodeId, controller);
   const configResources = new ConfigResources(nodeId, config, image, topicConfigs, controller);
   let bound: BoundListener[] = [];

@@ -66,7 +66,8 @@ export async function startBrokerProcess(
     port,
     bootstrap: `127.0.0.1:${port}`,
     logDir,
-    metricsPort: ready[2] ? Number(ready[2]) : null,
+    // Other listeners (CONTROLLER) may come between the first one and the metrics port.
+    metricsPort: ready[2] ? Number(ready[2]) : Number(/metrics on port (\d+)/.exec(out)?.[1] ?? Number.NaN) || null,
     pid: child.pid as number,
     output: () => out,
     async stop(signal: NodeJS.Signals = 'SIGTERM') {

@@ -80,7 +80,7 @@ describe('controller quorum (3 nodes, combined roles)', () => {
   let cluster: QuorumCluster;
 
   beforeAll(async () => {
-    cluster = await quorumCluster(3);
+    cluster = await quorumCluster(3, { 'metrics.port': '0' });
     await cluster.start();
   });
 
@@ -95,6 +95,15 @@ describe('controller quorum (3 nodes, combined roles)', () => {
     expect(leaderView?.currentVoters.map((v) => v.replicaId).sort()).toEqual([1, 2, 3]);
     expect(Number(leaderView?.highWatermark)).toBeGreaterThan(0);
     for (const v of views) if (v !== leaderView) expect(v?.errorCode).not.toBe(0); // NOT_LEADER_OR_FOLLOWER
+
+    // ActiveControllerCount sums to 1 over the cluster, on the leader.
+    const active = await Promise.all(
+      [1, 2, 3].map(async (id) => {
+        const text = await (await fetch(`http://127.0.0.1:${cluster.node(id).process?.metricsPort}/metrics`)).text();
+        return Number(/^kafka_controller_kafkacontroller_activecontrollercount (\d+)/m.exec(text)?.[1]);
+      }),
+    );
+    expect(active).toEqual([1, 2, 3].map((id) => (id === leaderId ? 1 : 0)));
   });
 
   it('a topic created through a broker that is not the controller appears on every broker, spread over them', async () => {

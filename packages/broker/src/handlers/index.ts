@@ -117,6 +117,9 @@ export function createControllerHandlers(): Handler[] {
     electLeaders,
     alterPartitionReassignments,
     listPartitionReassignments,
+    createAcls,
+    deleteAcls,
+    alterUserScramCredentials,
   ] as Handler[];
   handlers.push(apiVersionsHandler(() => handlers) as Handler);
   return handlers;

@@ -5,6 +5,7 @@
  * controlled shutdown). broker.ts builds one of these when controller.quorum.voters is set; without
  * it the broker keeps its local metadata log and is its own controller.
  */
+import { Gauge, type Registry } from 'prom-client';
 import type { BrokerConfig } from '../config/broker-config.js';
 import type { Logger } from '../logger.js';
 import { BrokerHeartbeatManager } from '../metadata/broker-heartbeats.js';
@@ -85,6 +86,49 @@ export class ClusterMembership {
       };
       check(250);
     });
+  }
+
+  /**
+   * Controller and Raft gauges under Kafka's JMX-exporter names: ActiveControllerCount (1 on the active
+   * controller only, so the cluster sum is 1), fenced and active broker counts, and KafkaRaftClient's
+   * current leader, epoch, high watermark and log end offset.
+   */
+  registerMetrics(registry: Registry): void {
+    const gauge = (name: string, help: string, value: () => number) =>
+      new Gauge({
+        name,
+        help,
+        registers: [registry],
+        collect() {
+          this.set(value());
+        },
+      });
+    const brokers = () => [...this.image.brokers.values()];
+    gauge('kafka_controller_kafkacontroller_activecontrollercount', '1 on the active controller', () =>
+      this.quorum.isActive ? 1 : 0,
+    );
+    gauge('kafka_controller_kafkacontroller_fencedbrokercount', 'Registered brokers that are fenced', () =>
+      this.quorum.isActive ? brokers().filter((b) => b.fenced).length : 0,
+    );
+    gauge('kafka_controller_kafkacontroller_activebrokercount', 'Registered brokers that are not fenced', () =>
+      this.quorum.isActive ? brokers().filter((b) => !b.fenced).length : 0,
+    );
+    gauge(
+      'kafka_server_raftmetrics_current_leader',
+      'The quorum leader this node knows (-1: none)',
+      () => this.quorum.leaderId,
+    );
+    gauge('kafka_server_raftmetrics_current_epoch', 'The quorum epoch', () => this.quorum.raft.epoch);
+    gauge(
+      'kafka_server_raftmetrics_high_watermark',
+      'Committed end of the metadata log',
+      () => this.quorum.raft.highWatermark,
+    );
+    gauge(
+      'kafka_server_raftmetrics_log_end_offset',
+      'End of the local metadata log',
+      () => this.quorum.raft.log.endOffset,
+    );
   }
 
   isControllerListener(name: string): boolean {

@@ -36,6 +36,9 @@ export const FORWARDED_API_KEYS: ReadonlySet<number> = new Set([
   ApiKey.ElectLeaders,
   ApiKey.AlterPartitionReassignments,
   ApiKey.AlterPartition,
+  ApiKey.CreateAcls,
+  ApiKey.DeleteAcls,
+  ApiKey.AlterUserScramCredentials,
 ]);
 
 /** True when any errorCode in the response is NOT_CONTROLLER: the request met a stale controller. */
