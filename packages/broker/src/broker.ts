@@ -23,6 +23,7 @@ import { type BoundListener, SocketServer } from './network/server.js';
 import { ClusterMembership, openQuorum } from './raft/cluster.js';
 import { mentionsNotController } from './raft/forwarding.js';
 import { ProducerIdManager } from './replica/producer-id-manager.js';
+import { FetchSessionCache } from './replica/fetch-session.js';
 import { ReplicaManager } from './replica/replica-manager.js';
 import { controllerAlterIsr, localAlterIsr, replicationOptions } from './replica/replication-options.js';
 import { type Authorizer, NoAuthorizer, parseSuperUsers, StandardAuthorizer } from './security/authorizer.js';
@@ -158,6 +159,7 @@ export async function startBroker(
     replicas,
     groups,
     transactions,
+    fetchSessions: new FetchSessionCache(() => config.int('max.incremental.fetch.session.cache.slots')),
     producerIds,
     topicConfigs,
     configResources,

@@ -14,6 +14,7 @@ import type { BrokerMetrics } from './metrics.js';
 import type { MetadataQuorum } from './raft/quorum.js';
 import type { ProducerIdManager } from './replica/producer-id-manager.js';
 import type { ReplicaManager } from './replica/replica-manager.js';
+import type { FetchSessionCache } from './replica/fetch-session.js';
 import type { TopicConfigs } from './topic-configs.js';
 import type { TransactionCoordinator } from './txn/coordinator.js';
 
@@ -27,6 +28,8 @@ export interface BrokerServices {
   readonly groups: GroupCoordinator;
   /** The transaction coordinator (transactional ids whose __transaction_state partition this broker leads). */
   readonly transactions: TransactionCoordinator;
+  /** Incremental fetch sessions (KIP-227). */
+  readonly fetchSessions: FetchSessionCache;
   readonly producerIds: ProducerIdManager;
   readonly topicConfigs: TopicConfigs;
   readonly configResources: ConfigResources;

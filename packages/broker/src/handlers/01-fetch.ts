@@ -2,8 +2,10 @@
  * Fetch (key 1), v4-17. Consumers read whole batches below the high watermark, with long polling
  * (max.wait.ms until min.bytes are readable), a response limit (max.bytes) and per-partition limits; the
  * first partition with data returns at least one batch even when it is larger than the limits (KIP-74).
- * Topics are named up to v12 and given by id from v13. Incremental fetch sessions (KIP-227) are not
- * offered: every response carries session id 0, which tells clients to keep sending full requests.
+ * Topics are named up to v12 and given by id from v13. Incremental fetch sessions (KIP-227, v7+) are
+ * kept in the broker's FetchSessionCache (replica/fetch-session.ts): an incremental request reads every
+ * partition of its session and is answered with those that have news. read_committed (isolation level
+ * 1) reads below the last stable offset and gets the aborted transactions of the range it read.
  *
  * Followers fetch with their broker id (ReplicaId up to v14, ReplicaState from v15): they read up to
  * the log end offset, their fetch offset updates the leader's view of them (high watermark, ISR), and
@@ -21,9 +23,9 @@ import {
 } from '@flotilla/protocol';
 import { leaderHint } from '../replica/leader-hint.js';
 import type { FetchPartitionRequest } from '../replica/replica-manager.js';
-import { defineHandler } from './types.js';
 import { AclOperation } from '../security/acl.js';
 import { replicaOrTopicDenial } from '../security/request-authorization.js';
+import { defineHandler } from './types.js';
 
 const READ_COMMITTED = 1;
 
@@ -34,9 +36,13 @@ export default defineHandler({
   async handle(ctx, request) {
     const { image, replicas, metrics } = ctx.broker;
     const byId = ctx.apiVersion >= 13;
-    if (request.sessionId !== 0) {
-      return { ...defaultFetchResponse(), errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0 };
-    }
+    const session = ctx.broker.fetchSessions.newContext(
+      request,
+      ctx.apiVersion,
+      (ctx.apiVersion >= 15 ? request.replicaState.replicaId : request.replicaId) >= 0,
+    );
+    if (!('topics' in session)) return { ...defaultFetchResponse(), errorCode: session.errorCode, sessionId: 0 };
+    const topics = session.topics;
     // Resolve names (or ids) first: unknown ones are answered without reading.
     const wanted: { topicIndex: number; partitionIndex: number; req: FetchPartitionRequest | null; error: number }[] =
       [];
@@ -47,7 +53,7 @@ export default defineHandler({
       ctx.apiVersion >= 15 ? request.replicaState.replicaId : request.replicaId,
       AclOperation.READ,
     );
-    request.topics.forEach((t, topicIndex) => {
+    topics.forEach((t, topicIndex) => {
       const info = byId ? image.topicsById.get(t.topicId) : image.topics.get(t.topic);
       t.partitions.forEach((p, partitionIndex) => {
         if (!info) {
@@ -86,14 +92,14 @@ export default defineHandler({
     });
     const leaderHints = new Map<number, { host: string; port: number; rack: string | null }>();
     let next = 0;
-    const responses: FetchResponseFetchableTopicResponse[] = request.topics.map((t) => ({
+    const responses: FetchResponseFetchableTopicResponse[] = topics.map((t) => ({
       topic: t.topic,
       topicId: t.topicId,
       partitions: [],
     }));
     for (const w of wanted) {
       const topic = responses[w.topicIndex] as FetchResponseFetchableTopicResponse;
-      const partitionIndex = request.topics[w.topicIndex]?.partitions[w.partitionIndex]?.partition ?? -1;
+      const partitionIndex = topics[w.topicIndex]?.partitions[w.partitionIndex]?.partition ?? -1;
       const base = { ...defaultFetchResponsePartitionData(), partitionIndex };
       if (!w.req) {
         topic.partitions.push({ ...base, errorCode: w.error, highWatermark: -1n, records: null });
@@ -124,6 +130,11 @@ export default defineHandler({
       });
     }
     const nodeEndpoints = [...leaderHints].map(([nodeId, e]) => ({ nodeId, host: e.host, port: e.port, rack: e.rack }));
-    return { ...defaultFetchResponse(), sessionId: 0, responses, nodeEndpoints };
+    return {
+      ...defaultFetchResponse(),
+      sessionId: session.sessionId,
+      responses: session.finish(responses),
+      nodeEndpoints,
+    };
   },
 });
