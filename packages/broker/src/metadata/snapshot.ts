@@ -32,6 +32,8 @@ export function imageToRecords(image: MetadataImage): MetadataRecord[] {
         leader: p.leader,
         leaderEpoch: p.leaderEpoch,
         partitionEpoch: p.partitionEpoch,
+        ...(p.addingReplicas?.length ? { addingReplicas: p.addingReplicas } : {}),
+        ...(p.removingReplicas?.length ? { removingReplicas: p.removingReplicas } : {}),
       });
     }
     for (const [name, value] of t.configs) {
@@ -42,6 +44,10 @@ export function imageToRecords(image: MetadataImage): MetadataRecord[] {
     for (const [name, value] of configs)
       out.push({ type: 'Config', resourceType: 'broker', resourceName, name, value });
   }
+  for (const users of image.scramCredentials.values()) {
+    for (const credential of users.values()) out.push({ type: 'UserScramCredential', ...credential });
+  }
+  for (const acl of image.acls.values()) out.push({ type: 'AccessControlEntry', ...acl });
   out.push({ type: 'ProducerIds', brokerId: -1, nextProducerId: image.nextProducerId });
   return out;
 }
@@ -52,7 +58,7 @@ export function encodeSnapshot(image: MetadataImage): Buffer {
 
 /**
  * Replaces the image's content by a snapshot's and returns the changes listeners must see: topics
- * that went away, then every broker, topic and partition of the new image in replay order.
+ * that went away, then every broker, topic, partition and ACL of the new image in replay order.
  */
 export function loadSnapshot(image: MetadataImage, data: Buffer, endOffset: number): ImageChange[] {
   const before = new Map<string, TopicInfo>(image.topicsById);
@@ -60,6 +66,8 @@ export function loadSnapshot(image: MetadataImage, data: Buffer, endOffset: numb
   image.topics.clear();
   image.topicsById.clear();
   image.brokerConfigs.clear();
+  image.scramCredentials.clear();
+  image.acls.clear();
   image.nextProducerId = 0;
   const records = JSON.parse(data.toString('utf8')) as MetadataRecord[];
   const changes: ImageChange[] = [];

@@ -39,6 +39,7 @@ export const FORWARDED_API_KEYS: ReadonlySet<number> = new Set([
   ApiKey.CreateAcls,
   ApiKey.DeleteAcls,
   ApiKey.AlterUserScramCredentials,
+  ApiKey.UnregisterBroker,
 ]);
 
 /** True when any errorCode in the response is NOT_CONTROLLER: the request met a stale controller. */

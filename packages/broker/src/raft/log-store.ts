@@ -122,7 +122,9 @@ export class FileRaftLogStore implements RaftLogStore {
   }
 
   append(entries: readonly RaftEntry[]): void {
-    this.log.appendAsFollower(entriesToRecords(entries));
+    // One batch per entry: a follower may have to truncate at any offset, and a partition log can
+    // only truncate between batches.
+    this.log.appendAsFollower(Buffer.concat(entries.map((e) => entriesToRecords([e]))));
     this.log.flush();
   }
 

@@ -36,6 +36,7 @@ import {
   type FetchSnapshotResponse as KafkaFetchSnapshotResponse,
   type VoteResponse as KafkaVoteResponse,
   type VoteRequest,
+  ZERO_UUID,
 } from '@flotilla/protocol';
 import { entriesToRecords, recordsToEntries } from './log-store.js';
 import type {
@@ -113,7 +114,12 @@ export function toKafkaRequest(request: RaftRequest, clusterId: string, from: nu
               partitionIndex: 0,
               leaderId: request.leaderId,
               leaderEpoch: request.epoch,
+              // v0 names successors by id; v1 (KIP-853) as candidates with directory ids, which a static quorum does not have.
               preferredSuccessors: [...request.preferredSuccessors],
+              preferredCandidates: request.preferredSuccessors.map((candidateId) => ({
+                candidateId,
+                candidateDirectoryId: ZERO_UUID,
+              })),
             }),
           ],
         },
@@ -124,7 +130,7 @@ export function toKafkaRequest(request: RaftRequest, clusterId: string, from: nu
         body: {
           ...defaultFetchRequest(),
           clusterId,
-          replicaId: from,
+          replicaId: request.replicaId,
           maxWaitMs: RAFT_FETCH_MAX_WAIT_MS,
           minBytes: 0,
           maxBytes: 8 << 20,
@@ -152,7 +158,7 @@ export function toKafkaRequest(request: RaftRequest, clusterId: string, from: nu
         body: {
           ...defaultFetchSnapshotRequest(),
           clusterId,
-          replicaId: from,
+          replicaId: request.replicaId,
           maxBytes: 1 << 20,
           topics: [
             {
