@@ -77,7 +77,6 @@ export function createHandlers(): Handler[] {
     listPartitionReassignments,
     alterPartition,
     describeCluster,
-    unregisterBroker,
     saslHandshake,
     saslAuthenticate,
     describeAcls,

@@ -11,9 +11,13 @@
  *     min.cleanable.dirty.ratio, when a dirty segment is older than max.compaction.lag.ms (KIP-354), or
  *     when every tombstone its last cleaning kept has reached its delete horizon (KIP-534).
  *  2. Offset map: key -> last offset of the key in the dirty section.
+ *     Records of aborted transactions never enter the map (they must not shadow an older committed
+ *     value of their key), and neither do those of transactions still undecided (no marker yet).
  *  3. Recopy from the first segment to the end of the range into `<base>.log.cleaned`, consecutive
  *     segments grouped while their cleaned bytes fit in segment.bytes. A record survives when it is the
- *     latest of its key and not a tombstone past its delete horizon; control batches always survive, and
+ *     latest of its key and not a tombstone past its delete horizon; records of aborted transactions
+ *     go (KIP-98: the aborted-transaction index, txn-index.ts, says which); batches of transactions
+ *     without a marker yet are copied as they are; control batches always survive, and
  *     records without a key never do (Kafka drops them too: they predate a switch to compact). A
  *     batch keeps its base offset, last offset delta, compression, producer id, epoch and base sequence;
  *     one left without records stays as an empty batch when it is its producer's last, so the producer's
@@ -44,12 +48,14 @@ import {
 } from '@flotilla/protocol';
 import type { Logger } from '../logger.js';
 import { BATCH_HEADER_SIZE, type BatchInfo, readBatchInfo } from './batch-info.js';
+import { readAbortedTransactions } from './txn-index.js';
 import type { LogConfig, PartitionLog } from './partition-log.js';
 import { Segment, segmentFileName } from './segment.js';
 
 const CLEANED_SUFFIX = '.cleaned';
 const SWAP_SUFFIX = '.swap';
 const CONTROL_BIT = 0x20;
+const TRANSACTIONAL_BIT = 0x10;
 /** Offsets inside a segment are stored relative to its base as int32 (the same guard as rolling). */
 const MAX_RELATIVE_OFFSET = 0x7fff_fff0;
 /**
@@ -249,11 +255,13 @@ function buildOffsetMap(
   end: number,
   map: OffsetMap,
   ioBytes: number,
+  txns: TransactionOutcomes,
 ): number {
   for (const segment of segments) {
     if (segment.nextOffset <= firstDirty) continue;
     for (const { info, bytes } of readBatches(segment, ioBytes)) {
       if (info.lastOffset < firstDirty || (info.attributes & CONTROL_BIT) !== 0) continue;
+      if (txns.outcome(info) !== 'committed') continue;
       if (map.size > 0 && map.size + info.recordCount > map.capacity) return Math.max(info.baseOffset, firstDirty);
       for (const r of decodeRecords(decodeBatch(bytes))) {
         const offset = info.baseOffset + r.offsetDelta;
@@ -262,6 +270,35 @@ function buildOffsetMap(
     }
   }
   return end;
+}
+
+/**
+ * What became of the transactional batches of a log: aborted (in the aborted-transaction index),
+ * committed (a later marker of the producer that is not an abort), or undecided (no marker after it).
+ * Non-transactional batches count as committed.
+ */
+class TransactionOutcomes {
+  private readonly aborted = new Map<number, { firstOffset: number; lastOffset: number }[]>();
+  /** Each producer's last marker offset. */
+  private readonly lastMarker = new Map<number, number>();
+
+  constructor(log: PartitionLog) {
+    for (const a of readAbortedTransactions(log.dir)) {
+      const list = this.aborted.get(a.producerId) ?? [];
+      list.push(a);
+      this.aborted.set(a.producerId, list);
+    }
+    for (const info of log.batchesFrom(0)) {
+      if ((info.attributes & CONTROL_BIT) !== 0) this.lastMarker.set(info.producerId, info.baseOffset);
+    }
+  }
+
+  outcome(info: BatchInfo): 'committed' | 'aborted' | 'undecided' {
+    if ((info.attributes & TRANSACTIONAL_BIT) === 0 || (info.attributes & CONTROL_BIT) !== 0) return 'committed';
+    const aborted = this.aborted.get(info.producerId);
+    if (aborted?.some((a) => a.firstOffset <= info.baseOffset && info.lastOffset < a.lastOffset)) return 'aborted';
+    return (this.lastMarker.get(info.producerId) ?? -1) > info.lastOffset ? 'committed' : 'undecided';
+  }
 }
 
 /** The last offset of each producer's last data batch in the whole log (Kafka's lastRecordsOfActiveProducers). */
@@ -442,6 +479,7 @@ class Retention {
     private readonly lastOfProducer: ReadonlyMap<number, number>,
     private readonly now: number,
     private readonly deleteRetentionMs: number,
+    private readonly txns: TransactionOutcomes,
   ) {}
 
   /** LogCleaner.shouldRetainRecord. */
@@ -458,10 +496,13 @@ class Retention {
   clean(info: BatchInfo, bytes: Buffer): Buffer | null {
     const batch = decodeBatch(bytes);
     const { header } = batch;
-    if (header.isControl) return bytes; // transaction markers: kept while there are no transactions
+    if (header.isControl) return bytes; // transaction markers: kept (Kafka removes them once their data is gone)
+    const outcome = this.txns.outcome(info);
+    if (outcome === 'undecided') return bytes;
     const records = decodeRecords(batch);
     this.recordsRead += records.length;
-    const kept = records.filter((r) => this.keeps(batch, r, info.baseOffset + r.offsetDelta));
+    const kept =
+      outcome === 'aborted' ? [] : records.filter((r) => this.keeps(batch, r, info.baseOffset + r.offsetDelta));
     this.recordsRemoved += records.length - kept.length;
     if (kept.length === 0) {
       const lastOfProducer = info.producerId >= 0 && this.lastOfProducer.get(info.producerId) === info.lastOffset;
@@ -539,8 +580,9 @@ export function cleanLog(
   const segmentsBefore = log.segmentCount;
   const cleanable = log.segmentList.slice(0, -1).filter((s) => s.baseOffset < range.firstUncleanableOffset);
   const map = new OffsetMap(options.maxOffsetMapEntries ?? DEFAULT_MAX_OFFSET_MAP_ENTRIES);
-  const mapEnd = buildOffsetMap(cleanable, range.firstDirtyOffset, range.firstUncleanableOffset, map, ioBytes);
-  const retention = new Retention(map, mapEnd, lastDataBatchOfProducers(log), now, settings.deleteRetentionMs);
+  const txns = new TransactionOutcomes(log);
+  const mapEnd = buildOffsetMap(cleanable, range.firstDirtyOffset, range.firstUncleanableOffset, map, ioBytes, txns);
+  const retention = new Retention(map, mapEnd, lastDataBatchOfProducers(log), now, settings.deleteRetentionMs, txns);
   const toClean = cleanable.filter((s) => s.baseOffset < mapEnd);
   let bytesBefore = 0;
   let bytesAfter = 0;

@@ -149,3 +149,25 @@ export class TransactionIndex {
     }
   }
 }
+
+/**
+ * Reads the aborted transactions of a log directory without changing anything (the log cleaner uses
+ * this to drop aborted records; the partition's own TransactionIndex stays the one that writes).
+ */
+export function readAbortedTransactions(dir: string): AbortedTxn[] {
+  const found: AbortedTxn[] = [];
+  const files = existsSync(dir) ? readdirSync(dir).filter((f) => /^\d{20}\.txnindex$/.test(f)) : [];
+  for (const f of files) {
+    const bytes = readFileSync(join(dir, f));
+    for (let at = 0; at + ENTRY_BYTES <= bytes.length; at += ENTRY_BYTES) {
+      if (bytes.readInt16BE(at) !== VERSION) break;
+      found.push({
+        producerId: Number(bytes.readBigInt64BE(at + 2)),
+        firstOffset: Number(bytes.readBigInt64BE(at + 10)),
+        lastOffset: Number(bytes.readBigInt64BE(at + 18)),
+        lastStableOffset: Number(bytes.readBigInt64BE(at + 26)),
+      });
+    }
+  }
+  return found;
+}
