@@ -77,6 +77,7 @@ export function createHandlers(): Handler[] {
     listPartitionReassignments,
     alterPartition,
     describeCluster,
+    unregisterBroker,
     saslHandshake,
     saslAuthenticate,
     describeAcls,
