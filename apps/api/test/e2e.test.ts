@@ -1,8 +1,9 @@
 /**
- * End to end on real things: the API (Postgres, Redis), the operations worker with the runtime's
- * ProcessDriver starting real broker processes (packages/broker/dist/main.js), driven only through
- * @aws-sdk/client-kafka; kafkajs then produces and consumes through the bootstrap brokers the API
- * returns, and the delete removes every broker process and data directory.
+ * End to end on real things: the API (Postgres, Redis), the operations worker with a real runtime
+ * driver, driven only through @aws-sdk/client-kafka; kafkajs then produces and consumes through the
+ * bootstrap brokers the API returns, and the delete removes everything the runtime made. Runs once on
+ * the ProcessDriver (broker processes from packages/broker/dist/main.js) and once on the DockerDriver
+ * (containers of the flotilla/broker image, `make image`) where a Docker engine answers.
  */
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,7 +21,7 @@ import {
 } from '@aws-sdk/client-kafka';
 import { createCatalog } from '@flotilla/db';
 import { dropDatabase, scratchDatabaseUrl } from '@flotilla/db/testing';
-import { ProcessDriver } from '@flotilla/runtime';
+import { DEFAULT_BROKER_IMAGE, DockerDriver, ProcessDriver, type RuntimeDriver } from '@flotilla/runtime';
 import { OperationsWorker } from '@flotilla/worker';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,16 +29,12 @@ import { loadConfig } from '../src/config.js';
 import { buildApi, type StartedApi } from '../src/start.js';
 
 const BROKERS = Number(process.env.FLOTILLA_E2E_BROKERS ?? 3);
-const databaseUrl = scratchDatabaseUrl('flotilla_e2e');
-const stateDir = mkdtempSync(join(tmpdir(), 'flotilla-e2e-'));
-const queuePrefix = `flotilla-e2e-${process.pid}`;
-const quiet = { info() {}, warn() {}, error: (m: string, f?: Record<string, unknown>) => console.error(m, f) };
-
-let api: StartedApi;
-let worker: OperationsWorker;
-let driver: ProcessDriver;
-let kafka: KafkaClient;
-let workerCatalog: ReturnType<typeof createCatalog>;
+// Job failures and retries are printed: they explain a cluster that does not go ACTIVE.
+const quiet = {
+  info() {},
+  warn: (m: string, f?: Record<string, unknown>) => console.warn(m, f),
+  error: (m: string, f?: Record<string, unknown>) => console.error(m, f),
+};
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -49,153 +46,181 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
   }
 }
 
-beforeAll(async () => {
-  const config = loadConfig({
-    DATABASE_URL: databaseUrl,
-    FLOTILLA_STATE_DIR: stateDir,
-    FLOTILLA_QUEUE_PREFIX: queuePrefix,
-    FLOTILLA_RUNTIME: 'process',
-  });
-  api = await buildApi(config);
-  const endpoint = await api.fastify.listen({ host: '127.0.0.1', port: 0 });
-  kafka = new KafkaClient({
-    endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: api.adminKey.accessKeyId, secretAccessKey: api.adminKey.secretAccessKey },
-  });
-  driver = new ProcessDriver({ stateDir: join(stateDir, 'runtime') });
-  workerCatalog = createCatalog({ url: databaseUrl });
-  worker = new OperationsWorker({
-    catalog: workerCatalog,
-    driver,
-    redisUrl: config.redisUrl,
-    queuePrefix,
-    log: quiet,
-  });
-  await worker.start();
-});
+function clusterLifecycle(kind: 'process' | 'docker'): void {
+  const databaseUrl = scratchDatabaseUrl(`flotilla_e2e_${kind}`);
+  const stateDir = mkdtempSync(join(tmpdir(), `flotilla-e2e-${kind}-`));
+  const queuePrefix = `flotilla-e2e-${kind}-${process.pid}`;
+  let api: StartedApi;
+  let worker: OperationsWorker;
+  let driver: RuntimeDriver;
+  let kafka: KafkaClient;
+  let workerCatalog: ReturnType<typeof createCatalog>;
 
-afterAll(async () => {
-  await worker?.close(1_000);
-  for (const id of (await driver?.listClusters()) ?? []) await driver.deleteCluster(id);
-  await driver?.close();
-  await workerCatalog?.$disconnect();
-  await api?.fastify.services.queue.obliterate({ force: true });
-  kafka?.destroy();
-  await api?.fastify.close();
-  await dropDatabase(databaseUrl);
-  rmSync(stateDir, { recursive: true, force: true });
-});
+  beforeAll(async () => {
+    const config = loadConfig({
+      DATABASE_URL: databaseUrl,
+      FLOTILLA_STATE_DIR: stateDir,
+      FLOTILLA_QUEUE_PREFIX: queuePrefix,
+      FLOTILLA_RUNTIME: kind,
+    });
+    api = await buildApi(config);
+    const endpoint = await api.fastify.listen({ host: '127.0.0.1', port: 0 });
+    kafka = new KafkaClient({
+      endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: api.adminKey.accessKeyId, secretAccessKey: api.adminKey.secretAccessKey },
+    });
+    driver = kind === 'process' ? new ProcessDriver({ stateDir: join(stateDir, 'runtime') }) : new DockerDriver();
+    workerCatalog = createCatalog({ url: databaseUrl });
+    worker = new OperationsWorker({
+      catalog: workerCatalog,
+      driver,
+      redisUrl: config.redisUrl,
+      queuePrefix,
+      log: quiet,
+    });
+    await worker.start();
+  });
 
-describe(`a ${BROKERS}-broker cluster through the MSK API, on the ProcessDriver`, () => {
-  let clusterArn: string;
-  let bootstrap: string;
+  afterAll(async () => {
+    await worker?.close(1_000);
+    for (const id of (await driver?.listClusters()) ?? []) await driver.deleteCluster(id);
+    await driver?.close();
+    await workerCatalog?.$disconnect();
+    await api?.fastify.services.queue.obliterate({ force: true });
+    kafka?.destroy();
+    await api?.fastify.close();
+    await dropDatabase(databaseUrl);
+    rmSync(stateDir, { recursive: true, force: true });
+  });
 
-  it('CreateClusterV2 goes ACTIVE with every step recorded', async () => {
-    const started = Date.now();
-    const created = await kafka.send(
-      new CreateClusterV2Command({
-        ClusterName: 'e2e',
-        Provisioned: {
-          KafkaVersion: '3.8.x',
-          NumberOfBrokerNodes: BROKERS,
-          BrokerNodeGroupInfo: {
-            InstanceType: 'kafka.t3.small',
-            ClientSubnets: Array.from({ length: BROKERS }, (_, i) => `subnet-${i}`),
-            StorageInfo: { EbsStorageInfo: { VolumeSize: 1 } },
+  describe(`a ${BROKERS}-broker cluster through the MSK API, on the ${kind} driver`, () => {
+    let clusterArn: string;
+    let bootstrap: string;
+
+    it('CreateClusterV2 goes ACTIVE with every step recorded', async () => {
+      const started = Date.now();
+      const created = await kafka.send(
+        new CreateClusterV2Command({
+          ClusterName: `e2e-${kind}`,
+          Provisioned: {
+            KafkaVersion: '3.8.x',
+            NumberOfBrokerNodes: BROKERS,
+            BrokerNodeGroupInfo: {
+              InstanceType: 'kafka.t3.small',
+              ClientSubnets: Array.from({ length: BROKERS }, (_, i) => `subnet-${i}`),
+              StorageInfo: { EbsStorageInfo: { VolumeSize: 1 } },
+            },
           },
+        }),
+      );
+      clusterArn = created.ClusterArn as string;
+      const info = await until('ACTIVE', async () => {
+        const d = await kafka.send(new DescribeClusterV2Command({ ClusterArn: clusterArn }));
+        if (d.ClusterInfo?.State === 'FAILED') throw new Error(`FAILED: ${d.ClusterInfo.StateInfo?.Message}`);
+        return d.ClusterInfo?.State === 'ACTIVE' ? d.ClusterInfo : undefined;
+      });
+      console.log(`CreateClusterV2 -> ACTIVE for ${BROKERS} brokers: ${Date.now() - started} ms`);
+      expect(info.ActiveOperationArn).toBeUndefined();
+
+      const ops = await kafka.send(new ListClusterOperationsV2Command({ ClusterArn: clusterArn }));
+      const op = await kafka.send(
+        new DescribeClusterOperationV2Command({ ClusterOperationArn: ops.ClusterOperationInfoList?.[0]?.OperationArn }),
+      );
+      expect(op.ClusterOperationInfo?.OperationState).toBe('UPDATE_COMPLETE');
+      expect(op.ClusterOperationInfo?.EndTime).toBeInstanceOf(Date);
+      expect(
+        op.ClusterOperationInfo?.Provisioned?.OperationSteps?.map((s) => [s.StepName, s.StepInfo?.StepStatus]),
+      ).toEqual([
+        ['plan', 'COMPLETE'],
+        ['network', 'COMPLETE'],
+        ['volumes', 'COMPLETE'],
+        ['brokers', 'COMPLETE'],
+        ['wait-for-brokers', 'COMPLETE'],
+        ['activate', 'COMPLETE'],
+      ]);
+
+      const nodes = await kafka.send(new ListNodesCommand({ ClusterArn: clusterArn }));
+      expect(nodes.NodeInfoList?.map((n) => n.BrokerNodeInfo?.BrokerId)).toEqual(
+        Array.from({ length: BROKERS }, (_, i) => i + 1),
+      );
+      expect((await driver.listBrokers(info.ClusterArn?.split('/')[2]?.slice(0, 36))).map((b) => b.state)).toEqual(
+        Array(BROKERS).fill('running'),
+      );
+    });
+
+    it('GetBootstrapBrokers returns addresses where kafkajs produces and consumes', async () => {
+      const brokers = await kafka.send(new GetBootstrapBrokersCommand({ ClusterArn: clusterArn }));
+      bootstrap = brokers.BootstrapBrokerString as string;
+      expect(bootstrap.split(',')).toHaveLength(BROKERS);
+      expect(bootstrap).toMatch(/^127\.0\.0\.1:\d+(,127\.0\.0\.1:\d+)*$/);
+
+      const client = new Kafka({ clientId: 'e2e', brokers: bootstrap.split(','), logLevel: logLevel.NOTHING });
+      const admin = client.admin();
+      await admin.connect();
+      await admin.createTopics({
+        topics: [{ topic: 'orders', numPartitions: 3, replicationFactor: Math.min(3, BROKERS) }],
+        waitForLeaders: true,
+      });
+      await admin.disconnect();
+
+      const producer = client.producer();
+      await producer.connect();
+      const sent = Array.from({ length: 20 }, (_, i) => ({ key: `k${i}`, value: `order-${i}` }));
+      await producer.send({ topic: 'orders', messages: sent, acks: -1 });
+      await producer.disconnect();
+
+      const consumer = client.consumer({ groupId: 'e2e-group' });
+      await consumer.connect();
+      await consumer.subscribe({ topic: 'orders', fromBeginning: true });
+      const received: string[] = [];
+      await consumer.run({
+        eachMessage: async ({ message }) => {
+          received.push(message.value?.toString() ?? '');
         },
-      }),
-    );
-    clusterArn = created.ClusterArn as string;
-    const info = await until('ACTIVE', async () => {
-      const d = await kafka.send(new DescribeClusterV2Command({ ClusterArn: clusterArn }));
-      if (d.ClusterInfo?.State === 'FAILED') throw new Error(`FAILED: ${d.ClusterInfo.StateInfo?.Message}`);
-      return d.ClusterInfo?.State === 'ACTIVE' ? d.ClusterInfo : undefined;
+      });
+      await until('all messages consumed', async () => (received.length >= sent.length ? true : undefined), 60_000);
+      await consumer.disconnect();
+      expect(received.sort()).toEqual(sent.map((m) => m.value).sort());
     });
-    console.log(`CreateClusterV2 -> ACTIVE for ${BROKERS} brokers: ${Date.now() - started} ms`);
-    expect(info.ActiveOperationArn).toBeUndefined();
 
-    const ops = await kafka.send(new ListClusterOperationsV2Command({ ClusterArn: clusterArn }));
-    const op = await kafka.send(
-      new DescribeClusterOperationV2Command({ ClusterOperationArn: ops.ClusterOperationInfoList?.[0]?.OperationArn }),
-    );
-    expect(op.ClusterOperationInfo?.OperationState).toBe('UPDATE_COMPLETE');
-    expect(op.ClusterOperationInfo?.EndTime).toBeInstanceOf(Date);
-    expect(
-      op.ClusterOperationInfo?.Provisioned?.OperationSteps?.map((s) => [s.StepName, s.StepInfo?.StepStatus]),
-    ).toEqual([
-      ['plan', 'COMPLETE'],
-      ['network', 'COMPLETE'],
-      ['volumes', 'COMPLETE'],
-      ['brokers', 'COMPLETE'],
-      ['wait-for-brokers', 'COMPLETE'],
-      ['activate', 'COMPLETE'],
-    ]);
-
-    const nodes = await kafka.send(new ListNodesCommand({ ClusterArn: clusterArn }));
-    expect(nodes.NodeInfoList?.map((n) => n.BrokerNodeInfo?.BrokerId)).toEqual(
-      Array.from({ length: BROKERS }, (_, i) => i + 1),
-    );
-    expect((await driver.listBrokers(info.ClusterArn?.split('/')[2]?.slice(0, 36))).map((b) => b.state)).toEqual(
-      Array(BROKERS).fill('running'),
-    );
+    it('DeleteCluster removes every broker process and data directory, and the catalog row', async () => {
+      const clusterId = clusterArn.split('/')[2]?.slice(0, 36) as string;
+      const current = await kafka.send(new DescribeClusterV2Command({ ClusterArn: clusterArn }));
+      const deleted = await kafka.send(
+        new DeleteClusterCommand({ ClusterArn: clusterArn, CurrentVersion: current.ClusterInfo?.CurrentVersion }),
+      );
+      expect(deleted.State).toBe('DELETING');
+      await until('cluster gone', async () => {
+        const list = await kafka.send(new ListClustersV2Command({}));
+        return list.ClusterInfoList?.length === 0 ? true : undefined;
+      });
+      expect(await driver.listBrokers(clusterId)).toEqual([]);
+      expect(await driver.listClusters()).not.toContain(clusterId);
+      if (kind === 'process') {
+        const runtimeDir = join(stateDir, 'runtime', clusterId);
+        expect(existsSync(runtimeDir) ? readdirSync(runtimeDir) : []).toEqual([]);
+      }
+      const ops = await workerCatalog.clusterOperation.findMany({
+        where: { clusterArn },
+        orderBy: { startTime: 'asc' },
+      });
+      expect(ops.map((o) => [o.operationType, o.operationState])).toEqual([
+        ['CREATE', 'UPDATE_COMPLETE'],
+        ['DELETE', 'UPDATE_COMPLETE'],
+      ]);
+    });
   });
+}
 
-  it('GetBootstrapBrokers returns addresses where kafkajs produces and consumes', async () => {
-    const brokers = await kafka.send(new GetBootstrapBrokersCommand({ ClusterArn: clusterArn }));
-    bootstrap = brokers.BootstrapBrokerString as string;
-    expect(bootstrap.split(',')).toHaveLength(BROKERS);
-    expect(bootstrap).toMatch(/^127\.0\.0\.1:\d+(,127\.0\.0\.1:\d+)*$/);
+if (process.env.FLOTILLA_E2E_DRIVER !== 'docker') clusterLifecycle('process');
 
-    const client = new Kafka({ clientId: 'e2e', brokers: bootstrap.split(','), logLevel: logLevel.NOTHING });
-    const admin = client.admin();
-    await admin.connect();
-    await admin.createTopics({
-      topics: [{ topic: 'orders', numPartitions: 3, replicationFactor: Math.min(3, BROKERS) }],
-      waitForLeaders: true,
-    });
-    await admin.disconnect();
-
-    const producer = client.producer();
-    await producer.connect();
-    const sent = Array.from({ length: 20 }, (_, i) => ({ key: `k${i}`, value: `order-${i}` }));
-    await producer.send({ topic: 'orders', messages: sent, acks: -1 });
-    await producer.disconnect();
-
-    const consumer = client.consumer({ groupId: 'e2e-group' });
-    await consumer.connect();
-    await consumer.subscribe({ topic: 'orders', fromBeginning: true });
-    const received: string[] = [];
-    await consumer.run({
-      eachMessage: async ({ message }) => {
-        received.push(message.value?.toString() ?? '');
-      },
-    });
-    await until('all messages consumed', async () => (received.length >= sent.length ? true : undefined), 60_000);
-    await consumer.disconnect();
-    expect(received.sort()).toEqual(sent.map((m) => m.value).sort());
-  });
-
-  it('DeleteCluster removes every broker process and data directory, and the catalog row', async () => {
-    const clusterId = clusterArn.split('/')[2]?.slice(0, 36) as string;
-    const current = await kafka.send(new DescribeClusterV2Command({ ClusterArn: clusterArn }));
-    const deleted = await kafka.send(
-      new DeleteClusterCommand({ ClusterArn: clusterArn, CurrentVersion: current.ClusterInfo?.CurrentVersion }),
-    );
-    expect(deleted.State).toBe('DELETING');
-    await until('cluster gone', async () => {
-      const list = await kafka.send(new ListClustersV2Command({}));
-      return list.ClusterInfoList?.length === 0 ? true : undefined;
-    });
-    expect(await driver.listBrokers(clusterId)).toEqual([]);
-    expect(await driver.listClusters()).not.toContain(clusterId);
-    const runtimeDir = join(stateDir, 'runtime');
-    expect(existsSync(join(runtimeDir, clusterId)) ? readdirSync(join(runtimeDir, clusterId)) : []).toEqual([]);
-    const ops = await workerCatalog.clusterOperation.findMany({ where: { clusterArn }, orderBy: { startTime: 'asc' } });
-    expect(ops.map((o) => [o.operationType, o.operationState])).toEqual([
-      ['CREATE', 'UPDATE_COMPLETE'],
-      ['DELETE', 'UPDATE_COMPLETE'],
-    ]);
-  });
-});
+// The DockerDriver where an engine answers (`make test` builds the broker image first: `make image`).
+const docker = new DockerDriver();
+const dockerAnswers = await docker
+  .ping()
+  .then(() => true)
+  .catch(() => false)
+  .finally(() => docker.close());
+if (dockerAnswers && process.env.FLOTILLA_E2E_DRIVER !== 'process') clusterLifecycle('docker');
+else describe.skip(`on the docker driver (no Docker engine answers; ${DEFAULT_BROKER_IMAGE} not tried)`, () => {});

@@ -27,6 +27,8 @@ import { runStep } from './steps.js';
 /** How long brokers have to register after they start, per attempt. */
 const REGISTRATION_TIMEOUT_MS = 120_000;
 const POLL_INTERVAL_MS = 250;
+/** A broker the runtime has restarted this often while we wait is crash-looping: waiting longer is pointless. */
+const MAX_RESTARTS_WHILE_WAITING = 3;
 
 interface StoredPlan {
   readonly brokers: BrokerSpec[];
@@ -157,6 +159,7 @@ async function waitForBrokers(plan: StoredPlan, ctx: JobContext): Promise<Prisma
   let lastProblem = 'no answer yet';
   while (Date.now() < deadline) {
     ctx.signal.throwIfAborted();
+    await checkBrokersAlive(plan, ctx);
     const admin = new AdminClient({
       bootstrap: plan.bootstrapServers.split(','),
       clientId: 'flotilla-worker',
@@ -185,6 +188,24 @@ async function waitForBrokers(plan: StoredPlan, ctx: JobContext): Promise<Prisma
     await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
   }
   throw new Error(`brokers did not all register within ${REGISTRATION_TIMEOUT_MS / 1000} s: ${lastProblem}`);
+}
+
+/**
+ * Fails the wait at once, with the broker's last log lines, when the runtime says a broker is not
+ * running or keeps restarting (a broker that cannot start will not start on a retry either).
+ */
+async function checkBrokersAlive(plan: StoredPlan, ctx: JobContext): Promise<void> {
+  for (const spec of plan.brokers) {
+    const status = await ctx.driver.inspectBroker(spec);
+    const down = status.state === 'exited' || status.state === 'dead' || status.state === 'missing';
+    if (down || status.restartCount >= MAX_RESTARTS_WHILE_WAITING) {
+      const logs = await ctx.driver.logs(spec, { tail: 5 }).catch(() => '');
+      throw new UnrecoverableError(
+        `broker ${spec.nodeId} is ${status.state}${status.restartCount ? ` after ${status.restartCount} restarts` : ''}` +
+          `${status.exitCode !== null ? ` (exit code ${status.exitCode})` : ''}; last log lines:\n${logs.trim()}`,
+      );
+    }
+  }
 }
 
 /** Final failure: remove what was made, leave the cluster FAILED with the reason (MSK's StateInfo). */
