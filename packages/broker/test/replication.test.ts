@@ -13,6 +13,9 @@ import {
   ApiKey,
   type Connection,
   connect,
+  defaultFetchRequest,
+  defaultFetchRequestFetchPartition,
+  defaultListOffsetsRequest,
   defaultProduceRequest,
   ErrorCode,
   encodeBatch,
@@ -177,6 +180,25 @@ print(json.dumps({'acked': acked, 'errors': errors}))
     }
   }
 
+  /** ListOffsets LATEST from the partition leader: the high watermark. */
+  async function latestOffset(leader: number, topic: string): Promise<number> {
+    const conn = await connect({ host: '127.0.0.1', port: node(leader).port });
+    try {
+      const r = await conn.request(ApiKey.ListOffsets, {
+        ...defaultListOffsetsRequest(),
+        topics: [
+          {
+            name: topic,
+            partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1n, maxNumOffsets: 1 }],
+          },
+        ],
+      });
+      return Number(r.topics[0]?.partitions[0]?.offset ?? -1n);
+    } finally {
+      await conn.close();
+    }
+  }
+
   const isr = (topic: string) => [...(partitionInfo(topic)?.isr ?? [])].sort();
 
   /** A broker-level metric as the Prometheus endpoint would show it. */
@@ -219,6 +241,75 @@ print(json.dumps({'acked': acked, 'errors': errors}))
     });
     expect(new Set(bytes).size).toBe(1);
     expect(await consume('orders')).toEqual(values);
+  });
+
+  it('shows consumers only what the ISR has: the high watermark waits for a lagging follower', async () => {
+    await admin.createTopics([
+      { name: 'visible', numPartitions: 1, replicationFactor: 3, configs: { 'min.insync.replicas': '1' } },
+    ]);
+    await waitFor('ISR of 3', () => isr('visible').length === 3);
+    const leader = partitionInfo('visible')?.leader as number;
+    const follower = [1, 2, 3].find((id) => id !== leader) as number;
+    await stop(follower, false);
+    expect(await produceRaw('visible', 1, 'v1')).toBe(0);
+    expect(hosted(leader, 'visible')?.log.logEndOffset).toBe(1);
+    // The stopped follower is still in the ISR and has not fetched offset 0: nothing is readable.
+    expect(hosted(leader, 'visible')?.highWatermark).toBe(0);
+    expect(await latestOffset(leader, 'visible')).toBe(0);
+    expect(await consume('visible')).toEqual([]);
+    // Once it leaves the ISR (replica.lag.time.max.ms) the high watermark moves and the record shows.
+    await waitFor('ISR shrink', () => !isr('visible').includes(follower), 10_000);
+    await waitFor('HW 1', () => hosted(leader, 'visible')?.highWatermark === 1);
+    expect(await latestOffset(leader, 'visible')).toBe(1);
+    expect(await consume('visible')).toEqual(['v1']);
+    await start(follower);
+    await waitFor('ISR of 3 again', () => isr('visible').length === 3, 15_000);
+  });
+
+  it('answers a fetch or produce sent to a follower with the current leader and its endpoint (KIP-951)', async () => {
+    const info = partitionInfo('orders');
+    const follower = [1, 2, 3].find((id) => id !== info?.leader) as number;
+    const topicId = image().topics.get('orders')?.id as string;
+    const conn = await connect({ host: '127.0.0.1', port: node(follower).port });
+    try {
+      const fetched = await conn.request(ApiKey.Fetch, {
+        ...defaultFetchRequest(),
+        maxWaitMs: 0,
+        topics: [
+          {
+            topic: 'orders',
+            topicId,
+            partitions: [
+              { ...defaultFetchRequestFetchPartition(), partition: 0, fetchOffset: 0n, partitionMaxBytes: 1024 },
+            ],
+          },
+        ],
+      });
+      const p = fetched.responses[0]?.partitions[0];
+      expect(p?.errorCode).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+      expect(p?.currentLeader).toMatchObject({ leaderId: info?.leader, leaderEpoch: info?.leaderEpoch });
+      expect(fetched.nodeEndpoints).toContainEqual(
+        expect.objectContaining({ nodeId: info?.leader, host: '127.0.0.1', port: node(info?.leader as number).port }),
+      );
+      const records = encodeBatch({
+        baseTimestamp: BigInt(Date.now()),
+        records: [
+          { attributes: 0, timestampDelta: 0, offsetDelta: 0, key: null, value: Buffer.from('x'), headers: [] },
+        ],
+      });
+      const produced = await conn.request(ApiKey.Produce, {
+        ...defaultProduceRequest(),
+        acks: -1,
+        timeoutMs: 5000,
+        topicData: [{ name: 'orders', partitionData: [{ index: 0, records: Buffer.from(records) }] }],
+      });
+      const r = produced?.responses[0]?.partitionResponses[0];
+      expect(r?.errorCode).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+      expect(r?.currentLeader).toMatchObject({ leaderId: info?.leader, leaderEpoch: info?.leaderEpoch });
+      expect(produced?.nodeEndpoints).toContainEqual(expect.objectContaining({ nodeId: info?.leader }));
+    } finally {
+      await conn.close();
+    }
   });
 
   it('fails over to a follower that has every acknowledged record when the leader goes away', async () => {
