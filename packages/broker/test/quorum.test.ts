@@ -111,6 +111,13 @@ describe('controller quorum (3 nodes, combined roles)', () => {
     const via = leaderId === 3 ? 2 : 3; // forwarded to the active controller
     const created = await createTopic(cluster.node(via).port, 'spread', 6, 3);
     expect(created?.errorCode).toBe(0);
+    // It reached the controller inside an Envelope (KIP-590), carrying the client's principal.
+    const leaderMetrics = await (
+      await fetch(`http://127.0.0.1:${cluster.node(leaderId).process?.metricsPort}/metrics`)
+    ).text();
+    expect(leaderMetrics).toMatch(
+      /kafka_network_requestmetrics_requests_total\{request="Envelope",version="0"\} [1-9]/,
+    );
     for (const id of [1, 2, 3]) {
       const md = await eventually(`topic on broker ${id}`, async () => {
         const m = await metadata(cluster, id, ['spread']);

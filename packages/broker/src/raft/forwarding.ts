@@ -1,28 +1,30 @@
 /**
  * Reaching the active controller from a broker that is not it.
  *
- * Kafka brokers forward admin requests to the controller wrapped in Envelope (KIP-590) so that the
- * controller can authorize the original principal. We send the client's request itself, same API key
- * and version, to the active controller's controller listener and hand its response back: the
- * controller runs the very handler the client would have reached on a single broker, and no Envelope
- * codec or principal serialization is needed while brokers trust each other on the controller
- * listener. (With ACLs on the controller listener, Envelope would be the way to keep the principal.)
+ * As Kafka does (KIP-590), a broker forwards a controller-bound admin request to the active controller
+ * wrapped in Envelope with the client's principal and address: the controller runs the very handler
+ * the client would have reached on a single broker (handlers/58-envelope.ts), authorizing it as the
+ * client; the inner response goes back to the client unchanged. Sending the bare request would have
+ * been simpler, but the controller would then authorize the forwarding broker, not the client.
  *
  * Broker code that calls the controller directly (auto topic creation, __consumer_offsets, producer id
  * blocks) uses `ForwardingController`: the same `Controller` methods, run locally on the active
  * controller and sent as CreateTopics / DeleteTopics / AllocateProducerIds to it from anywhere else.
  */
+import { isIPv4, isIPv6 } from 'node:net';
 import {
   ApiKey,
-  type DecodedRequestHeader,
+  decodeResponseFrame,
   defaultCreateTopicsRequest,
   defaultDeleteTopicsRequest,
   ErrorCode,
+  encodeRequestFrame,
   KafkaError,
   type RequestTypes,
 } from '@flotilla/protocol';
 import type { Controller, CreateTopicRequest, TopicResult } from '../metadata/controller.js';
 import type { MetadataRecord } from '../metadata/records.js';
+import type { RequestContext } from '../network/connection.js';
 import type { ControllerChannel } from './controller-channel.js';
 import type { MetadataQuorum } from './quorum.js';
 
@@ -54,20 +56,65 @@ export function mentionsNotController(value: unknown): boolean {
   return false;
 }
 
+/** Java's InetAddress bytes for an address: 4 for IPv4 (also IPv4-mapped IPv6), 16 for IPv6. */
+export function addressBytes(address: string): Buffer {
+  const v4 = address.replace(/^::ffff:/, '');
+  if (isIPv4(v4)) return Buffer.from(v4.split('.').map(Number));
+  if (isIPv6(address)) {
+    const [head = '', tail = ''] = address.split('::');
+    const left = head ? head.split(':') : [];
+    const right = tail ? tail.split(':') : [];
+    const groups = [...left, ...Array(8 - left.length - right.length).fill('0'), ...right];
+    const out = Buffer.alloc(16);
+    groups.forEach((g, i) => {
+      out.writeUInt16BE(Number.parseInt(g || '0', 16), i * 2);
+    });
+    return out;
+  }
+  return Buffer.alloc(0);
+}
+
 export class RequestForwarder {
   constructor(
     private readonly quorum: MetadataQuorum,
     private readonly channel: ControllerChannel,
   ) {}
 
-  /** The active controller's response to this request, or undefined when it should be handled here. */
-  forward(header: DecodedRequestHeader, body: unknown): Promise<unknown> | undefined {
+  /**
+   * The active controller's response to this request, or undefined when it is handled here. The
+   * request travels in an Envelope (KIP-590) with the client's principal and address, so the
+   * controller authorizes it as the client.
+   */
+  forward(ctx: RequestContext, body: unknown): Promise<unknown> | undefined {
+    const { header } = ctx;
     if (!FORWARDED_API_KEYS.has(header.apiKey) || this.quorum.isActive) return undefined;
     const apiKey = header.apiKey as ApiKey;
-    return this.channel.request(apiKey, body as RequestTypes[ApiKey], {
-      version: header.apiVersion,
-      isNotController: mentionsNotController,
-    });
+    const requestData = encodeRequestFrame(
+      { apiKey, apiVersion: header.apiVersion, correlationId: header.correlationId, clientId: header.clientId },
+      body as RequestTypes[ApiKey],
+    ).subarray(4);
+    return this.channel
+      .request(
+        ApiKey.Envelope,
+        {
+          requestData,
+          requestPrincipal: Buffer.from(ctx.connection.principal),
+          clientHostAddress: addressBytes(ctx.connection.remoteAddress),
+        },
+        // A controller that lost leadership answers NOT_CONTROLLER in the envelope or in the inner response.
+        {
+          isNotController: (r) =>
+            r.errorCode === ErrorCode.NOT_CONTROLLER ||
+            (r.responseData !== null &&
+              mentionsNotController(decodeResponseFrame(r.responseData, apiKey, header.apiVersion).body)),
+        },
+      )
+      .then((r) => {
+        if (r.errorCode !== 0 || r.responseData === null) {
+          throw new KafkaError(r.errorCode || ErrorCode.UNKNOWN_SERVER_ERROR, 'forwarding to the controller failed');
+        }
+        return decodeResponseFrame(r.responseData, apiKey, header.apiVersion).body;
+      });
   }
 }
 

@@ -110,7 +110,7 @@ describe('Raft messages on the wire', () => {
       { kind: 'fetch-snapshot', epoch: 5, replicaId: 3, snapshotId: { endOffset: 40, epoch: 4 }, position: 1024 },
     ];
     for (const request of requests) {
-      const { apiKey, body } = toKafkaRequest(request, 'cluster', request.kind === 'fetch' ? 3 : 2, 1);
+      const { apiKey, body } = toKafkaRequest(request, 'cluster', 1);
       const version = apiKey === ApiKey.Fetch ? RAFT_FETCH_VERSION : 1;
       const frame = encodeRequestFrame({ apiKey, apiVersion: version, correlationId: 1, clientId: 't' }, body as never);
       const decoded = decodeRequestFrame(frame.subarray(4));

@@ -242,7 +242,7 @@ export class MetadataQuorum implements MetadataLog {
 
   private async send(to: number, request: RaftRequest): Promise<void> {
     if (this.closed) return;
-    const { apiKey, body } = toKafkaRequest(request, this.image.clusterId, this.nodeId, to);
+    const { apiKey, body } = toKafkaRequest(request, this.image.clusterId, to);
     const isFetch = request.kind === 'fetch';
     try {
       const connection = await this.connection(to);

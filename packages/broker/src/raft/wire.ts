@@ -64,7 +64,7 @@ export type OutboundRequest =
 
 const topic = <P>(partition: P) => ({ topicName: METADATA_TOPIC_NAME, partitions: [partition] });
 
-export function toKafkaRequest(request: RaftRequest, clusterId: string, from: number, to: number): OutboundRequest {
+export function toKafkaRequest(request: RaftRequest, clusterId: string, to: number): OutboundRequest {
   switch (request.kind) {
     case 'vote':
       return {
