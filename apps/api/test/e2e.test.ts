@@ -137,6 +137,7 @@ function clusterLifecycle(kind: 'process' | 'docker'): void {
         ['volumes', 'COMPLETE'],
         ['brokers', 'COMPLETE'],
         ['wait-for-brokers', 'COMPLETE'],
+        ['round-trip', 'COMPLETE'],
         ['activate', 'COMPLETE'],
       ]);
 

@@ -161,6 +161,7 @@ describe('create-cluster on the ProcessDriver', () => {
         'volumes',
         'brokers',
         'wait-for-brokers',
+        'round-trip',
         'activate',
       ]);
       // The first attempt was cut short (it failed with 'worker shutting down'); a second one finished.

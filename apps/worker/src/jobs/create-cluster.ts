@@ -10,6 +10,7 @@
  *                   idempotent: a broker made before a crash is found again, not made twice)
  *   wait-for-brokers  every broker registered in the cluster's metadata, asked with Kafka's own
  *                   DescribeCluster/Metadata through @flotilla/protocol's AdminClient
+ *   round-trip      a topic created, one record produced with acks=all and fetched back (canary.ts)
  *   activate        bootstrap addresses written, cluster ACTIVE, operation UPDATE_COMPLETE
  *
  * When the last attempt fails (or an UnrecoverableError is thrown), the runtime resources are removed
@@ -20,6 +21,7 @@ import { clusters, configurations, operations, type Prisma } from '@flotilla/db'
 import { AdminClient } from '@flotilla/protocol';
 import { type BrokerSpec, parseServerProperties, planCluster, RuntimeError } from '@flotilla/runtime';
 import { UnrecoverableError } from 'bullmq';
+import { canaryRoundTrip } from './canary.js';
 import type { JobPayload } from './catalog.js';
 import type { JobContext } from './context.js';
 import { runStep } from './steps.js';
@@ -103,6 +105,11 @@ export async function createCluster(payload: JobPayload<'create-cluster'>, ctx: 
         await clusters.upsertBroker(catalog, clusterId, spec.nodeId, { state: 'RUNNING' });
       }
       return registered;
+    });
+
+    await runStep(catalog, operationId, 'round-trip', async () => {
+      const result = await canaryRoundTrip(plan.bootstrapServers.split(','), plan.brokers.length, ctx.signal);
+      return { ...result };
     });
 
     await runStep(catalog, operationId, 'activate', async () => {
