@@ -220,6 +220,7 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
   def('transactional.id.expiration.ms', 'int', '604800000', 'Idle time before a transactional id expires.'),
   def('transaction.max.timeout.ms', 'int', '900000', 'Largest transaction timeout a producer may ask for.'),
   def('transaction.state.log.segment.bytes', 'int', '104857600', 'Segment size of __transaction_state.'),
+  def('request.timeout.ms', 'int', '30000', 'Timeout of inter-broker requests (transaction markers).'),
   def(
     'transaction.abort.timed.out.transaction.cleanup.interval.ms',
     'int',

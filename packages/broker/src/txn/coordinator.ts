@@ -121,6 +121,7 @@ export class TransactionCoordinator {
     this.closed = true;
     this.active = false;
     for (const t of this.timers) clearInterval(t);
+    await this.o.markers.close?.();
     this.loads.clear();
     this.partitionStates.clear();
     this.txns.clear();

@@ -1,12 +1,22 @@
 /**
  * Writing transaction markers (KIP-98): the COMMIT or ABORT control batch that ends a producer's
  * transaction in each of its partitions. Kafka's coordinator sends WriteTxnMarkers to each partition's
- * leader; here the coordinator hands markers to a MarkerWriter, and the local writer appends them to
- * the partitions this broker leads (the WriteTxnMarkers handler uses the same function, so another
- * broker's coordinator reaches them through that API). A marker in a __consumer_offsets partition also
- * makes the group coordinator publish (commit) or drop (abort) the producer's transactional offsets.
+ * leader (TransactionMarkerChannelManager); here the coordinator hands markers to a MarkerWriter. The
+ * cluster writer appends them itself to the partitions this broker leads and sends WriteTxnMarkers to
+ * the leaders of the others, over the inter-broker listener; their handler (27-write-txn-markers.ts)
+ * runs the same local function. A marker in a __consumer_offsets partition also makes the group
+ * coordinator publish (commit) or drop (abort) the producer's transactional offsets.
  */
-import { ControlRecordType, ErrorCode, encodeEndTxnMarkerBatch, KafkaError } from '@flotilla/protocol';
+import {
+  ApiKey,
+  type Connection,
+  type ConnectionOptions,
+  ControlRecordType,
+  connect,
+  ErrorCode,
+  encodeEndTxnMarkerBatch,
+  KafkaError,
+} from '@flotilla/protocol';
 import type { GroupCoordinator } from '../group/coordinator.js';
 import { OFFSETS_TOPIC } from '../group/hash.js';
 import type { MetadataImage } from '../metadata/image.js';
@@ -30,6 +40,7 @@ export interface MarkerResult {
 
 export interface MarkerWriter {
   write(request: MarkerRequest): Promise<MarkerResult[]>;
+  close?(): Promise<void>;
 }
 
 export interface LocalMarkerDeps {
@@ -84,4 +95,131 @@ export class LocalMarkerWriter implements MarkerWriter {
   async write(request: MarkerRequest): Promise<MarkerResult[]> {
     return writeMarkersLocally(this.deps, request);
   }
+}
+
+export interface ClusterMarkerDeps extends LocalMarkerDeps {
+  readonly nodeId: number;
+  /** Where another broker listens for inter-broker requests; null when unknown. */
+  readonly endpointOf: (brokerId: number) => { host: string; port: number } | null;
+  readonly requestTimeoutMs: number;
+  readonly connect?: (options: ConnectionOptions) => Promise<Connection>;
+}
+
+/**
+ * Markers for partitions led here are appended directly; the others go to their leaders in one
+ * WriteTxnMarkers request per leader. A leader that cannot be reached, or is unknown, counts as
+ * NOT_LEADER_OR_FOLLOWER for its partitions, which the coordinator retries.
+ */
+export class ClusterMarkerWriter implements MarkerWriter {
+  private readonly connections = new Map<number, Promise<Connection>>();
+
+  constructor(private readonly deps: ClusterMarkerDeps) {}
+
+  async write(request: MarkerRequest): Promise<MarkerResult[]> {
+    const local: { topic: string; partitions: number[] }[] = [];
+    const remote = new Map<number, { topic: string; partitions: number[] }[]>();
+    const results: MarkerResult[] = [];
+    const add = (list: { topic: string; partitions: number[] }[], topic: string, partition: number) => {
+      let t = list.find((x) => x.topic === topic);
+      if (!t) {
+        t = { topic, partitions: [] };
+        list.push(t);
+      }
+      t.partitions.push(partition);
+    };
+    for (const tp of request.partitions) {
+      for (const partition of tp.partitions) {
+        const info = this.deps.image.topics.get(tp.topic)?.partitions[partition];
+        if (!info) results.push({ topic: tp.topic, partition, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION });
+        else if (info.leader === this.deps.nodeId) add(local, tp.topic, partition);
+        else if (info.leader < 0)
+          results.push({ topic: tp.topic, partition, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER });
+        else {
+          const list = remote.get(info.leader) ?? [];
+          add(list, tp.topic, partition);
+          remote.set(info.leader, list);
+        }
+      }
+    }
+    if (local.length > 0) results.push(...writeMarkersLocally(this.deps, { ...request, partitions: local }));
+    const sent = await Promise.all([...remote].map(([leader, partitions]) => this.send(leader, request, partitions)));
+    for (const r of sent) results.push(...r);
+    return results;
+  }
+
+  private async send(
+    leader: number,
+    request: MarkerRequest,
+    partitions: { topic: string; partitions: number[] }[],
+  ): Promise<MarkerResult[]> {
+    try {
+      const connection = await this.connection(leader);
+      const response = await connection.request(
+        ApiKey.WriteTxnMarkers,
+        {
+          markers: [
+            {
+              producerId: BigInt(request.producerId),
+              producerEpoch: request.producerEpoch,
+              transactionResult: request.commit,
+              topics: partitions.map((t) => ({ name: t.topic, partitionIndexes: t.partitions })),
+              coordinatorEpoch: request.coordinatorEpoch,
+            },
+          ],
+        },
+        { timeoutMs: this.deps.requestTimeoutMs },
+      );
+      const topics = response.markers[0]?.topics ?? [];
+      return partitions.flatMap((t) =>
+        t.partitions.map((partition) => {
+          const r = topics.find((x) => x.name === t.topic)?.partitions.find((x) => x.partitionIndex === partition);
+          return { topic: t.topic, partition, errorCode: r ? r.errorCode : ErrorCode.UNKNOWN_SERVER_ERROR };
+        }),
+      );
+    } catch {
+      // The leader moved or went away: forget the connection; the coordinator retries the markers.
+      const c = this.connections.get(leader);
+      this.connections.delete(leader);
+      void c?.then((x) => x.close()).catch(() => {});
+      return partitions.flatMap((t) =>
+        t.partitions.map((partition) => ({ topic: t.topic, partition, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER })),
+      );
+    }
+  }
+
+  private connection(brokerId: number): Promise<Connection> {
+    let c = this.connections.get(brokerId);
+    if (!c) {
+      const endpoint = this.deps.endpointOf(brokerId);
+      if (!endpoint) return Promise.reject(new Error(`no endpoint known for broker ${brokerId}`));
+      const open = this.deps.connect ?? connect;
+      c = open({
+        host: endpoint.host,
+        port: endpoint.port,
+        clientId: `broker-${this.deps.nodeId}-txn-markers`,
+        requestTimeoutMs: this.deps.requestTimeoutMs,
+      });
+      c.catch(() => this.connections.delete(brokerId));
+      this.connections.set(brokerId, c);
+    }
+    return c;
+  }
+
+  async close(): Promise<void> {
+    const all = [...this.connections.values()];
+    this.connections.clear();
+    await Promise.all(all.map((c) => c.then((x) => x.close()).catch(() => {})));
+  }
+}
+
+/** A broker's endpoint on the inter-broker listener (else its first), as replica fetchers find leaders. */
+export function interBrokerEndpoint(
+  image: MetadataImage,
+  listenerName: string | null,
+): (brokerId: number) => { host: string; port: number } | null {
+  return (brokerId) => {
+    const broker = image.brokers.get(brokerId);
+    const e = broker?.endpoints.find((x) => x.name === listenerName) ?? broker?.endpoints[0];
+    return e ? { host: e.host || '127.0.0.1', port: e.port } : null;
+  };
 }
