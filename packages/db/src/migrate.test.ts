@@ -1,13 +1,17 @@
+import { execFile } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCatalog } from './client.js';
 import { clusters, operations } from './index.js';
 import { DEFAULT_MIGRATIONS_DIR, MigrationError, migrate, readMigrations } from './migrate.js';
 import { dropDatabase, scratchDatabaseUrl } from './testing.js';
+
+const execFileAsync = promisify(execFile);
 
 async function query<T extends pg.QueryResultRow>(url: string, sql: string): Promise<T[]> {
   const client = new pg.Client({ connectionString: url });
@@ -64,6 +68,18 @@ describe('migration runner (real Postgres)', () => {
     expect(await query(url, 'SELECT id, started_at, finished_at FROM "_prisma_migrations" ORDER BY id')).toEqual(
       before,
     );
+  });
+
+  it("is read by Prisma's own `prisma migrate status` as up to date", async () => {
+    // Prisma's CLI on its WASM schema engine (prisma.config.ts, engine 'js'): it reads the
+    // _prisma_migrations rows our runner wrote and compares them with prisma/migrations.
+    const root = new URL('../../../', import.meta.url).pathname;
+    const { stdout } = await execFileAsync('npx', ['prisma', 'migrate', 'status'], {
+      cwd: root,
+      env: { ...process.env, DATABASE_URL: url, PRISMA_HIDE_UPDATE_MESSAGE: '1' },
+    });
+    expect(stdout).toMatch(/1 migration found in prisma\/migrations|migrations found in prisma\/migrations/);
+    expect(stdout).toMatch(/Database schema is up to date!/);
   });
 
   it('runs the same repository function inside and outside a transaction', async () => {
