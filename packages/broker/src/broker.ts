@@ -22,8 +22,8 @@ import { BrokerMetrics } from './metrics.js';
 import { type BoundListener, SocketServer } from './network/server.js';
 import { ClusterMembership, openQuorum } from './raft/cluster.js';
 import { mentionsNotController } from './raft/forwarding.js';
-import { ProducerIdManager } from './replica/producer-id-manager.js';
 import { FetchSessionCache } from './replica/fetch-session.js';
+import { ProducerIdManager } from './replica/producer-id-manager.js';
 import { ReplicaManager } from './replica/replica-manager.js';
 import { controllerAlterIsr, localAlterIsr, replicationOptions } from './replica/replication-options.js';
 import { type Authorizer, NoAuthorizer, parseSuperUsers, StandardAuthorizer } from './security/authorizer.js';
@@ -177,7 +177,7 @@ export async function startBroker(
     advertisedListeners: advertised,
     quorum: cluster?.services,
     controllerId: () => cluster?.controllerId() ?? nodeId,
-    forwardToController: cluster ? (header, body) => cluster.forwarder.forward(header, body) : undefined,
+    forwardToController: cluster ? (request, body) => cluster.forwarder.forward(request, body) : undefined,
     async autoCreateTopics(names) {
       await controller.createTopics(
         names.map((name) => ({ name, numPartitions: -1, replicationFactor: -1, assignments: [], configs: [] })),

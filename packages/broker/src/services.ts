@@ -2,7 +2,6 @@
  * The broker's parts that request handlers use, passed in explicitly (no singletons): configuration,
  * the metadata image, the controller, the hosted partitions, the group coordinator and metrics.
  */
-import type { DecodedRequestHeader } from '@flotilla/protocol';
 import type { BrokerConfig, Listener } from './config/broker-config.js';
 import type { ConfigResources } from './config/resources.js';
 import type { GroupCoordinator } from './group/coordinator.js';
@@ -11,14 +10,14 @@ import type { BrokerHeartbeatManager } from './metadata/broker-heartbeats.js';
 import type { Controller } from './metadata/controller.js';
 import type { MetadataImage } from './metadata/image.js';
 import type { BrokerMetrics } from './metrics.js';
+import type { RequestContext } from './network/connection.js';
 import type { MetadataQuorum } from './raft/quorum.js';
+import type { FetchSessionCache } from './replica/fetch-session.js';
 import type { ProducerIdManager } from './replica/producer-id-manager.js';
 import type { ReplicaManager } from './replica/replica-manager.js';
-import type { FetchSessionCache } from './replica/fetch-session.js';
+import type { Authorizer } from './security/authorizer.js';
 import type { TopicConfigs } from './topic-configs.js';
 import type { TransactionCoordinator } from './txn/coordinator.js';
-
-import type { Authorizer } from './security/authorizer.js';
 export interface BrokerServices {
   readonly nodeId: number;
   readonly config: BrokerConfig;
@@ -50,7 +49,7 @@ export interface BrokerServices {
    * Sends a controller-bound admin request to the active controller when this node is not it
    * (raft/forwarding.ts): the response to come, or undefined when the request is handled here.
    */
-  readonly forwardToController?: (header: DecodedRequestHeader, body: unknown) => Promise<unknown> | undefined;
+  readonly forwardToController?: (request: RequestContext, body: unknown) => Promise<unknown> | undefined;
   /** Creates topics that a client names when auto.create.topics.enable is on (Metadata, Produce). */
   autoCreateTopics(names: readonly string[]): Promise<void>;
 }

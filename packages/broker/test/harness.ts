@@ -139,30 +139,43 @@ export interface QuorumCluster {
 
 /**
  * A cluster of `size` nodes on 127.0.0.1, each with process.roles=broker,controller and voters
- * 1..size, started together (a broker is ready only once a quorum leader exists).
+ * 1..size, started together (a broker is ready only once a quorum leader exists); `brokerOnly` more
+ * nodes with process.roles=broker follow the quorum as observers.
  */
-export async function quorumCluster(size = 3, overrides: Record<string, string> = {}): Promise<QuorumCluster> {
-  const ports = await freePorts(size * 2);
-  const nodes: QuorumNode[] = Array.from({ length: size }, (_, i) => ({
+export async function quorumCluster(
+  size = 3,
+  overrides: Record<string, string> = {},
+  options: { brokerOnly?: number } = {},
+): Promise<QuorumCluster> {
+  const total = size + (options.brokerOnly ?? 0);
+  const ports = await freePorts(total * 2);
+  const nodes: QuorumNode[] = Array.from({ length: total }, (_, i) => ({
     id: i + 1,
     port: ports[2 * i] as number,
     controllerPort: ports[2 * i + 1] as number,
     logDir: tempDir('flotilla-quorum-'),
     process: null,
   }));
-  const voters = nodes.map((n) => `${n.id}@127.0.0.1:${n.controllerPort}`).join(',');
+  const voters = nodes
+    .slice(0, size)
+    .map((n) => `${n.id}@127.0.0.1:${n.controllerPort}`)
+    .join(',');
   const node = (id: number) => {
     const n = nodes.find((x) => x.id === id);
     if (!n) throw new Error(`no node ${id}`);
     return n;
   };
   const startOne = async (n: QuorumNode) => {
+    const voter = n.id <= size;
     n.process = await startBrokerProcess({
       logDir: n.logDir,
       overrides: {
         'node.id': String(n.id),
-        'process.roles': 'broker,controller',
-        listeners: `PLAINTEXT://127.0.0.1:${n.port},CONTROLLER://127.0.0.1:${n.controllerPort}`,
+        // Nodes past `size` are brokers only: observers of the quorum, without a CONTROLLER listener.
+        'process.roles': voter ? 'broker,controller' : 'broker',
+        listeners: voter
+          ? `PLAINTEXT://127.0.0.1:${n.port},CONTROLLER://127.0.0.1:${n.controllerPort}`
+          : `PLAINTEXT://127.0.0.1:${n.port}`,
         'controller.listener.names': 'CONTROLLER',
         'inter.broker.listener.name': 'PLAINTEXT',
         'controller.quorum.voters': voters,

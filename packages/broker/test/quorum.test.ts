@@ -242,3 +242,32 @@ describe('controller quorum snapshots', () => {
     expect(m.brokers.length).toBe(3);
   });
 });
+
+describe('brokers that are not controllers', () => {
+  let cluster: QuorumCluster;
+
+  beforeAll(async () => {
+    cluster = await quorumCluster(3, {}, { brokerOnly: 1 });
+    await cluster.start();
+  });
+
+  afterAll(async () => {
+    await cluster?.close();
+  });
+
+  it('register, follow the metadata log as observers and forward admin requests', async () => {
+    const { views, leaderId } = await agreedLeader(cluster, [1, 2, 3]);
+    const created = await createTopic(cluster.node(4).port, 'from-observer', 4, 3);
+    expect(created?.errorCode).toBe(0);
+    const m = await eventually('the topic on the observer', async () => {
+      const x = await metadata(cluster, 4, ['from-observer']);
+      return x.topics[0]?.partitions.length === 4 ? x : undefined;
+    });
+    expect(m.brokers.map((b) => b.nodeId).sort()).toEqual([1, 2, 3, 4]);
+    // The leader sees node 4 among the observers, not the voters.
+    const leaderView = await describeQuorum(cluster.node(leaderId).controllerPort);
+    expect(leaderView?.currentVoters.map((v) => v.replicaId).sort()).toEqual([1, 2, 3]);
+    expect(leaderView?.observers.map((v) => v.replicaId)).toContain(4);
+    expect(views.length).toBe(3);
+  });
+});

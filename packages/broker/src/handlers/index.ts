@@ -42,6 +42,7 @@ import beginQuorumEpoch from './53-begin-quorum-epoch.js';
 import endQuorumEpoch from './54-end-quorum-epoch.js';
 import describeQuorum from './55-describe-quorum.js';
 import alterPartition from './56-alter-partition.js';
+import { envelopeHandler } from './58-envelope.js';
 import fetchSnapshot from './59-fetch-snapshot.js';
 import describeCluster from './60-describe-cluster.js';
 import brokerRegistration from './62-broker-registration.js';
@@ -123,6 +124,7 @@ export function createControllerHandlers(): Handler[] {
     alterUserScramCredentials,
   ] as Handler[];
   handlers.push(apiVersionsHandler(() => handlers) as Handler);
+  handlers.push(envelopeHandler(() => handlers) as Handler);
   return handlers;
 }
 
@@ -149,7 +151,7 @@ export class Dispatcher implements RequestDispatcher {
   async handle(ctx: RequestContext, body: unknown): Promise<unknown | null> {
     const h = this.byKey.get(ctx.header.apiKey) as Handler;
     // In a quorum cluster, controller-bound admin requests go to the active controller (forwarding.ts).
-    const forwarded = this.broker.forwardToController?.(ctx.header, body);
+    const forwarded = this.broker.forwardToController?.(ctx, body);
     if (forwarded) return forwarded;
     return h.handle({ ...ctx, broker: this.broker, apiVersion: ctx.header.apiVersion }, body as never);
   }
