@@ -31,7 +31,7 @@ import { listenerSecurity, securityProtocolOf } from './security/listener-securi
 import type { BrokerServices } from './services.js';
 import { TopicConfigs } from './topic-configs.js';
 import { TransactionCoordinator } from './txn/coordinator.js';
-import { ClusterMarkerWriter, interBrokerEndpoint } from './txn/markers.js';
+import { LocalMarkerWriter } from './txn/markers.js';
 
 export interface StartedBroker {
   readonly nodeId: number;
@@ -137,15 +137,7 @@ export async function startBroker(
     replicas,
     topicConfigs,
     producerIds,
-    markers: new ClusterMarkerWriter({
-      nodeId,
-      image,
-      replicas,
-      topicConfigs,
-      groups: () => groups,
-      endpointOf: interBrokerEndpoint(image, config.string('inter.broker.listener.name')),
-      requestTimeoutMs: config.int('request.timeout.ms'),
-    }),
+    markers: new LocalMarkerWriter({ image, replicas, topicConfigs, groups: () => groups }),
     log: log.child('transaction-coordinator'),
   });
 
@@ -222,7 +214,12 @@ export async function startBroker(
 
   if (cluster) {
     const endpoints = () =>
-      advertised().map((l) => ({ name: l.name, host: l.host, port: l.port, securityProtocol: 'PLAINTEXT' }));
+      advertised().map((l) => ({
+        name: l.name,
+        host: l.host,
+        port: l.port,
+        securityProtocol: securityProtocolOf(config, l.name),
+      }));
     await cluster.join(endpoints, config.string('broker.rack'), () => replicas.syncWithImage());
   } else
     await registerBroker(image, controller, nodeId, advertised(), config.string('broker.rack'), (name) =>

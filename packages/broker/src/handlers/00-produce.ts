@@ -19,9 +19,9 @@ import {
 } from '@flotilla/protocol';
 import { RecordValidationError } from '../log/partition-log.js';
 import { leaderHint } from '../replica/leader-hint.js';
-import { defineHandler } from './types.js';
 import { AclOperation, ResourceType } from '../security/acl.js';
 import { authorized } from '../security/request-authorization.js';
+import { defineHandler } from './types.js';
 
 export default defineHandler({
   apiKey: ApiKey.Produce,

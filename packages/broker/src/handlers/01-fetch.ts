@@ -102,7 +102,8 @@ export default defineHandler({
       const partitionIndex = topics[w.topicIndex]?.partitions[w.partitionIndex]?.partition ?? -1;
       const base = { ...defaultFetchResponsePartitionData(), partitionIndex };
       if (!w.req) {
-        topic.partitions.push({ ...base, errorCode: w.error, highWatermark: -1n, records: null });
+        // Empty records, not null: librdkafka cannot parse a null record set (Kafka sends MemoryRecords.EMPTY).
+        topic.partitions.push({ ...base, errorCode: w.error, highWatermark: -1n, records: Buffer.alloc(0) });
         continue;
       }
       const r = results[next++];

@@ -8,9 +8,9 @@ import {
   defaultListOffsetsResponseListOffsetsPartitionResponse,
   KafkaError,
 } from '@flotilla/protocol';
-import { defineHandler } from './types.js';
 import { AclOperation } from '../security/acl.js';
 import { topicDenial } from '../security/request-authorization.js';
+import { defineHandler } from './types.js';
 
 export default defineHandler({
   apiKey: ApiKey.ListOffsets,

@@ -14,9 +14,9 @@ import {
 } from '@flotilla/protocol';
 import { isInternalTopic, topicNameProblem } from '../metadata/controller.js';
 import type { TopicInfo } from '../metadata/image.js';
-import { defineHandler } from './types.js';
 import { AclOperation, CLUSTER_RESOURCE_NAME, ResourceType } from '../security/acl.js';
 import { authorized, authorizedOnCluster, authorizedOperations } from '../security/request-authorization.js';
+import { defineHandler } from './types.js';
 
 /** Authorized-operations value when the client did not ask for them (Integer.MIN_VALUE). */
 export const AUTHORIZED_OPERATIONS_OMITTED = -2147483648;
@@ -53,20 +53,30 @@ export default defineHandler({
     });
 
     if (all) {
-      for (const t of image.topics.values()) topics.push(describeTopic(t, ctx.broker.nodeId));
+      for (const t of image.topics.values()) if (describable(t.name)) topics.push(describe(t));
     } else {
       const wanted = request.topics ?? [];
       const autoCreate = config.bool('auto.create.topics.enable') && (v < 4 || request.allowAutoTopicCreation);
       const missing = wanted
         .map((t) => t.name)
         .filter(
-          (n): n is string => n !== null && !image.topics.has(n) && topicNameProblem(n) === null && !isInternalTopic(n),
+          (n): n is string =>
+            n !== null &&
+            !image.topics.has(n) &&
+            topicNameProblem(n) === null &&
+            !isInternalTopic(n) &&
+            describable(n) &&
+            creatable(n),
         );
       if (autoCreate && missing.length > 0) await ctx.broker.autoCreateTopics(missing);
       for (const t of wanted) {
         const topic = t.name !== null ? image.topics.get(t.name) : image.topicsById.get(t.topicId);
-        if (topic) topics.push(describeTopic(topic, ctx.broker.nodeId));
-        else {
+        const name = t.name ?? topic?.name ?? null;
+        if (name !== null && !describable(name)) topics.push(refused(t.name, t.topicId));
+        else if (topic) topics.push(describe(topic));
+        else if (autoCreate && t.name !== null && !creatable(t.name) && topicNameProblem(t.name) === null) {
+          topics.push(refused(t.name, t.topicId));
+        } else {
           const invalid = t.name !== null && topicNameProblem(t.name) !== null;
           topics.push({
             ...defaultMetadataResponseTopic(),

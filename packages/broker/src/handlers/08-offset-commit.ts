@@ -7,10 +7,9 @@
  * member epoch is taken as the generation (KIP-848 consumer groups are not served).
  */
 import { ApiKey, defaultOffsetCommitResponse } from '@flotilla/protocol';
-import { defineHandler } from './types.js';
 import { AclOperation } from '../security/acl.js';
 import { groupDenial, topicDenial } from '../security/request-authorization.js';
-import { ErrorCode } from '@flotilla/protocol';
+import { defineHandler } from './types.js';
 
 export default defineHandler({
   apiKey: ApiKey.OffsetCommit,
@@ -20,23 +19,30 @@ export default defineHandler({
     const v = ctx.apiVersion;
     // Kafka: Read on the group, else every partition fails; Read on each topic, else its partitions do.
     const groupDenied = groupDenial(ctx, AclOperation.READ, request.groupId);
-    const denied = new Map(request.topics.map((t) => [t.name, groupDenied || topicDenial(ctx, AclOperation.READ, t.name)]));
-    const offsets = request.topics.filter((t) => !denied.get(t.name)).flatMap((t) =>
-      t.partitions.map((p) => ({
-        topic: t.name,
-        partition: p.partitionIndex,
-        offset: p.committedOffset,
-        leaderEpoch: v >= 6 ? p.committedLeaderEpoch : -1,
-        metadata: p.committedMetadata,
-      })),
+    const denied = new Map(
+      request.topics.map((t) => [t.name, groupDenied || topicDenial(ctx, AclOperation.READ, t.name)]),
     );
-    const errors = offsets.length === 0 ? [] : await ctx.broker.groups.commitOffsets({
-      groupId: request.groupId,
-      memberId: request.memberId,
-      groupInstanceId: v >= 7 ? request.groupInstanceId : null,
-      generationId: request.generationIdOrMemberEpoch,
-      offsets,
-    });
+    const offsets = request.topics
+      .filter((t) => !denied.get(t.name))
+      .flatMap((t) =>
+        t.partitions.map((p) => ({
+          topic: t.name,
+          partition: p.partitionIndex,
+          offset: p.committedOffset,
+          leaderEpoch: v >= 6 ? p.committedLeaderEpoch : -1,
+          metadata: p.committedMetadata,
+        })),
+      );
+    const errors =
+      offsets.length === 0
+        ? []
+        : await ctx.broker.groups.commitOffsets({
+            groupId: request.groupId,
+            memberId: request.memberId,
+            groupInstanceId: v >= 7 ? request.groupInstanceId : null,
+            generationId: request.generationIdOrMemberEpoch,
+            offsets,
+          });
     let i = 0;
     return {
       ...defaultOffsetCommitResponse(),

@@ -7,10 +7,9 @@
  */
 import { ApiKey, defaultOffsetFetchResponse, ErrorCode } from '@flotilla/protocol';
 import type { FetchedOffsets } from '../group/offsets.js';
-import { defineHandler, type HandlerContext } from './types.js';
-import { AclOperation } from '../security/acl.js';
+import { AclOperation, ResourceType } from '../security/acl.js';
 import { authorized, groupDenial } from '../security/request-authorization.js';
-import { ResourceType } from '../security/acl.js';
+import { defineHandler, type HandlerContext } from './types.js';
 
 function fetch(
   ctx: HandlerContext,

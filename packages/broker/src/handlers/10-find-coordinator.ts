@@ -8,9 +8,9 @@
  */
 import { ApiKey, defaultFindCoordinatorResponse, ErrorCode } from '@flotilla/protocol';
 import type { CoordinatorAnswer } from '../group/coordinator.js';
-import { defineHandler, type HandlerContext } from './types.js';
 import { AclOperation, ResourceType } from '../security/acl.js';
 import { authorized } from '../security/request-authorization.js';
+import { defineHandler, type HandlerContext } from './types.js';
 
 const GROUP_KEY = 0;
 const TRANSACTION_KEY = 1;
@@ -23,9 +23,7 @@ async function coordinatorFor(ctx: HandlerContext, key: string, keyType: number)
   const resourceType = keyType === GROUP_KEY ? ResourceType.GROUP : ResourceType.TRANSACTIONAL_ID;
   if (!authorized(ctx, AclOperation.DESCRIBE, resourceType, key)) {
     const errorCode =
-      keyType === GROUP_KEY
-        ? ErrorCode.GROUP_AUTHORIZATION_FAILED
-        : ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
+      keyType === GROUP_KEY ? ErrorCode.GROUP_AUTHORIZATION_FAILED : ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
     return { ...none, errorCode, errorMessage: null };
   }
   const listeners = ctx.broker.advertisedListeners();

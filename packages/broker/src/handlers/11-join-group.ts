@@ -5,9 +5,9 @@
  * Kafka, v0 has no rebalance timeout: the session timeout serves as one.
  */
 import { ApiKey, defaultJoinGroupResponse } from '@flotilla/protocol';
-import { defineHandler } from './types.js';
 import { AclOperation } from '../security/acl.js';
 import { groupDenial } from '../security/request-authorization.js';
+import { defineHandler } from './types.js';
 
 export default defineHandler({
   apiKey: ApiKey.JoinGroup,

@@ -3,9 +3,9 @@
  * As in Kafka, a heartbeat that arrives while the group's partition is loading is accepted blindly.
  */
 import { ApiKey, defaultHeartbeatResponse } from '@flotilla/protocol';
-import { defineHandler } from './types.js';
 import { AclOperation } from '../security/acl.js';
 import { groupDenial } from '../security/request-authorization.js';
+import { defineHandler } from './types.js';
 
 export default defineHandler({
   apiKey: ApiKey.Heartbeat,

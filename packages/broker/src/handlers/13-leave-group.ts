@@ -4,9 +4,9 @@
  * error is the response's error, as Kafka reports it.
  */
 import { ApiKey, defaultLeaveGroupResponse, ErrorCode } from '@flotilla/protocol';
-import { defineHandler } from './types.js';
 import { AclOperation } from '../security/acl.js';
 import { groupDenial } from '../security/request-authorization.js';
+import { defineHandler } from './types.js';
 
 export default defineHandler({
   apiKey: ApiKey.LeaveGroup,

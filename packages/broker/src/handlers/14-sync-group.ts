@@ -4,9 +4,9 @@
  * v5+ must name the protocol type and name, which are checked against the group's.
  */
 import { ApiKey, defaultSyncGroupResponse, ErrorCode } from '@flotilla/protocol';
-import { defineHandler } from './types.js';
 import { AclOperation } from '../security/acl.js';
 import { groupDenial } from '../security/request-authorization.js';
+import { defineHandler } from './types.js';
 
 export default defineHandler({
   apiKey: ApiKey.SyncGroup,

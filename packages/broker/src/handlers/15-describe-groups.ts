@@ -5,10 +5,10 @@
  * delete).
  */
 import { ApiKey, defaultDescribeGroupsResponse } from '@flotilla/protocol';
-import { AUTHORIZED_OPERATIONS_OMITTED } from './03-metadata.js';
-import { defineHandler } from './types.js';
 import { AclOperation } from '../security/acl.js';
 import { groupDenial } from '../security/request-authorization.js';
+import { AUTHORIZED_OPERATIONS_OMITTED } from './03-metadata.js';
+import { defineHandler } from './types.js';
 
 /** READ (3), DELETE (6) and DESCRIBE (8) as bits of the authorized operations field. */
 const ALL_GROUP_OPERATIONS = (1 << 3) | (1 << 6) | (1 << 8);

@@ -4,9 +4,9 @@
  * not served). COORDINATOR_LOAD_IN_PROGRESS comes with the groups loaded so far, as in Kafka.
  */
 import { ApiKey, defaultListGroupsResponse } from '@flotilla/protocol';
-import { defineHandler } from './types.js';
 import { AclOperation } from '../security/acl.js';
 import { authorizedOnCluster, groupDenial } from '../security/request-authorization.js';
+import { defineHandler } from './types.js';
 
 export default defineHandler({
   apiKey: ApiKey.ListGroups,
@@ -20,12 +20,14 @@ export default defineHandler({
     return {
       ...defaultListGroupsResponse(),
       errorCode: result.errorCode,
-      groups: result.groups.filter((g) => all || !groupDenial(ctx, AclOperation.DESCRIBE, g.groupId)).map((g) => ({
-        groupId: g.groupId,
-        protocolType: g.protocolType,
-        groupState: g.state,
-        groupType: g.type,
-      })),
+      groups: result.groups
+        .filter((g) => all || !groupDenial(ctx, AclOperation.DESCRIBE, g.groupId))
+        .map((g) => ({
+          groupId: g.groupId,
+          protocolType: g.protocolType,
+          groupState: g.state,
+          groupType: g.type,
+        })),
     };
   },
 });

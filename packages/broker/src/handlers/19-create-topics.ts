@@ -7,12 +7,12 @@ import {
   ApiKey,
   defaultCreateTopicsResponse,
   defaultCreateTopicsResponseCreatableTopicResult,
+  ErrorCode,
 } from '@flotilla/protocol';
 import { BROKER_CONFIG_DEFS } from '../config/definitions.js';
-import { defineHandler } from './types.js';
 import { AclOperation } from '../security/acl.js';
 import { authorizedOnCluster, topicDenial } from '../security/request-authorization.js';
-import { ErrorCode } from '@flotilla/protocol';
+import { defineHandler } from './types.js';
 
 export default defineHandler({
   apiKey: ApiKey.CreateTopics,
@@ -24,13 +24,15 @@ export default defineHandler({
     const onCluster = authorizedOnCluster(ctx, AclOperation.CREATE);
     const refused = request.topics.filter((t) => !onCluster && topicDenial(ctx, AclOperation.CREATE, t.name));
     const allowed = await controller.createTopics(
-      request.topics.filter((t) => !refused.includes(t)).map((t) => ({
-        name: t.name,
-        numPartitions: t.numPartitions,
-        replicationFactor: t.replicationFactor,
-        assignments: t.assignments,
-        configs: t.configs,
-      })),
+      request.topics
+        .filter((t) => !refused.includes(t))
+        .map((t) => ({
+          name: t.name,
+          numPartitions: t.numPartitions,
+          replicationFactor: t.replicationFactor,
+          assignments: t.assignments,
+          configs: t.configs,
+        })),
       request.validateOnly,
     );
     const results = [

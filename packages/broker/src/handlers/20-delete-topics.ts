@@ -4,9 +4,9 @@
  */
 import { ApiKey, defaultDeleteTopicsResponse, ErrorCode, ZERO_UUID } from '@flotilla/protocol';
 import { isInternalTopic } from '../metadata/controller.js';
-import { defineHandler } from './types.js';
 import { AclOperation } from '../security/acl.js';
 import { topicDenial } from '../security/request-authorization.js';
+import { defineHandler } from './types.js';
 
 export default defineHandler({
   apiKey: ApiKey.DeleteTopics,

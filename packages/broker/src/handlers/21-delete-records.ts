@@ -1,8 +1,8 @@
 /** DeleteRecords (key 21), v0-2: moves partitions' log start offsets forward (-1: to the high watermark). */
 import { ApiKey, defaultDeleteRecordsResponse, KafkaError } from '@flotilla/protocol';
-import { defineHandler } from './types.js';
 import { AclOperation } from '../security/acl.js';
 import { topicDenial } from '../security/request-authorization.js';
+import { defineHandler } from './types.js';
 
 export default defineHandler({
   apiKey: ApiKey.DeleteRecords,

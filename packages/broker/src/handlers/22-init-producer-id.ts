@@ -7,9 +7,9 @@
  * in Kafka's KafkaApis.
  */
 import { ApiKey, defaultInitProducerIdResponse, ErrorCode } from '@flotilla/protocol';
-import { defineHandler } from './types.js';
 import { AclOperation, ResourceType } from '../security/acl.js';
 import { authorized, authorizedOnAny, authorizedOnCluster } from '../security/request-authorization.js';
+import { defineHandler } from './types.js';
 
 const MAX_EPOCH = 32767;
 

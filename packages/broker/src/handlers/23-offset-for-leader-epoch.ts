@@ -4,9 +4,9 @@
  * find where to truncate.
  */
 import { ApiKey, defaultOffsetForLeaderEpochResponse, ErrorCode, KafkaError } from '@flotilla/protocol';
-import { defineHandler } from './types.js';
 import { AclOperation } from '../security/acl.js';
 import { replicaOrTopicDenial } from '../security/request-authorization.js';
+import { defineHandler } from './types.js';
 
 export default defineHandler({
   apiKey: ApiKey.OffsetForLeaderEpoch,

@@ -1,8 +1,8 @@
 /** DescribeConfigs (key 32), v1-4: topic and broker configs with sources, synonyms (v1+), types and docs (v3+). */
 import { ApiKey, defaultDescribeConfigsResponse, KafkaError } from '@flotilla/protocol';
-import { defineHandler } from './types.js';
 import { AclOperation } from '../security/acl.js';
 import { configResourceDenial } from '../security/request-authorization.js';
+import { defineHandler } from './types.js';
 
 export default defineHandler({
   apiKey: ApiKey.DescribeConfigs,

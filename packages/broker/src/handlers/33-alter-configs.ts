@@ -1,9 +1,9 @@
 /** AlterConfigs (key 33), v0-2: the legacy call that replaces all of a resource's overrides. */
 import { ApiKey, defaultAlterConfigsResponse, KafkaError } from '@flotilla/protocol';
 import { AlterConfigOp } from '../config/resources.js';
-import { defineHandler } from './types.js';
 import { AclOperation } from '../security/acl.js';
 import { configResourceDenial } from '../security/request-authorization.js';
+import { defineHandler } from './types.js';
 
 export default defineHandler({
   apiKey: ApiKey.AlterConfigs,

@@ -1,9 +1,9 @@
 /** DescribeLogDirs (key 35), v1-4: each log directory with its partitions' sizes, and disk totals (v4+). */
 import { statfsSync } from 'node:fs';
 import { ApiKey, defaultDescribeLogDirsResponse } from '@flotilla/protocol';
-import { defineHandler } from './types.js';
 import { AclOperation } from '../security/acl.js';
 import { clusterDenial } from '../security/request-authorization.js';
+import { defineHandler } from './types.js';
 
 export default defineHandler({
   apiKey: ApiKey.DescribeLogDirs,

@@ -1,8 +1,8 @@
 /** CreatePartitions (key 37), v0-3: grows topics, with automatic or explicit placement. */
 import { ApiKey, defaultCreatePartitionsResponse, KafkaError } from '@flotilla/protocol';
-import { defineHandler } from './types.js';
 import { AclOperation } from '../security/acl.js';
 import { topicDenial } from '../security/request-authorization.js';
+import { defineHandler } from './types.js';
 
 export default defineHandler({
   apiKey: ApiKey.CreatePartitions,

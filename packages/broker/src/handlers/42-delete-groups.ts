@@ -3,9 +3,9 @@
  * __consumer_offsets); NON_EMPTY_GROUP while a group has members, GROUP_ID_NOT_FOUND for unknown ones.
  */
 import { ApiKey, defaultDeleteGroupsResponse } from '@flotilla/protocol';
-import { defineHandler } from './types.js';
 import { AclOperation } from '../security/acl.js';
 import { groupDenial } from '../security/request-authorization.js';
+import { defineHandler } from './types.js';
 
 export default defineHandler({
   apiKey: ApiKey.DeleteGroups,

@@ -1,8 +1,8 @@
 /** IncrementalAlterConfigs (key 44), v0-1: SET, DELETE, APPEND and SUBTRACT on topic and broker configs. */
 import { ApiKey, defaultIncrementalAlterConfigsResponse, KafkaError } from '@flotilla/protocol';
-import { defineHandler } from './types.js';
 import { AclOperation } from '../security/acl.js';
 import { configResourceDenial } from '../security/request-authorization.js';
+import { defineHandler } from './types.js';
 
 export default defineHandler({
   apiKey: ApiKey.IncrementalAlterConfigs,

@@ -4,9 +4,9 @@
  * for the others). Partitions that do not exist get UNKNOWN_TOPIC_OR_PARTITION.
  */
 import { ApiKey, defaultOffsetDeleteResponse, ErrorCode } from '@flotilla/protocol';
-import { defineHandler } from './types.js';
 import { AclOperation } from '../security/acl.js';
 import { groupDenial, topicDenial } from '../security/request-authorization.js';
+import { defineHandler } from './types.js';
 
 export default defineHandler({
   apiKey: ApiKey.OffsetDelete,

@@ -6,9 +6,9 @@
  */
 import {
   ApiKey,
-  type DescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult as Result,
   defaultDescribeUserScramCredentialsResponse,
   ErrorCode,
+  type DescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult as Result,
 } from '@flotilla/protocol';
 import { AclOperation } from '../security/acl.js';
 import { scramMechanismCode } from '../security/credentials.js';

@@ -1,9 +1,9 @@
 /** DescribeCluster (key 60), v0-1: cluster id, controller and brokers (what AdminClient.describeCluster uses). */
 import { ApiKey, defaultDescribeClusterResponse } from '@flotilla/protocol';
-import { AUTHORIZED_OPERATIONS_OMITTED } from './03-metadata.js';
-import { defineHandler } from './types.js';
 import { AclOperation } from '../security/acl.js';
 import { clusterDenial } from '../security/request-authorization.js';
+import { AUTHORIZED_OPERATIONS_OMITTED } from './03-metadata.js';
+import { defineHandler } from './types.js';
 
 export default defineHandler({
   apiKey: ApiKey.DescribeCluster,
@@ -12,7 +12,8 @@ export default defineHandler({
   handle(ctx) {
     const { image, nodeId } = ctx.broker;
     const denied = clusterDenial(ctx, AclOperation.DESCRIBE);
-    if (denied) return { ...defaultDescribeClusterResponse(), errorCode: denied, errorMessage: 'Authorization failed.' };
+    if (denied)
+      return { ...defaultDescribeClusterResponse(), errorCode: denied, errorMessage: 'Authorization failed.' };
     return {
       ...defaultDescribeClusterResponse(),
       clusterId: image.clusterId,

@@ -37,7 +37,10 @@ export async function formatStorage(config: BrokerConfig, options: FormatOptions
     );
   }
   const clusterId =
-    options.clusterId ?? config.string('cluster.id') ?? readMetaProperties(formatted[0] ?? '')?.clusterId ?? randomUuid();
+    options.clusterId ??
+    config.string('cluster.id') ??
+    readMetaProperties(formatted[0] ?? '')?.clusterId ??
+    randomUuid();
   const fresh = dirs.filter((d) => !formatted.includes(d));
   for (const dir of fresh) {
     writeMetaProperties(dir, { version: 1, clusterId, nodeId: config.nodeId, directoryId: randomUuid() });

@@ -9,10 +9,10 @@ import { createLogger } from '../logger.js';
 import { MetadataImage } from '../metadata/image.js';
 import {
   type AclBinding,
-  AclOperation as Op,
   AclPermissionType,
   aclBindingProblem,
   filterMatches,
+  AclOperation as Op,
   PatternType,
   ResourceType,
 } from './acl.js';
@@ -88,7 +88,13 @@ describe('StandardAuthorizer', () => {
     const a = authorizer([
       acl({ resourceName: '*', operation: Op.ALL, principal: 'User:*' }),
       acl({ resourceName: 'secret', operation: Op.READ, permissionType: DENY }),
-      acl({ resourceName: 'sec', patternType: PatternType.PREFIXED, operation: Op.ALL, principal: 'User:bob', permissionType: DENY }),
+      acl({
+        resourceName: 'sec',
+        patternType: PatternType.PREFIXED,
+        operation: Op.ALL,
+        principal: 'User:bob',
+        permissionType: DENY,
+      }),
     ]);
     expect(a.authorize(alice, Op.READ, ResourceType.TOPIC, 'secret')).toBe(false);
     expect(a.authorize(alice, Op.DESCRIBE, ResourceType.TOPIC, 'secret')).toBe(true);
@@ -101,7 +107,9 @@ describe('StandardAuthorizer', () => {
       superUsers: ['User:admin'],
       allowEveryone: true,
     });
-    expect(a.authorize({ principal: 'User:admin', host: 'h' }, Op.ALTER, ResourceType.CLUSTER, 'kafka-cluster')).toBe(true);
+    expect(a.authorize({ principal: 'User:admin', host: 'h' }, Op.ALTER, ResourceType.CLUSTER, 'kafka-cluster')).toBe(
+      true,
+    );
     expect(a.authorize(bob, Op.WRITE, ResourceType.TOPIC, 'free')).toBe(true);
     expect(a.authorize(bob, Op.READ, ResourceType.TOPIC, 'owned')).toBe(false);
     const strict = authorizer([]);
@@ -109,7 +117,13 @@ describe('StandardAuthorizer', () => {
   });
 
   it('authorizeByResourceType: any allowed resource counts, unless denied by a covering DENY', () => {
-    expect(authorizer([acl({ resourceName: 'x', operation: Op.WRITE })]).authorizeByResourceType(alice, Op.WRITE, ResourceType.TOPIC)).toBe(true);
+    expect(
+      authorizer([acl({ resourceName: 'x', operation: Op.WRITE })]).authorizeByResourceType(
+        alice,
+        Op.WRITE,
+        ResourceType.TOPIC,
+      ),
+    ).toBe(true);
     expect(authorizer([]).authorizeByResourceType(alice, Op.WRITE, ResourceType.TOPIC)).toBe(false);
     expect(
       authorizer([
@@ -130,8 +144,12 @@ describe('ACL bindings and filters', () => {
   it('refuses what Kafka refuses to create', () => {
     expect(aclBindingProblem(acl({ resourceName: 't', operation: Op.READ }))).toBeNull();
     expect(aclBindingProblem(acl({ resourceName: 't', operation: Op.ANY }))).toMatch(/operation/);
-    expect(aclBindingProblem(acl({ resourceName: 't', operation: Op.READ, patternType: PatternType.MATCH }))).toMatch(/pattern/);
-    expect(aclBindingProblem(acl({ resourceName: 'c', operation: Op.ALTER, resourceType: ResourceType.CLUSTER }))).toMatch(/kafka-cluster/);
+    expect(aclBindingProblem(acl({ resourceName: 't', operation: Op.READ, patternType: PatternType.MATCH }))).toMatch(
+      /pattern/,
+    );
+    expect(
+      aclBindingProblem(acl({ resourceName: 'c', operation: Op.ALTER, resourceType: ResourceType.CLUSTER })),
+    ).toMatch(/kafka-cluster/);
     expect(aclBindingProblem(acl({ resourceName: 't', operation: Op.READ, principal: 'alice' }))).toMatch(/principal/);
   });
 
@@ -149,10 +167,17 @@ describe('ACL bindings and filters', () => {
       operation: Op.ANY,
       permissionType: AclPermissionType.ANY,
     };
-    expect([literal, wildcard, prefixed, other].map((a) => filterMatches(filter, a))).toEqual([true, true, true, false]);
+    expect([literal, wildcard, prefixed, other].map((a) => filterMatches(filter, a))).toEqual([
+      true,
+      true,
+      true,
+      false,
+    ]);
     const anyFilter = { ...filter, resourceName: null, patternType: PatternType.ANY, resourceType: ResourceType.ANY };
     expect([literal, wildcard, prefixed, other].every((a) => filterMatches(anyFilter, a))).toBe(true);
-    expect(filterMatches({ ...filter, patternType: PatternType.PREFIXED, resourceName: 'events.' }, prefixed)).toBe(true);
+    expect(filterMatches({ ...filter, patternType: PatternType.PREFIXED, resourceName: 'events.' }, prefixed)).toBe(
+      true,
+    );
     expect(filterMatches({ ...filter, patternType: PatternType.LITERAL }, prefixed)).toBe(false);
   });
 });

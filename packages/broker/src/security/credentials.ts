@@ -38,7 +38,8 @@ export function iterationsProblem(iterations: number): string | null {
   if (!Number.isInteger(iterations) || iterations < SCRAM_MIN_ITERATIONS) {
     return `Iterations ${iterations} is less than the minimum ${SCRAM_MIN_ITERATIONS}`;
   }
-  if (iterations > SCRAM_MAX_ITERATIONS) return `Iterations ${iterations} is more than the maximum ${SCRAM_MAX_ITERATIONS}`;
+  if (iterations > SCRAM_MAX_ITERATIONS)
+    return `Iterations ${iterations} is more than the maximum ${SCRAM_MAX_ITERATIONS}`;
   return null;
 }
 
@@ -93,7 +94,10 @@ export function credentialFromPasswordSync(
  */
 export function parseAddScram(arg: string): UserScramCredentialRecord {
   const m = /^\s*(SCRAM-SHA-256|SCRAM-SHA-512)\s*=\s*\[(.*)\]\s*$/s.exec(arg);
-  if (!m) throw new Error(`--add-scram must look like 'SCRAM-SHA-512=[name=alice,password=alice-secret]', got a malformed value`);
+  if (!m)
+    throw new Error(
+      `--add-scram must look like 'SCRAM-SHA-512=[name=alice,password=alice-secret]', got a malformed value`,
+    );
   const mechanism = m[1] as ScramMechanismName;
   const fields = new Map<string, string>();
   for (const f of (m[2] as string).matchAll(/\s*([a-z]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^,]*)\s*(?:,|$)/g)) {

@@ -63,7 +63,9 @@ export function configResourceDenial(
   name: string,
 ): number {
   const TOPIC_CONFIG_RESOURCE = 2;
-  return configResourceType === TOPIC_CONFIG_RESOURCE ? topicDenial(ctx, operation, name) : clusterDenial(ctx, operation);
+  return configResourceType === TOPIC_CONFIG_RESOURCE
+    ? topicDenial(ctx, operation, name)
+    : clusterDenial(ctx, operation);
 }
 
 /** The operations Kafka reports per resource type in authorizedOperations (KIP-430). */

@@ -139,7 +139,7 @@ export class SaslSession {
       this.state = 'complete';
       this.reauthenticating = false;
       this.server = null;
-      const lifetime = this.config.maxReauthMs > 0 ? this.config.maxReauthMs : 0;
+      const lifetime = Math.max(this.config.maxReauthMs, 0);
       this.expiresAt = lifetime > 0 ? this.now() + lifetime : Number.POSITIVE_INFINITY;
       this.log.debug(`connection ${this.connectionId} authenticated as ${principal} with ${server.mechanism}`);
       return { errorCode: 0, errorMessage: null, authBytes: answer, sessionLifetimeMs: lifetime };

@@ -105,7 +105,12 @@ describe('ScramServer', () => {
 describe('--add-scram', () => {
   it('parses Kafka storage tool syntax and never keeps the password', () => {
     const r = parseAddScram('SCRAM-SHA-512=[name=admin,password=admin-secret]');
-    expect(r).toMatchObject({ type: 'UserScramCredential', name: 'admin', mechanism: 'SCRAM-SHA-512', iterations: 4096 });
+    expect(r).toMatchObject({
+      type: 'UserScramCredential',
+      name: 'admin',
+      mechanism: 'SCRAM-SHA-512',
+      iterations: 4096,
+    });
     expect(JSON.stringify(r)).not.toContain('admin-secret');
     const q = parseAddScram('SCRAM-SHA-256=[name="al,ice",password="p=w,d",iterations=8192]');
     expect(q).toMatchObject({ name: 'al,ice', mechanism: 'SCRAM-SHA-256', iterations: 8192 });

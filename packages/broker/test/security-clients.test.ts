@@ -1,0 +1,306 @@
+/**
+ * Broker security with real clients against the real broker binary: kcat (librdkafka), kafkajs and
+ * kafka-python over SASL_PLAINTEXT and SASL_SSL with SCRAM-SHA-512 (and SCRAM-SHA-256, PLAIN), mutual
+ * TLS with the principal taken from the certificate's CN, and Kafka's ACL semantics: Write without
+ * Read, a prefixed ACL granting a family of topics, a deny beating an allow, super users, Metadata
+ * hiding topics the principal may not describe, wrong passwords refused. Users are seeded with
+ * `flotilla-broker format --add-scram`, ACLs created with kafkajs' CreateAcls.
+ */
+import {
+  AclOperationTypes,
+  AclPermissionTypes,
+  AclResourceTypes,
+  type Admin,
+  Kafka,
+  type KafkaConfig,
+  logLevel,
+  ResourcePatternTypes,
+} from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { python, removeDir, run, tempDir } from './harness.js';
+import {
+  type Certificates,
+  formatWithScram,
+  makeCertificates,
+  type SecureBroker,
+  startSecureBroker,
+} from './security-harness.js';
+
+const USERS = ['admin', 'writer', 'reader', 'mallory'];
+
+function kcat(
+  endpoint: string,
+  protocol: string,
+  auth: { user?: string; password?: string; mechanism?: string; tls?: { ca: string; cert?: string; key?: string } },
+  args: string[],
+  input?: string,
+  timeoutMs = 20_000,
+): Promise<string> {
+  const x: string[] = ['-X', `security.protocol=${protocol}`];
+  if (auth.user) {
+    x.push('-X', `sasl.mechanisms=${auth.mechanism ?? 'SCRAM-SHA-512'}`, '-X', `sasl.username=${auth.user}`);
+    x.push('-X', `sasl.password=${auth.password ?? `${auth.user}-secret`}`);
+  }
+  if (auth.tls) {
+    x.push('-X', `ssl.ca.location=${auth.tls.ca}`);
+    if (auth.tls.cert)
+      x.push('-X', `ssl.certificate.location=${auth.tls.cert}`, '-X', `ssl.key.location=${auth.tls.key}`);
+  }
+  return run('/usr/bin/kcat', ['-b', endpoint, ...x, '-m', '10', ...args], input, timeoutMs);
+}
+
+describe('security with kcat, kafkajs and kafka-python', () => {
+  let dir: string;
+  let certs: Certificates;
+  let broker: SecureBroker;
+  const kafkas: Admin[] = [];
+
+  const kafkaFor = (user: string, listener: 'SASL_PLAINTEXT' | 'SASL_SSL', password = `${user}-secret`): Kafka => {
+    const config: KafkaConfig = {
+      clientId: `security-${user}`,
+      brokers: [broker.endpoints[listener] as string],
+      logLevel: logLevel.NOTHING,
+      sasl: { mechanism: 'scram-sha-512', username: user, password },
+      retry: { retries: 2, initialRetryTime: 100 },
+    };
+    if (listener === 'SASL_SSL') config.ssl = { ca: [require('node:fs').readFileSync(certs.ca, 'utf8')] };
+    return new Kafka(config);
+  };
+  const adminFor = async (user: string, listener: 'SASL_PLAINTEXT' | 'SASL_SSL' = 'SASL_PLAINTEXT') => {
+    const admin = kafkaFor(user, listener).admin();
+    await admin.connect();
+    kafkas.push(admin);
+    return admin;
+  };
+
+  beforeAll(async () => {
+    dir = tempDir('flotilla-security-');
+    certs = makeCertificates(dir, ['alice-tls']);
+    const out = await formatWithScram(`${dir}/data`, [
+      ...USERS.map((u) => `SCRAM-SHA-512=[name=${u},password=${u}-secret]`),
+      'SCRAM-SHA-256=[name=user256,password=user256-secret,iterations=8192]',
+    ]);
+    expect(out).toContain('Added 5 SCRAM credential(s)');
+    broker = await startSecureBroker(`${dir}/data`, certs);
+    const admin = await adminFor('admin');
+    await admin.createTopics({
+      topics: ['orders', 'events.a', 'events.b', 'private', 'shared', 'tls-topic'].map((topic) => ({ topic })),
+    });
+    const acl = (
+      principal: string,
+      resourceName: string,
+      operation: AclOperationTypes,
+      extra: { type?: AclResourceTypes; pattern?: ResourcePatternTypes; deny?: boolean } = {},
+    ) => ({
+      resourceType: extra.type ?? AclResourceTypes.TOPIC,
+      resourceName,
+      resourcePatternType: extra.pattern ?? ResourcePatternTypes.LITERAL,
+      principal,
+      host: '*',
+      operation,
+      permissionType: extra.deny ? AclPermissionTypes.DENY : AclPermissionTypes.ALLOW,
+    });
+    await admin.createAcls({
+      acl: [
+        acl('User:writer', 'orders', AclOperationTypes.WRITE),
+        acl('User:reader', 'events.', AclOperationTypes.READ, { pattern: ResourcePatternTypes.PREFIXED }),
+        acl('User:reader', 'readers-', AclOperationTypes.READ, {
+          type: AclResourceTypes.GROUP,
+          pattern: ResourcePatternTypes.PREFIXED,
+        }),
+        acl('User:*', 'shared', AclOperationTypes.WRITE),
+        acl('User:mallory', 'shared', AclOperationTypes.WRITE, { deny: true }),
+        acl('User:alice-tls', 'tls-topic', AclOperationTypes.WRITE),
+        acl('User:user256', 'orders', AclOperationTypes.DESCRIBE),
+      ],
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const k of kafkas) await k.disconnect().catch(() => {});
+    await broker?.stop();
+    removeDir(dir);
+  });
+
+  it('kcat over SASL_PLAINTEXT: a user with Write but not Read on a topic can produce and cannot consume', async () => {
+    const plain = broker.endpoints.SASL_PLAINTEXT as string;
+    const writer = { user: 'writer' };
+    await kcat(plain, 'SASL_PLAINTEXT', writer, ['-P', '-t', 'orders'], 'order-1\norder-2\n');
+    await expect(
+      kcat(plain, 'SASL_PLAINTEXT', writer, ['-C', '-t', 'orders', '-o', 'beginning', '-e'], undefined, 15_000),
+    ).rejects.toThrow(/[Tt]opic authorization failed/);
+    // The super user reads what the writer wrote.
+    const read = await kcat(plain, 'SASL_PLAINTEXT', { user: 'admin' }, [
+      '-C',
+      '-t',
+      'orders',
+      '-o',
+      'beginning',
+      '-e',
+    ]);
+    expect(read.trim().split('\n')).toEqual(['order-1', 'order-2']);
+  });
+
+  it('kafkajs over SASL_SSL: a prefixed ACL grants a family of topics (consumer group included), nothing else', async () => {
+    const admin = kafkaFor('admin', 'SASL_SSL').producer();
+    await admin.connect();
+    await admin.send({ topic: 'events.a', messages: [{ value: 'a1' }] });
+    await admin.send({ topic: 'events.b', messages: [{ value: 'b1' }] });
+    await admin.send({ topic: 'private', messages: [{ value: 'p1' }] });
+    await admin.disconnect();
+
+    const consumer = kafkaFor('reader', 'SASL_SSL').consumer({ groupId: 'readers-1' });
+    await consumer.connect();
+    await consumer.subscribe({ topics: ['events.a', 'events.b'], fromBeginning: true });
+    const seen: string[] = [];
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`only ${seen.join(',')} consumed`)), 30_000);
+      void consumer.run({
+        eachMessage: async ({ topic, message }) => {
+          seen.push(`${topic}:${message.value?.toString()}`);
+          if (seen.length === 2) {
+            clearTimeout(timer);
+            resolve();
+          }
+        },
+      });
+    });
+    await consumer.disconnect();
+    expect(seen.sort()).toEqual(['events.a:a1', 'events.b:b1']);
+
+    const reader = await adminFor('reader', 'SASL_SSL');
+    // The group (inside the readers- prefix) committed what it consumed.
+    expect(await reader.fetchOffsets({ groupId: 'readers-1', topics: ['events.a'] })).toEqual([
+      { topic: 'events.a', partitions: [{ partition: 0, offset: '1', metadata: null }] },
+    ]);
+    expect((await reader.fetchTopicOffsets('events.b'))[0]?.high).toBe('1');
+    // (kafkajs drops its broker pool after this refusal, so it comes last.)
+    await expect(reader.fetchTopicOffsets('private')).rejects.toThrow(/authoriz/i);
+  }, 90_000);
+
+  it('kafka-python over SASL_SSL: a DENY beats an ALLOW for the same topic', async () => {
+    const endpoint = broker.endpoints.SASL_SSL as string;
+    const script = (user: string, topic: string) => `
+from kafka import KafkaProducer
+from kafka.errors import TopicAuthorizationFailedError
+p = KafkaProducer(bootstrap_servers='${endpoint}', security_protocol='SASL_SSL', sasl_mechanism='SCRAM-SHA-512',
+                  sasl_plain_username='${user}', sasl_plain_password='${user}-secret', ssl_cafile='${certs.ca}',
+                  max_block_ms=10000, retries=0)
+try:
+    m = p.send('${topic}', b'from ${user}').get(timeout=15)
+    print('OK', m.offset)
+except TopicAuthorizationFailedError as e:
+    print('DENIED', type(e).__name__)
+`;
+    expect((await python(script('writer', 'shared'))).trim()).toMatch(/^OK \d+$/);
+    expect((await python(script('mallory', 'shared'))).trim()).toBe('DENIED TopicAuthorizationFailedError');
+  }, 60_000);
+
+  it('refuses a wrong password in every client with SASL_AUTHENTICATION_FAILED', async () => {
+    const bad = kafkaFor('writer', 'SASL_PLAINTEXT', 'not-the-password').admin();
+    await expect(bad.connect()).rejects.toThrow(/SASL SCRAM SHA512 authentication failed|Authentication failed/);
+    await expect(
+      kcat(
+        broker.endpoints.SASL_SSL as string,
+        'SASL_SSL',
+        { user: 'writer', password: 'nope', tls: { ca: certs.ca } },
+        ['-L'],
+        undefined,
+        15_000,
+      ),
+    ).rejects.toThrow(/Authentication failed during authentication due to invalid credentials/);
+    const out = await python(`
+from kafka import KafkaAdminClient
+try:
+    KafkaAdminClient(bootstrap_servers='${broker.endpoints.SASL_PLAINTEXT}', security_protocol='SASL_PLAINTEXT',
+                     sasl_mechanism='SCRAM-SHA-512', sasl_plain_username='writer', sasl_plain_password='nope',
+                     request_timeout_ms=5000)
+    print('CONNECTED')
+except Exception as e:
+    print('FAILED', type(e).__name__)
+`);
+    expect(out.trim()).toMatch(/^FAILED /);
+  }, 60_000);
+
+  it('lets a super user do everything and refuses cluster operations to others', async () => {
+    const admin = await adminFor('admin');
+    const described = await admin.describeAcls({
+      resourceType: AclResourceTypes.ANY,
+      resourcePatternType: ResourcePatternTypes.ANY,
+      operation: AclOperationTypes.ANY,
+      permissionType: AclPermissionTypes.ANY,
+    });
+    expect(described.resources.flatMap((r) => r.acls)).toHaveLength(7);
+    await admin.createTopics({ topics: [{ topic: 'admin-made' }] });
+    await admin.deleteTopics({ topics: ['admin-made'] });
+
+    const writer = await adminFor('writer');
+    const refused = await writer.createTopics({ topics: [{ topic: 'writer-made' }] }).catch((e: unknown) => e);
+    expect(JSON.stringify(refused)).toContain('TOPIC_AUTHORIZATION_FAILED');
+    await expect(
+      writer.describeAcls({
+        resourceType: AclResourceTypes.ANY,
+        resourcePatternType: ResourcePatternTypes.ANY,
+        operation: AclOperationTypes.ANY,
+        permissionType: AclPermissionTypes.ANY,
+      }),
+    ).rejects.toThrow(/[Cc]luster authorization/);
+    const notDeleted = await writer.deleteTopics({ topics: ['orders'] }).catch((e: unknown) => e);
+    expect(JSON.stringify(notDeleted)).toContain('TOPIC_AUTHORIZATION_FAILED');
+    expect(await admin.listTopics()).toContain('orders');
+  });
+
+  // User:* may write (so describe) 'shared': every principal sees it.
+  it('Metadata lists only the topics a principal may describe', async () => {
+    const all = (await (await adminFor('admin')).listTopics()).filter((t) => !t.startsWith('__')).sort();
+    expect(all).toEqual(['events.a', 'events.b', 'orders', 'private', 'shared', 'tls-topic']);
+    expect((await (await adminFor('writer')).listTopics()).sort()).toEqual(['orders', 'shared']);
+    expect((await (await adminFor('reader', 'SASL_SSL')).listTopics()).sort()).toEqual([
+      'events.a',
+      'events.b',
+      'shared',
+    ]);
+    const listed = JSON.parse(
+      await kcat(broker.endpoints.SASL_PLAINTEXT as string, 'SASL_PLAINTEXT', { user: 'mallory' }, ['-L', '-J']),
+    ) as { topics: { topic: string }[] };
+    expect(listed.topics.map((t) => t.topic)).toEqual(['shared']);
+  });
+
+  it('SCRAM-SHA-256 and PLAIN (JAAS users) log in too', async () => {
+    const plain = broker.endpoints.SASL_PLAINTEXT as string;
+    const sha256 = JSON.parse(
+      await kcat(plain, 'SASL_PLAINTEXT', { user: 'user256', mechanism: 'SCRAM-SHA-256' }, ['-L', '-J']),
+    ) as { topics: { topic: string }[] };
+    expect(sha256.topics.map((t) => t.topic).sort()).toEqual(['orders', 'shared']);
+    const viaPlain = JSON.parse(
+      await kcat(plain, 'SASL_PLAINTEXT', { user: 'plainuser', password: 'plain-secret', mechanism: 'PLAIN' }, [
+        '-L',
+        '-J',
+      ]),
+    ) as { brokers: unknown[]; topics: unknown[] };
+    expect(viaPlain.brokers).toHaveLength(1);
+    expect(viaPlain.topics).toHaveLength(1);
+    await expect(
+      kcat(
+        plain,
+        'SASL_PLAINTEXT',
+        { user: 'plainuser', password: 'wrong', mechanism: 'PLAIN' },
+        ['-L'],
+        undefined,
+        15_000,
+      ),
+    ).rejects.toThrow(/Invalid username or password/);
+  });
+
+  it('mutual TLS: the principal is User:<CN> of the client certificate, and a certificate is required', async () => {
+    const ssl = broker.endpoints.SSL as string;
+    const tls = { ca: certs.ca, ...certs.client('alice-tls') };
+    await kcat(ssl, 'SSL', { tls }, ['-P', '-t', 'tls-topic'], 'over-mtls\n');
+    await expect(kcat(ssl, 'SSL', { tls }, ['-P', '-t', 'orders'], 'nope\n', 15_000)).rejects.toThrow(
+      /[Tt]opic authorization failed/,
+    );
+    const meta = JSON.parse(await kcat(ssl, 'SSL', { tls }, ['-L', '-J'])) as { topics: { topic: string }[] };
+    expect(meta.topics.map((t) => t.topic).sort()).toEqual(['shared', 'tls-topic']);
+    await expect(kcat(ssl, 'SSL', { tls: { ca: certs.ca } }, ['-L'], undefined, 15_000)).rejects.toThrow();
+  });
+});
