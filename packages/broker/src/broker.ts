@@ -31,7 +31,7 @@ import { listenerSecurity, securityProtocolOf } from './security/listener-securi
 import type { BrokerServices } from './services.js';
 import { TopicConfigs } from './topic-configs.js';
 import { TransactionCoordinator } from './txn/coordinator.js';
-import { LocalMarkerWriter } from './txn/markers.js';
+import { ClusterMarkerWriter, interBrokerEndpoint } from './txn/markers.js';
 
 export interface StartedBroker {
   readonly nodeId: number;
@@ -137,7 +137,15 @@ export async function startBroker(
     replicas,
     topicConfigs,
     producerIds,
-    markers: new LocalMarkerWriter({ image, replicas, topicConfigs, groups: () => groups }),
+    markers: new ClusterMarkerWriter({
+      nodeId,
+      image,
+      replicas,
+      topicConfigs,
+      groups: () => groups,
+      endpointOf: interBrokerEndpoint(image, config.string('inter.broker.listener.name')),
+      requestTimeoutMs: config.int('request.timeout.ms'),
+    }),
     log: log.child('transaction-coordinator'),
   });
 
