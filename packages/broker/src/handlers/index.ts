@@ -23,6 +23,9 @@ import addOffsetsToTxn from './25-add-offsets-to-txn.js';
 import endTxn from './26-end-txn.js';
 import writeTxnMarkers from './27-write-txn-markers.js';
 import txnOffsetCommit from './28-txn-offset-commit.js';
+import describeProducers from './61-describe-producers.js';
+import describeTransactions from './65-describe-transactions.js';
+import listTransactions from './66-list-transactions.js';
 import describeAcls from './29-describe-acls.js';
 import createAcls from './30-create-acls.js';
 import deleteAcls from './31-delete-acls.js';
@@ -68,6 +71,9 @@ export function createHandlers(): Handler[] {
     endTxn,
     writeTxnMarkers,
     txnOffsetCommit,
+    describeProducers,
+    describeTransactions,
+    listTransactions,
     describeConfigs,
     alterConfigs,
     describeLogDirs,

@@ -292,7 +292,26 @@ export class ProducerStateManager {
     return min;
   }
 
-  /** The producers with an open transaction and where it began (DescribeProducers, tests). */
+  /** Every producer this partition knows (DescribeProducers). */
+  activeProducers(): {
+    producerId: number;
+    epoch: number;
+    lastSequence: number;
+    lastTimestamp: number;
+    coordinatorEpoch: number;
+    currentTxnStartOffset: number;
+  }[] {
+    return [...this.producers].map(([producerId, e]) => ({
+      producerId,
+      epoch: e.epoch,
+      lastSequence: e.batches[e.batches.length - 1]?.lastSeq ?? -1,
+      lastTimestamp: e.lastTimestamp,
+      coordinatorEpoch: e.coordinatorEpoch ?? -1,
+      currentTxnStartOffset: e.currentTxnFirstOffset ?? -1,
+    }));
+  }
+
+  /** The producers with an open transaction and where it began (tests). */
   openTransactions(): { producerId: number; epoch: number; firstOffset: number }[] {
     const open: { producerId: number; epoch: number; firstOffset: number }[] = [];
     for (const [producerId, e] of this.producers) {

@@ -642,13 +642,31 @@ export class TransactionCoordinator {
     };
   }
 
-  /** The ids this broker coordinates, with their state (ListTransactions). */
-  list(): { transactionalId: string; producerId: number; state: string }[] {
-    return [...this.txns.values()].map((m) => ({
-      transactionalId: m.transactionalId,
-      producerId: m.producerId,
-      state: TXN_STATE_NAMES[m.state],
-    }));
+  /** DescribeTransactions for one id: NOT_COORDINATOR, COORDINATOR_LOAD_IN_PROGRESS, TRANSACTIONAL_ID_NOT_FOUND or the state. */
+  describeTransaction(transactionalId: string): { errorCode: number; description: TxnDescription | null } {
+    const status = this.statusOf(transactionalId);
+    if (status !== ErrorCode.NONE) return { errorCode: status, description: null };
+    const description = this.describe(transactionalId);
+    return { errorCode: description ? ErrorCode.NONE : ErrorCode.TRANSACTIONAL_ID_NOT_FOUND, description };
+  }
+
+  /**
+   * The ids this broker coordinates, with their state (ListTransactions); `loading` is true while a
+   * partition is still being loaded (the answer is then COORDINATOR_LOAD_IN_PROGRESS, as in Kafka).
+   */
+  list(): {
+    loading: boolean;
+    transactions: { transactionalId: string; producerId: number; state: string; startTimestamp: number }[];
+  } {
+    return {
+      loading: [...this.partitionStates.values()].includes('loading'),
+      transactions: [...this.txns.values()].map((m) => ({
+        transactionalId: m.transactionalId,
+        producerId: m.producerId,
+        state: TXN_STATE_NAMES[m.state],
+        startTimestamp: m.startTimestamp,
+      })),
+    };
   }
 }
 

@@ -1,0 +1,103 @@
+/**
+ * The transaction admin APIs (KIP-664: DescribeTransactions, ListTransactions, DescribeProducers)
+ * against the real broker binary while kafkajs holds a transaction open and after it commits, and the
+ * expiry of an idle transactional id (transactional.id.expiration.ms): its state is removed and the
+ * next producer with that id gets a new producer id.
+ */
+import { ApiKey, type Connection, connect, ErrorCode } from '@flotilla/protocol';
+import { Kafka, logLevel } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type BrokerProcess, removeDir, startBrokerProcess, tempDir } from './harness.js';
+
+describe('transaction admin APIs and transactional id expiry', () => {
+  let broker: BrokerProcess;
+  let dir: string;
+  let conn: Connection;
+
+  beforeAll(async () => {
+    dir = tempDir();
+    broker = await startBrokerProcess({
+      logDir: dir,
+      overrides: {
+        'transaction.state.log.num.partitions': '5',
+        'transactional.id.expiration.ms': '3000',
+        'transaction.remove.expired.transaction.cleanup.interval.ms': '500',
+      },
+    });
+    conn = await connect({ host: '127.0.0.1', port: broker.port });
+  });
+
+  afterAll(async () => {
+    await conn?.close();
+    await broker?.stop();
+    removeDir(dir);
+  });
+
+  const describeTxn = async (id: string) =>
+    (await conn.request(ApiKey.DescribeTransactions, { transactionalIds: [id] })).transactionStates[0];
+  const producersOf = async (topic: string) =>
+    (await conn.request(ApiKey.DescribeProducers, { topics: [{ name: topic, partitionIndexes: [0] }] })).topics[0]
+      ?.partitions[0];
+
+  it('describes and lists an open transaction, then its commit, then forgets the idle id', async () => {
+    const kafka = new Kafka({ clientId: 'txn-admin', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: 'adm', numPartitions: 1 }] });
+    await admin.disconnect();
+    const producer = kafka.producer({ transactionalId: 'adm-1', idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    const txn = await producer.transaction();
+    await txn.send({ topic: 'adm', messages: [{ value: 'x' }, { value: 'y' }] });
+
+    const open = await describeTxn('adm-1');
+    expect(open).toMatchObject({
+      errorCode: 0,
+      transactionState: 'Ongoing',
+      topics: [{ topic: 'adm', partitions: [0] }],
+    });
+    expect(open?.transactionStartTimeMs).toBeGreaterThan(0n);
+    const firstProducerId = open?.producerId;
+    expect((await describeTxn('no-such-id'))?.errorCode).toBe(ErrorCode.TRANSACTIONAL_ID_NOT_FOUND);
+
+    const listed = await conn.request(
+      ApiKey.ListTransactions,
+      { stateFilters: ['Ongoing', 'Bogus'], producerIdFilters: [], durationFilter: -1n },
+      { version: 1 },
+    );
+    expect(listed.unknownStateFilters).toEqual(['Bogus']);
+    expect(listed.transactionStates).toEqual([
+      { transactionalId: 'adm-1', producerId: firstProducerId, transactionState: 'Ongoing' },
+    ]);
+    const during = await producersOf('adm');
+    expect(during?.activeProducers).toEqual([
+      expect.objectContaining({ producerId: firstProducerId, currentTxnStartOffset: 0n, lastSequence: 1 }),
+    ]);
+
+    await txn.commit();
+    expect((await describeTxn('adm-1'))?.transactionState).toBe('CompleteCommit');
+    expect((await producersOf('adm'))?.activeProducers[0]?.currentTxnStartOffset).toBe(-1n);
+    await producer.disconnect();
+
+    // Idle for longer than transactional.id.expiration.ms: the id is removed...
+    const deadline = Date.now() + 15_000;
+    let state = await describeTxn('adm-1');
+    while (state?.errorCode === 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 250));
+      state = await describeTxn('adm-1');
+    }
+    expect(state?.errorCode).toBe(ErrorCode.TRANSACTIONAL_ID_NOT_FOUND);
+    expect(broker.output()).toMatch(/removed 1 expired transactional ids/);
+
+    // ...and a producer with that id starts over with a new producer id.
+    const again = await conn.request(ApiKey.InitProducerId, {
+      transactionalId: 'adm-1',
+      transactionTimeoutMs: 60_000,
+      producerId: -1n,
+      producerEpoch: -1,
+    });
+    expect(again.errorCode).toBe(0);
+    expect(again.producerEpoch).toBe(0);
+    expect(again.producerId).not.toBe(firstProducerId);
+  });
+});
