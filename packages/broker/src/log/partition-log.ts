@@ -523,7 +523,13 @@ export class PartitionLog {
 
   /** Removes everything at and after `offset` (a follower diverging from its new leader). */
   truncateTo(offset: number): void {
-    if (offset >= this.logEndOffset) return;
+    if (offset >= this.logEndOffset) {
+      // Nothing to cut, but an epoch this replica started as leader without writing in it (so no
+      // follower ever saw it) may sit at the end of the cache: it must go, as Kafka's truncateTo does,
+      // or the next fetch sends it as lastFetchedEpoch and the leader answers the same divergence again.
+      this.epochs.truncateFromEnd(offset);
+      return;
+    }
     while (this.segments.length > 1 && this.active.baseOffset >= offset) {
       (this.segments.pop() as Segment).delete();
     }

@@ -310,6 +310,33 @@ describe('Partition replication', () => {
     ]);
   });
 
+  it('forgets a leader epoch it started without writing when the new leader never had it', () => {
+    const leader = cluster.get(1);
+    leader.appendAsLeader(batch('a', 'b'), 1, 1 << 20, 1);
+    cluster.replicate(1, 2);
+    cluster.replicate(1, 3);
+    // Broker 2 leads epoch 1 but writes nothing before broker 3 takes over at epoch 2.
+    cluster.commit([{ type: 'PartitionChange', topicId: TOPIC_ID, partitionId: 0, leader: 2 }]);
+    expect(cluster.get(2).log.epochs.latest).toEqual({ epoch: 1, startOffset: 2 });
+    cluster.commit([{ type: 'PartitionChange', topicId: TOPIC_ID, partitionId: 0, leader: 3 }]);
+    const newLeader = cluster.get(3);
+    expect(newLeader.log.epochs.all()).toEqual([
+      { epoch: 0, startOffset: 0 },
+      { epoch: 2, startOffset: 2 },
+    ]);
+    // Broker 2 fetches with lastFetchedEpoch 1 from offset 2: the leader answers (0, 2).
+    const follower = cluster.get(2);
+    const end = newLeader.log.epochs.endOffsetFor(1, newLeader.log.logEndOffset);
+    expect(end).toEqual({ epoch: 0, endOffset: 2 });
+    follower.truncateTo(truncationOffset(follower, end.epoch, end.endOffset));
+    // Nothing was cut, but epoch 1 is gone: the next fetch no longer diverges.
+    expect(follower.log.logEndOffset).toBe(2);
+    expect(follower.log.epochs.latest).toEqual({ epoch: 0, startOffset: 0 });
+    const again = newLeader.log.epochs.endOffsetFor(0, newLeader.log.logEndOffset);
+    expect(again.epoch).toBe(0);
+    expect(again.endOffset).toBeGreaterThanOrEqual(follower.log.logEndOffset);
+  });
+
   it('narrows down divergence over several epochs the leader does not know', () => {
     const follower = cluster.get(3);
     // Follower 3's log: epoch 0 at 0..1, epoch 2 at 2..3 (an epoch the new leader never saw).

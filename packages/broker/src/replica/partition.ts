@@ -314,7 +314,10 @@ export class Partition {
 
   /** Removes the log's tail from `offset` on (a divergent tail after a leader change, KIP-101/279). */
   truncateTo(offset: number): void {
-    if (offset >= this.log.logEndOffset) return;
+    if (offset >= this.log.logEndOffset) {
+      this.log.truncateTo(offset); // drops epochs that start at the end (see PartitionLog.truncateTo)
+      return;
+    }
     this.log.truncateTo(offset);
     this.producers.truncateAndRebuild(this.log.batchesFrom(this.log.logStartOffset));
     this.highWatermark = Math.min(this.highWatermark, this.log.logEndOffset);
