@@ -166,6 +166,22 @@ export class MetadataQuorum implements MetadataLog {
     const parsed = fromKafkaRequest(apiKey, body);
     if (!parsed) throw new KafkaError(ErrorCode.INVALID_REQUEST, 'not a request for __cluster_metadata-0');
     const { from, request } = parsed;
+    // Nodes of another cluster (a reused address, a mistyped voter list) must not vote or replicate here.
+    const clusterId = (body as { clusterId?: string | null }).clusterId;
+    if (clusterId && clusterId !== this.image.clusterId) {
+      return this.encode(request, {
+        errorCode: ErrorCode.INCONSISTENT_CLUSTER_ID,
+        epoch: this.raft.epoch,
+        leaderId: -1,
+        voteGranted: false,
+        highWatermark: 0,
+        entries: [],
+        snapshotId: { endOffset: -1, epoch: -1 },
+        size: 0,
+        position: 0,
+        bytes: Buffer.alloc(0),
+      });
+    }
     const sentBefore = request.kind === 'fetch' ? this.raft.lastSentHighWatermark(request.replicaId) : -1;
     let response = this.raft.handleRequest(from, request, Date.now());
     this.notifyChange();
@@ -184,13 +200,17 @@ export class MetadataQuorum implements MetadataLog {
         if (!this.closed) response = this.raft.handleRequest(from, request, Date.now());
       }
     }
+    return this.encode(request, response);
+  }
+
+  private encode(request: RaftRequest, response: object): unknown {
     switch (request.kind) {
       case 'vote':
         return toKafkaVoteResponse(response as Parameters<typeof toKafkaVoteResponse>[0]);
       case 'begin-epoch':
-        return toKafkaBeginResponse(response);
+        return toKafkaBeginResponse(response as Parameters<typeof toKafkaBeginResponse>[0]);
       case 'end-epoch':
-        return toKafkaEndResponse(response);
+        return toKafkaEndResponse(response as Parameters<typeof toKafkaEndResponse>[0]);
       case 'fetch':
         return toKafkaFetchResponse(response as Parameters<typeof toKafkaFetchResponse>[0]);
       case 'fetch-snapshot':
