@@ -279,6 +279,14 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
   def('authorizer.class.name', 'string', '', 'Set (to any Kafka authorizer class name) to enforce ACLs; empty: none.'),
   def('super.users', 'string', null, 'Principals allowed everything, separated by ";" (User:admin;User:ops).'),
   def('allow.everyone.if.no.acl.found', 'boolean', 'false', 'Allow access to resources that have no ACL at all.'),
+  // Kafka configs clients alter (librdkafka's admin tests do) that have no effect here.
+  def('sasl.kerberos.min.time.before.relogin', 'long', '60000', 'Accepted for compatibility: no Kerberos here.', {
+    updateMode: 'per-broker',
+  }),
+  def('background.threads', 'int', '10', 'Accepted for compatibility: the broker runs one event loop.', {
+    validate: atLeast(1),
+    updateMode: 'cluster-wide',
+  }),
   def('controlled.shutdown.enable', 'boolean', 'true', 'Move leaderships away before shutting down.'),
 ];
 
