@@ -6,6 +6,8 @@
  */
 import { ApiKey, defaultElectLeadersResponse, ErrorCode } from '@flotilla/protocol';
 import { planElectLeaders } from '../metadata/replication-control.js';
+import { AclOperation } from '../security/acl.js';
+import { clusterDenial } from '../security/request-authorization.js';
 import { defineHandler } from './types.js';
 
 export default defineHandler({
@@ -13,6 +15,8 @@ export default defineHandler({
   minVersion: 0,
   maxVersion: 2,
   async handle(ctx, request) {
+    const denied = clusterDenial(ctx, AclOperation.ALTER);
+    if (denied) return { ...defaultElectLeadersResponse(), errorCode: denied, replicaElectionResults: [] };
     const { controller, image } = ctx.broker;
     const electionType = ctx.apiVersion >= 1 ? request.electionType : 0;
     const wanted = request.topicPartitions?.flatMap((t) =>

@@ -7,6 +7,8 @@
  */
 import { ApiKey, defaultAlterPartitionReassignmentsResponse } from '@flotilla/protocol';
 import { planReassignment } from '../metadata/replication-control.js';
+import { AclOperation } from '../security/acl.js';
+import { clusterDenial } from '../security/request-authorization.js';
 import { defineHandler } from './types.js';
 
 export default defineHandler({
@@ -14,6 +16,10 @@ export default defineHandler({
   minVersion: 0,
   maxVersion: 0,
   async handle(ctx, request) {
+    const denied = clusterDenial(ctx, AclOperation.ALTER);
+    if (denied) {
+      return { ...defaultAlterPartitionReassignmentsResponse(), errorCode: denied, errorMessage: null, responses: [] };
+    }
     const { controller, image } = ctx.broker;
     const responses = [];
     for (const t of request.topics) {

@@ -4,6 +4,8 @@
  */
 import { ApiKey, defaultListPartitionReassignmentsResponse } from '@flotilla/protocol';
 import { ongoingReassignments } from '../metadata/replication-control.js';
+import { AclOperation } from '../security/acl.js';
+import { clusterDenial } from '../security/request-authorization.js';
 import { defineHandler } from './types.js';
 
 export default defineHandler({
@@ -11,6 +13,9 @@ export default defineHandler({
   minVersion: 0,
   maxVersion: 0,
   handle(ctx, request) {
+    const denied = clusterDenial(ctx, AclOperation.DESCRIBE);
+    if (denied)
+      return { ...defaultListPartitionReassignmentsResponse(), errorCode: denied, errorMessage: null, topics: [] };
     const wanted = request.topics
       ? new Set(request.topics.flatMap((t) => t.partitionIndexes.map((i) => `${t.name}\u0000${i}`)))
       : null;

@@ -9,6 +9,8 @@
  */
 import { ApiKey, defaultAlterPartitionResponse, ErrorCode } from '@flotilla/protocol';
 import { type AlterPartitionItem, planAlterPartition } from '../metadata/replication-control.js';
+import { AclOperation } from '../security/acl.js';
+import { clusterDenial } from '../security/request-authorization.js';
 import { defineHandler } from './types.js';
 
 export default defineHandler({
@@ -16,6 +18,9 @@ export default defineHandler({
   minVersion: 0,
   maxVersion: 3,
   async handle(ctx, request) {
+    // Only brokers send AlterPartition: ClusterAction, as in Kafka.
+    const denied = clusterDenial(ctx, AclOperation.CLUSTER_ACTION);
+    if (denied) return { ...defaultAlterPartitionResponse(), errorCode: denied };
     const { controller, image } = ctx.broker;
     const registered = image.brokers.get(request.brokerId);
     if (!registered || (request.brokerEpoch >= 0n && BigInt(registered.epoch) !== request.brokerEpoch)) {

@@ -19,6 +19,8 @@ import {
   encodeResponseFrame,
   isApiKey,
 } from '@flotilla/protocol';
+import { AclOperation } from '../security/acl.js';
+import { clusterDenial } from '../security/request-authorization.js';
 import { defineHandler, type Handler, type HandlerContext } from './types.js';
 
 /** The client address from Envelope's clientHostAddress (4 or 16 raw bytes, as Java's InetAddress). */
@@ -39,6 +41,9 @@ export function envelopeHandler(handlers: () => readonly Handler[]) {
     maxVersion: 0,
     async handle(ctx: HandlerContext, request: EnvelopeRequest): Promise<EnvelopeResponse> {
       const fail = (errorCode: number) => ({ ...defaultEnvelopeResponse(), errorCode });
+      // The forwarding broker vouches for the principal inside: it needs ClusterAction (KIP-590).
+      const denied = clusterDenial(ctx, AclOperation.CLUSTER_ACTION);
+      if (denied) return fail(denied);
       let inner: ReturnType<typeof decodeRequestFrame>;
       try {
         inner = decodeRequestFrame(request.requestData);
