@@ -4,7 +4,8 @@
  * either added or, with verifyOnly, checked (a partition leader asks whether a producer's batch
  * belongs to an open transaction). Partitions of unknown topics fail with UNKNOWN_TOPIC_OR_PARTITION and
  * the rest of the request with OPERATION_NOT_ATTEMPTED, as in KafkaApis. PRODUCER_FENCED exists
- * from v2; older versions get INVALID_PRODUCER_EPOCH.
+ * from v2; older versions get INVALID_PRODUCER_EPOCH. ACLs (KafkaApis): Write on the transactional id
+ * and on each topic for v0-3, ClusterAction for the brokers' v4+.
  */
 import {
   type AddPartitionsToTxnRequestAddPartitionsToTxnTopic,
@@ -13,6 +14,8 @@ import {
   defaultAddPartitionsToTxnResponse,
   ErrorCode,
 } from '@flotilla/protocol';
+import { AclOperation, ResourceType } from '../security/acl.js';
+import { authorized, authorizedOnCluster } from '../security/request-authorization.js';
 import type { PartitionError } from '../txn/coordinator.js';
 import { defineHandler, type HandlerContext } from './types.js';
 
@@ -38,16 +41,23 @@ async function addOne(
   verifyOnly: boolean,
 ): Promise<PartitionError[]> {
   const { image, transactions } = ctx.broker;
-  const unknown = topics.some((t) => t.partitions.some((p) => !image.topics.get(t.name)?.partitions[p]));
+  const all = (errorCode: number) =>
+    topics.flatMap((t) => t.partitions.map((partition) => ({ topic: t.name, partition, errorCode })));
+  if (ctx.apiVersion <= 3 && !authorized(ctx, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, transactionalId))
+    return all(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+  const topicError = (name: string, partition: number): number => {
+    if (ctx.apiVersion <= 3 && !authorized(ctx, AclOperation.WRITE, ResourceType.TOPIC, name))
+      return ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+    return image.topics.get(name)?.partitions[partition] ? ErrorCode.NONE : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+  };
+  const failing = topics.some((t) => t.partitions.some((p) => topicError(t.name, p) !== ErrorCode.NONE));
   let errors: PartitionError[];
-  if (unknown) {
+  if (failing) {
     errors = topics.flatMap((t) =>
       t.partitions.map((partition) => ({
         topic: t.name,
         partition,
-        errorCode: image.topics.get(t.name)?.partitions[partition]
-          ? ErrorCode.OPERATION_NOT_ATTEMPTED
-          : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+        errorCode: topicError(t.name, partition) || ErrorCode.OPERATION_NOT_ATTEMPTED,
       })),
     );
   } else {
@@ -82,6 +92,9 @@ export default defineHandler({
         false,
       );
       return { ...defaultAddPartitionsToTxnResponse(), resultsByTopicV3AndBelow: toTopicResults(errors) };
+    }
+    if (!authorizedOnCluster(ctx, AclOperation.CLUSTER_ACTION)) {
+      return { ...defaultAddPartitionsToTxnResponse(), errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED };
     }
     const resultsByTransaction = await Promise.all(
       request.transactions.map(async (t) => ({

@@ -4,9 +4,12 @@
  * __consumer_offsets partition, to publish or drop its transactional offsets). On one broker the
  * coordinator writes its markers directly (txn/markers.ts); this API is how a coordinator on another
  * broker reaches the partitions this one leads. Kafka answers NOT_LEADER_OR_FOLLOWER for partitions it
- * does not lead and UNKNOWN_TOPIC_OR_PARTITION for unknown ones; so does this.
+ * does not lead and UNKNOWN_TOPIC_OR_PARTITION for unknown ones; so does this. ACL: ClusterAction
+ * (only brokers send it).
  */
-import { ApiKey, defaultWriteTxnMarkersResponse } from '@flotilla/protocol';
+import { ApiKey, defaultWriteTxnMarkersResponse, ErrorCode } from '@flotilla/protocol';
+import { AclOperation } from '../security/acl.js';
+import { authorizedOnCluster } from '../security/request-authorization.js';
 import { writeMarkersLocally } from '../txn/markers.js';
 import { defineHandler } from './types.js';
 
@@ -16,6 +19,21 @@ export default defineHandler({
   maxVersion: 1,
   handle(ctx, request) {
     const { image, replicas, topicConfigs, groups } = ctx.broker;
+    if (!authorizedOnCluster(ctx, AclOperation.CLUSTER_ACTION)) {
+      return {
+        ...defaultWriteTxnMarkersResponse(),
+        markers: request.markers.map((m) => ({
+          producerId: m.producerId,
+          topics: m.topics.map((t) => ({
+            name: t.name,
+            partitions: t.partitionIndexes.map((partitionIndex) => ({
+              partitionIndex,
+              errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
+            })),
+          })),
+        })),
+      };
+    }
     const markers = request.markers.map((m) => {
       const results = writeMarkersLocally(
         { image, replicas, topicConfigs, groups: () => groups },

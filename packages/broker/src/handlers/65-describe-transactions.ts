@@ -1,9 +1,12 @@
 /**
  * DescribeTransactions (key 65), v0 (KIP-664): the state of transactional ids this broker coordinates:
  * state name, timeout, start time, producer id and epoch, and the partitions of the open transaction.
- * Ids coordinated elsewhere get NOT_COORDINATOR; unknown ones TRANSACTIONAL_ID_NOT_FOUND.
+ * Ids coordinated elsewhere get NOT_COORDINATOR; unknown ones TRANSACTIONAL_ID_NOT_FOUND. ACL:
+ * Describe on each transactional id.
  */
-import { ApiKey, defaultDescribeTransactionsResponse } from '@flotilla/protocol';
+import { ApiKey, defaultDescribeTransactionsResponse, ErrorCode } from '@flotilla/protocol';
+import { AclOperation, ResourceType } from '../security/acl.js';
+import { authorized } from '../security/request-authorization.js';
 import { defineHandler } from './types.js';
 
 export default defineHandler({
@@ -14,7 +17,14 @@ export default defineHandler({
     return {
       ...defaultDescribeTransactionsResponse(),
       transactionStates: request.transactionalIds.map((transactionalId) => {
-        const { errorCode, description: d } = ctx.broker.transactions.describeTransaction(transactionalId);
+        const { errorCode, description: d } = authorized(
+          ctx,
+          AclOperation.DESCRIBE,
+          ResourceType.TRANSACTIONAL_ID,
+          transactionalId,
+        )
+          ? ctx.broker.transactions.describeTransaction(transactionalId)
+          : { errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, description: null };
         return {
           errorCode,
           transactionalId,

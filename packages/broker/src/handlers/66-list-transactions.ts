@@ -1,9 +1,11 @@
 /**
  * ListTransactions (key 66), v0-1 (KIP-664, KIP-994): the transactional ids this broker coordinates,
  * filtered by state names, producer ids and (v1) how long the transaction has been open. Unknown state
- * names come back in unknownStateFilters, as in Kafka.
+ * names come back in unknownStateFilters, as in Kafka. Only ids the caller may Describe are listed.
  */
 import { ApiKey, defaultListTransactionsResponse, ErrorCode } from '@flotilla/protocol';
+import { AclOperation, ResourceType } from '../security/acl.js';
+import { authorized } from '../security/request-authorization.js';
 import { TXN_STATE_NAMES } from '../txn/records.js';
 import { defineHandler } from './types.js';
 
@@ -27,6 +29,7 @@ export default defineHandler({
         .filter((t) => states.size === 0 || states.has(t.state))
         .filter((t) => producers.size === 0 || producers.has(t.producerId))
         .filter((t) => minDuration < 0 || (t.startTimestamp >= 0 && now - t.startTimestamp >= minDuration))
+        .filter((t) => authorized(ctx, AclOperation.DESCRIBE, ResourceType.TRANSACTIONAL_ID, t.transactionalId))
         .map((t) => ({
           transactionalId: t.transactionalId,
           producerId: BigInt(t.producerId),
