@@ -395,3 +395,35 @@ function provisionedSdk() {
     BrokerNodeGroupInfo: { InstanceType: 'kafka.m5.large', ClientSubnets: ['a', 'b', 'c'] },
   };
 }
+
+describe('when Redis is down', () => {
+  it('answers 503 ServiceUnavailableException to a create and leaves nothing behind', async () => {
+    const down = await buildApi(
+      loadConfig({
+        DATABASE_URL: databaseUrl,
+        FLOTILLA_STATE_DIR: stateDir,
+        // Nothing listens on port 1.
+        REDIS_URL: 'redis://127.0.0.1:1',
+      }),
+    );
+    try {
+      const response = await down.fastify.inject({
+        method: 'POST',
+        url: '/api/v2/clusters',
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${down.adminKey.accessKeyId}:${down.adminKey.secretAccessKey}`,
+        },
+        payload: { clusterName: 'no-redis', provisioned: provisioned() },
+      });
+      expect(response.statusCode).toBe(503);
+      expect(response.headers['x-amzn-errortype']).toBe('ServiceUnavailableException');
+      expect(response.json().message).toMatch(/could not be queued.*nothing was changed/);
+      const catalog = down.fastify.services.catalog;
+      expect(await catalog.cluster.count({ where: { name: 'no-redis' } })).toBe(0);
+      expect(await catalog.clusterOperation.count({ where: { clusterArn: { contains: '/no-redis/' } } })).toBe(0);
+    } finally {
+      await down.fastify.close();
+    }
+  });
+});

@@ -16,6 +16,8 @@ import { presentCluster } from './present.js';
 
 /** MSK: 1 to 15 brokers per Availability Zone, a multiple of the number of client subnets. */
 const MAX_BROKERS_PER_ZONE = 15;
+/** How long a mutating call waits for Redis to take its job. */
+const ENQUEUE_TIMEOUT_MS = 3_000;
 /** MSK's default EBS volume size when storageInfo is absent. */
 const DEFAULT_VOLUME_GIB = 1000;
 
@@ -149,7 +151,18 @@ async function enqueueOrUndo(
   undo: () => Promise<void>,
 ): Promise<void> {
   try {
-    const jobId = await enqueueJob(s.queue, name, payload);
+    // BullMQ waits for its Redis connection without a limit: bound it, so an outage answers 503.
+    // A job that still lands after the undo finds no catalog rows and fails as unrecoverable.
+    let timer: NodeJS.Timeout | undefined;
+    const jobId = await Promise.race([
+      enqueueJob(s.queue, name, payload),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`Redis did not answer in ${ENQUEUE_TIMEOUT_MS} ms`)),
+          ENQUEUE_TIMEOUT_MS,
+        );
+      }),
+    ]).finally(() => clearTimeout(timer));
     await operations.setOperationState(s.catalog, payload.operationId, 'PENDING', { jobId });
   } catch (error) {
     await undo();
