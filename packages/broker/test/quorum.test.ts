@@ -5,7 +5,7 @@
  */
 import { AdminClient, ApiKey, Connection, defaultCreateTopicsRequest } from '@flotilla/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type QuorumCluster, quorumCluster, run } from './harness.js';
+import { type QuorumCluster, quorumCluster, removeDir, run, startBrokerProcess } from './harness.js';
 
 async function describeQuorum(port: number) {
   const c = await Connection.open({ host: '127.0.0.1', port, requestTimeoutMs: 3000, connectTimeoutMs: 2000 });
@@ -95,6 +95,13 @@ describe('controller quorum (3 nodes, combined roles)', () => {
     expect(leaderView?.currentVoters.map((v) => v.replicaId).sort()).toEqual([1, 2, 3]);
     expect(Number(leaderView?.highWatermark)).toBeGreaterThan(0);
     for (const v of views) if (v !== leaderView) expect(v?.errorCode).not.toBe(0); // NOT_LEADER_OR_FOLLOWER
+
+    // Through any broker listener (kafka-metadata-quorum.sh --bootstrap-server): forwarded to the leader.
+    for (const id of [1, 2, 3]) {
+      const viaBroker = await describeQuorum(cluster.node(id).port);
+      expect(viaBroker).toMatchObject({ errorCode: 0, leaderId });
+      expect(viaBroker?.currentVoters.length).toBe(3);
+    }
 
     // ActiveControllerCount sums to 1 over the cluster, on the leader.
     const active = await Promise.all(
@@ -269,5 +276,20 @@ describe('brokers that are not controllers', () => {
     expect(leaderView?.currentVoters.map((v) => v.replicaId).sort()).toEqual([1, 2, 3]);
     expect(leaderView?.observers.map((v) => v.replicaId)).toContain(4);
     expect(views.length).toBe(3);
+  });
+});
+
+describe('a single broker without voters', () => {
+  it('keeps its local metadata log and answers DescribeQuorum as a quorum of one', async () => {
+    const broker = await startBrokerProcess({ overrides: { 'node.id': '7' } });
+    try {
+      const view = await describeQuorum(broker.port);
+      expect(view).toMatchObject({ errorCode: 0, leaderId: 7, leaderEpoch: 0 });
+      expect(view?.currentVoters.map((v) => v.replicaId)).toEqual([7]);
+      expect(Number(view?.highWatermark)).toBeGreaterThan(0); // its own registration record
+    } finally {
+      await broker.stop();
+      removeDir(broker.logDir);
+    }
   });
 });

@@ -2,7 +2,9 @@
  * DescribeQuorum (key 55), v0-2: the quorum leader, its epoch and high watermark, and each voter's and
  * observer's log end offset and last fetch time (what kafka-metadata-quorum.sh describe prints).
  * Answered by the leader with replica detail; any other member answers NOT_LEADER_OR_FOLLOWER as
- * Kafka does. Served on the controller listener and on broker listeners of quorum members.
+ * Kafka does. Served on the controller listener; on broker listeners a quorum member forwards it to
+ * the active controller, and a single broker without a quorum answers as a quorum of one (itself,
+ * leader in epoch 0, high watermark at the end of its local metadata log).
  */
 import {
   ApiKey,
@@ -11,13 +13,44 @@ import {
   ErrorCode,
 } from '@flotilla/protocol';
 import { quorumOf } from './quorum-handler.js';
-import { defineHandler } from './types.js';
+import { defineHandler, type HandlerContext } from './types.js';
+
+function singleNodeQuorum(ctx: HandlerContext) {
+  const { nodeId, image } = ctx.broker;
+  const now = BigInt(Date.now());
+  const self = {
+    replicaId: nodeId,
+    replicaDirectoryId: 'AAAAAAAAAAAAAAAAAAAAAA',
+    logEndOffset: BigInt(image.offset + 1),
+    lastFetchTimestamp: now,
+    lastCaughtUpTimestamp: now,
+  };
+  return {
+    ...defaultDescribeQuorumResponse(),
+    topics: [
+      {
+        topicName: '__cluster_metadata',
+        partitions: [
+          {
+            ...defaultDescribeQuorumResponsePartitionData(),
+            partitionIndex: 0,
+            leaderId: nodeId,
+            leaderEpoch: 0,
+            highWatermark: BigInt(image.offset + 1),
+            currentVoters: [self],
+          },
+        ],
+      },
+    ],
+  };
+}
 
 export default defineHandler({
   apiKey: ApiKey.DescribeQuorum,
   minVersion: 0,
   maxVersion: 2,
   handle(ctx) {
+    if (!ctx.broker.quorum) return singleNodeQuorum(ctx);
     const { quorum } = quorumOf(ctx);
     const d = quorum.describe();
     const isLeader = quorum.raft.role === 'leader';

@@ -42,6 +42,7 @@ export const FORWARDED_API_KEYS: ReadonlySet<number> = new Set([
   ApiKey.DeleteAcls,
   ApiKey.AlterUserScramCredentials,
   ApiKey.UnregisterBroker,
+  ApiKey.DescribeQuorum,
 ]);
 
 /** True when any errorCode in the response is NOT_CONTROLLER: the request met a stale controller. */
