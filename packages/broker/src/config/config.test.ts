@@ -92,4 +92,37 @@ describe('BrokerConfig', () => {
     expect(parseListener('listeners', 'SASL_SSL://[::1]:9093')).toEqual({ name: 'SASL_SSL', host: '::1', port: 9093 });
     expect(parseListener('listeners', 'PLAINTEXT://:9092')).toEqual({ name: 'PLAINTEXT', host: '', port: 9092 });
   });
+
+  it('reads a KRaft quorum: roles, voters and the controller listener, checked at start', () => {
+    const kraft = new Map([
+      ['node.id', '2'],
+      ['process.roles', 'broker,controller'],
+      ['listeners', 'PLAINTEXT://127.0.0.1:9092,CONTROLLER://127.0.0.1:9093'],
+      ['controller.listener.names', 'CONTROLLER'],
+      ['controller.quorum.voters', '1@127.0.0.1:9093,2@10.0.0.2:9095,3@[::1]:9097'],
+    ]);
+    const c = new BrokerConfig(kraft);
+    expect(c.processRoles).toEqual({ broker: true, controller: true });
+    expect(c.quorumVoters).toEqual([
+      { id: 1, host: '127.0.0.1', port: 9093 },
+      { id: 2, host: '10.0.0.2', port: 9095 },
+      { id: 3, host: '::1', port: 9097 },
+    ]);
+    expect(c.controllerListeners.map((l) => l.name)).toEqual(['CONTROLLER']);
+    // Clients are never told about the controller listener.
+    expect(c.advertisedListeners.map((l) => l.name)).toEqual(['PLAINTEXT']);
+    expect(c.int('controller.quorum.election.timeout.ms')).toBe(1000);
+    expect(c.int('controller.quorum.fetch.timeout.ms')).toBe(2000);
+    expect(c.int('broker.session.timeout.ms')).toBe(9000);
+    expect(() => new BrokerConfig(new Map([...kraft, ['node.id', '4']]))).toThrow(/not a voter/);
+    expect(() => new BrokerConfig(new Map([...kraft, ['controller.listener.names', 'NOPE']]))).toThrow(
+      /controller.listener.names/,
+    );
+    expect(() => new BrokerConfig(new Map([...kraft, ['controller.quorum.voters', '1@host']]))).toThrow(/id@host:port/);
+    // A broker-only node need not be a voter.
+    expect(new BrokerConfig(new Map([...kraft, ['node.id', '4'], ['process.roles', 'broker']])).processRoles).toEqual({
+      broker: true,
+      controller: false,
+    });
+  });
 });
