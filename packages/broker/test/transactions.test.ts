@@ -5,6 +5,7 @@
  * offsets committed in the transaction, and transaction state surviving a crash (an open transaction
  * is still aborted by its timeout after the restart).
  */
+import { ApiKey, connect, ErrorCode, encodeBatch } from '@flotilla/protocol';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BrokerProcess, python, removeDir, startBrokerProcess, tempDir } from './harness.js';
@@ -227,6 +228,77 @@ print(json.dumps({'first': first, 'second': second, 'committed': committed,
     } finally {
       await producer.disconnect();
       await admin.disconnect();
+    }
+  });
+});
+
+describe('transaction verification on produce (KIP-890)', () => {
+  it('refuses a transactional batch for a partition not added to the transaction', async () => {
+    const dir = tempDir();
+    const broker = await startBrokerProcess({ logDir: dir, overrides: OVERRIDES });
+    const conn = await connect({ host: '127.0.0.1', port: broker.port });
+    try {
+      await conn.request(ApiKey.CreateTopics, {
+        topics: [{ name: 'verify', numPartitions: 2, replicationFactor: 1, assignments: [], configs: [] }],
+        timeoutMs: 10_000,
+        validateOnly: false,
+      });
+      await conn.request(ApiKey.FindCoordinator, { key: 'v-1', keyType: 1, coordinatorKeys: ['v-1'] }, { version: 3 });
+      const init = await conn.request(ApiKey.InitProducerId, {
+        transactionalId: 'v-1',
+        transactionTimeoutMs: 60_000,
+        producerId: -1n,
+        producerEpoch: -1,
+      });
+      expect(init.errorCode).toBe(0);
+      const produce = async (partition: number, sequence: number) => {
+        const records = encodeBatch({
+          baseTimestamp: BigInt(Date.now()),
+          producerId: init.producerId,
+          producerEpoch: init.producerEpoch,
+          baseSequence: sequence,
+          isTransactional: true,
+          records: [
+            { attributes: 0, timestampDelta: 0, offsetDelta: 0, key: null, value: Buffer.from('v'), headers: [] },
+          ],
+        });
+        const r = await conn.request(ApiKey.Produce, {
+          transactionalId: 'v-1',
+          acks: -1,
+          timeoutMs: 5000,
+          topicData: [{ name: 'verify', partitionData: [{ index: partition, records }] }],
+        });
+        return r?.responses[0]?.partitionResponses[0]?.errorCode;
+      };
+      // Nothing added yet: the batch would open a transaction the coordinator does not know.
+      expect(await produce(0, 0)).toBe(ErrorCode.INVALID_TXN_STATE);
+      const add = await conn.request(
+        ApiKey.AddPartitionsToTxn,
+        {
+          transactions: [],
+          v3AndBelowTransactionalId: 'v-1',
+          v3AndBelowProducerId: init.producerId,
+          v3AndBelowProducerEpoch: init.producerEpoch,
+          v3AndBelowTopics: [{ name: 'verify', partitions: [0] }],
+        },
+        { version: 3 },
+      );
+      expect(add.resultsByTopicV3AndBelow[0]?.resultsByPartition[0]?.partitionErrorCode).toBe(0);
+      expect(await produce(0, 0)).toBe(0);
+      expect(await produce(1, 0)).toBe(ErrorCode.INVALID_TXN_STATE); // partition 1 was never added
+      const end = await conn.request(ApiKey.EndTxn, {
+        transactionalId: 'v-1',
+        producerId: init.producerId,
+        producerEpoch: init.producerEpoch,
+        committed: true,
+      });
+      expect(end.errorCode).toBe(0);
+      // A late batch after the commit would start a hanging transaction: refused.
+      expect(await produce(0, 1)).toBe(ErrorCode.INVALID_TXN_STATE);
+    } finally {
+      await conn.close();
+      await broker.stop();
+      removeDir(dir);
     }
   });
 });

@@ -21,6 +21,7 @@ import { RecordValidationError } from '../log/partition-log.js';
 import { leaderHint } from '../replica/leader-hint.js';
 import { AclOperation, ResourceType } from '../security/acl.js';
 import { authorized } from '../security/request-authorization.js';
+import { verifyTransactionalBatch } from '../txn/verification.js';
 import { defineHandler } from './types.js';
 
 export default defineHandler({
@@ -74,6 +75,15 @@ export default defineHandler({
                 throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, 'produce request without records');
               }
               const partition = replicas.leaderPartition(topic.name, p.index);
+              // KIP-890: a transaction's first batch in a partition must belong to an open transaction.
+              await verifyTransactionalBatch(
+                ctx.broker.transactions,
+                request.transactionalId,
+                topic.name,
+                p.index,
+                partition,
+                p.records,
+              );
               const minInsync = topicConfigs.minInsyncReplicas(topic.name);
               const result = partition.appendAsLeader(
                 p.records,
