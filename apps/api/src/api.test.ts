@@ -9,10 +9,13 @@ import { join } from 'node:path';
 import {
   BadRequestException,
   ConflictException,
+  CreateClusterCommand,
   CreateClusterV2Command,
   CreateConfigurationCommand,
   DeleteClusterCommand,
   DeleteConfigurationCommand,
+  DescribeClusterCommand,
+  DescribeClusterOperationCommand,
   DescribeClusterOperationV2Command,
   DescribeClusterV2Command,
   DescribeConfigurationCommand,
@@ -20,7 +23,9 @@ import {
   GetBootstrapBrokersCommand,
   GetCompatibleKafkaVersionsCommand,
   KafkaClient,
+  ListClusterOperationsCommand,
   ListClusterOperationsV2Command,
+  ListClustersCommand,
   ListClustersV2Command,
   ListConfigurationRevisionsCommand,
   ListConfigurationsCommand,
@@ -319,6 +324,38 @@ describe('MSK API through @aws-sdk/client-kafka', () => {
     await kafka.send(new TagResourceCommand({ ResourceArn: arn, Tags: { env: 'dev', owner: 'me' } }));
     await kafka.send(new UntagResourceCommand({ ResourceArn: arn, TagKeys: ['owner'] }));
     expect((await kafka.send(new ListTagsForResourceCommand({ ResourceArn: arn }))).Tags).toEqual({ env: 'dev' });
+  });
+
+  it('serves the v1 cluster calls in their flat shapes', async () => {
+    const created = await kafka.send(
+      new CreateClusterCommand({
+        ClusterName: 'legacy',
+        KafkaVersion: '3.7.x',
+        NumberOfBrokerNodes: 2,
+        BrokerNodeGroupInfo: { InstanceType: 'kafka.m5.large', ClientSubnets: ['a', 'b'] },
+        Tags: { api: 'v1' },
+      }),
+    );
+    expect(created.State).toBe('CREATING');
+    const arn = created.ClusterArn as string;
+    const info = (await kafka.send(new DescribeClusterCommand({ ClusterArn: arn }))).ClusterInfo;
+    expect([info?.ClusterName, info?.NumberOfBrokerNodes, info?.CurrentBrokerSoftwareInfo?.KafkaVersion]).toEqual([
+      'legacy',
+      2,
+      '3.7.x',
+    ]);
+    expect(info?.BrokerNodeGroupInfo?.InstanceType).toBe('kafka.m5.large');
+    expect(info?.BrokerNodeGroupInfo?.StorageInfo?.EbsStorageInfo?.VolumeSize).toBe(1000);
+    expect(info?.Tags).toEqual({ api: 'v1' });
+    const listed = await kafka.send(new ListClustersCommand({ ClusterNameFilter: 'legacy' }));
+    expect(listed.ClusterInfoList?.map((c) => c.ClusterArn)).toEqual([arn]);
+    const ops = await kafka.send(new ListClusterOperationsCommand({ ClusterArn: arn }));
+    expect(ops.ClusterOperationInfoList?.[0]?.OperationType).toBe('CREATE');
+    expect(ops.ClusterOperationInfoList?.[0]?.CreationTime).toBeInstanceOf(Date);
+    const op = await kafka.send(
+      new DescribeClusterOperationCommand({ ClusterOperationArn: ops.ClusterOperationInfoList?.[0]?.OperationArn }),
+    );
+    expect(op.ClusterOperationInfo?.TargetClusterInfo?.KafkaVersion).toBe('3.7.x');
   });
 
   it('lists Kafka versions and compatible upgrades', async () => {

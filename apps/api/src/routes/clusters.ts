@@ -46,6 +46,46 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     async (request) => ({ clusterInfo: await clusters.describeCluster(s(), request.params.clusterArn) }),
   );
 
+  // The v1 calls: same clusters, MSK's older flat shapes.
+  fastify.post(
+    '/v1/clusters',
+    {
+      schema: {
+        operationId: 'CreateCluster',
+        tags: ['clusters'],
+        body: S.CreateClusterRequest,
+        response: { 200: S.CreateClusterResponse, ...S.errorResponses },
+      },
+    },
+    (request) => clusters.createClusterV1(s(), request.body),
+  );
+
+  fastify.get(
+    '/v1/clusters',
+    {
+      schema: {
+        operationId: 'ListClusters',
+        tags: ['clusters'],
+        querystring: S.ListClustersQuery,
+        response: { 200: S.ListClustersResponse, ...S.errorResponses },
+      },
+    },
+    (request) => clusters.listClustersV1(s(), request.query),
+  );
+
+  fastify.get(
+    '/v1/clusters/:clusterArn',
+    {
+      schema: {
+        operationId: 'DescribeCluster',
+        tags: ['clusters'],
+        params: S.ClusterArnParams,
+        response: { 200: Type.Object({ clusterInfo: Type.Ref('ClusterInfo') }), ...S.errorResponses },
+      },
+    },
+    (request) => clusters.describeClusterV1(s(), request.params.clusterArn),
+  );
+
   fastify.delete(
     '/v1/clusters/:clusterArn',
     {

@@ -33,6 +33,33 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     },
     (request) => operations.describeClusterOperation(s(), request.params.clusterOperationArn),
   );
+
+  fastify.get(
+    '/v1/clusters/:clusterArn/operations',
+    {
+      schema: {
+        operationId: 'ListClusterOperations',
+        tags: ['operations'],
+        params: S.ClusterArnParams,
+        querystring: Type.Object(S.PageQuery),
+        response: { 200: S.ListClusterOperationsResponse, ...S.errorResponses },
+      },
+    },
+    (request) => operations.listClusterOperationsV1(s(), request.params.clusterArn, request.query),
+  );
+
+  fastify.get(
+    '/v1/operations/:clusterOperationArn',
+    {
+      schema: {
+        operationId: 'DescribeClusterOperation',
+        tags: ['operations'],
+        params: Type.Object({ clusterOperationArn: Type.String({ minLength: 1 }) }),
+        response: { 200: Type.Object({ clusterOperationInfo: S.ClusterOperationInfo }), ...S.errorResponses },
+      },
+    },
+    (request) => operations.describeClusterOperationV1(s(), request.params.clusterOperationArn),
+  );
 };
 
 export default routes;

@@ -112,6 +112,23 @@ export const CreateClusterV2Request = Type.Object(
 );
 export type CreateClusterV2Request = Static<typeof CreateClusterV2Request>;
 
+/** CreateCluster (v1): the provisioned members at the top level instead of under `provisioned`. */
+export const CreateClusterRequest = Type.Object(
+  {
+    clusterName: ClusterNameSchema,
+    tags: Type.Optional(TagsSchema),
+    ...ProvisionedRequest.properties,
+  },
+  closed,
+);
+export type CreateClusterRequest = Static<typeof CreateClusterRequest>;
+
+export const CreateClusterResponse = Type.Object({
+  clusterArn: Type.String(),
+  clusterName: Type.String(),
+  state: Type.String(),
+});
+
 export const CreateClusterV2Response = Type.Object({
   clusterArn: Type.String(),
   clusterName: Type.String(),
@@ -157,8 +174,45 @@ export const Cluster = Type.Object(
 );
 export type Cluster = Static<typeof Cluster>;
 
+/** MSK's ClusterInfo, the v1 shape of DescribeCluster / ListClusters: provisioned members at the top. */
+export const ClusterInfo = Type.Object(
+  {
+    activeOperationArn: Type.Optional(Type.String()),
+    brokerNodeGroupInfo: Open('BrokerNodeGroupInfo'),
+    clientAuthentication: Type.Optional(Open('ClientAuthentication')),
+    clusterArn: Type.String(),
+    clusterName: Type.String(),
+    creationTime: Type.String({ format: 'date-time' }),
+    currentBrokerSoftwareInfo: Type.Optional(BrokerSoftwareInfo),
+    currentVersion: Type.String(),
+    encryptionInfo: Type.Optional(Open('EncryptionInfo')),
+    enhancedMonitoring: Type.Optional(Type.String()),
+    openMonitoring: Type.Optional(Open('OpenMonitoring')),
+    loggingInfo: Type.Optional(Open('LoggingInfo')),
+    numberOfBrokerNodes: Type.Integer(),
+    state: Type.String(),
+    stateInfo: Type.Optional(StateInfo),
+    tags: Type.Optional(TagsSchema),
+    storageMode: Type.Optional(Type.String()),
+  },
+  { $id: 'ClusterInfo' },
+);
+
+export const ListClustersQuery = Type.Object({ clusterNameFilter: Type.Optional(Type.String()), ...PageQuery_() });
+export const ListClustersResponse = Type.Object({
+  clusterInfoList: Type.Array(Type.Ref('ClusterInfo')),
+  nextToken: Type.Optional(Type.String()),
+});
+
 export const ClusterArnParams = Type.Object({ clusterArn: Type.String({ minLength: 1 }) });
 export const ArnParams = Type.Object({ arn: Type.String({ minLength: 1 }) });
+
+function PageQuery_() {
+  return {
+    maxResults: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+    nextToken: Type.Optional(Type.String()),
+  };
+}
 
 export const PageQuery = {
   maxResults: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
@@ -324,6 +378,27 @@ export const ListClusterOperationsV2Response = Type.Object({
   nextToken: Type.Optional(Type.String()),
 });
 
+/** ClusterOperationInfo, the v1 shape of DescribeClusterOperation / ListClusterOperations. */
+export const ClusterOperationInfo = Type.Object({
+  clusterArn: Type.String(),
+  creationTime: Type.String({ format: 'date-time' }),
+  endTime: Type.Optional(Type.String({ format: 'date-time' })),
+  errorInfo: Type.Optional(
+    Type.Object({ errorCode: Type.Optional(Type.String()), errorString: Type.Optional(Type.String()) }),
+  ),
+  operationArn: Type.String(),
+  operationState: Type.String(),
+  operationSteps: Type.Array(ClusterOperationStep),
+  operationType: Type.String(),
+  sourceClusterInfo: Type.Optional(Open('MutableClusterInfo')),
+  targetClusterInfo: Type.Optional(Open('MutableClusterInfo')),
+});
+
+export const ListClusterOperationsResponse = Type.Object({
+  clusterOperationInfoList: Type.Array(ClusterOperationInfo),
+  nextToken: Type.Optional(Type.String()),
+});
+
 export const DescribeClusterOperationV2Response = Type.Object({ clusterOperationInfo: ClusterOperationV2 });
 
 // Tags
@@ -336,4 +411,4 @@ export const UntagResourceQuery = Type.Object({
 export const ListTagsForResourceResponse = Type.Object({ tags: TagsSchema });
 
 /** Shared schemas registered once with fastify.addSchema, referenced with Type.Ref. */
-export const sharedSchemas: TSchema[] = [ErrorBody, Cluster];
+export const sharedSchemas: TSchema[] = [ErrorBody, Cluster, ClusterInfo];

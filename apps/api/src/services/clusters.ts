@@ -10,9 +10,9 @@ import { BROKER_TYPES, KAFKA_VERSIONS } from '@flotilla/runtime';
 import { enqueueJob, type JobName } from '@flotilla/worker/jobs';
 import { clusterArn, nodeArn, operationArn } from '../lib/arn.js';
 import { ApiError, badRequest, conflict, notFound } from '../lib/errors.js';
-import type { CreateClusterV2Request } from '../schemas/msk.js';
+import type { CreateClusterRequest, CreateClusterV2Request } from '../schemas/msk.js';
 import type { Services } from './context.js';
-import { presentCluster } from './present.js';
+import { presentCluster, presentClusterInfo } from './present.js';
 
 /** MSK: 1 to 15 brokers per Availability Zone, a multiple of the number of client subnets. */
 const MAX_BROKERS_PER_ZONE = 15;
@@ -290,4 +290,27 @@ export async function listNodes(s: Services, arn: string, query: { maxResults?: 
   }));
   const next = start + max < row.brokers.length ? String(start + max) : undefined;
   return { nodeInfoList, ...(next ? { nextToken: next } : {}) };
+}
+
+/** CreateCluster (v1): the same cluster as CreateClusterV2, from the flat v1 body. */
+export async function createClusterV1(s: Services, request: CreateClusterRequest) {
+  const { clusterName, tags: clusterTags, ...provisioned } = request;
+  const created = await createCluster(s, {
+    clusterName,
+    ...(clusterTags ? { tags: clusterTags } : {}),
+    provisioned,
+  });
+  return { clusterArn: created.clusterArn, clusterName: created.clusterName, state: created.state };
+}
+
+export async function describeClusterV1(s: Services, arn: string) {
+  return { clusterInfo: presentClusterInfo(await describeCluster(s, arn)) };
+}
+
+export async function listClustersV1(
+  s: Services,
+  query: { clusterNameFilter?: string; maxResults?: number; nextToken?: string },
+) {
+  const page = await listClusters(s, query);
+  return { ...page, clusterInfoList: page.clusterInfoList.map(presentClusterInfo) };
 }

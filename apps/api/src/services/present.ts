@@ -72,3 +72,31 @@ export function presentOperation(op: ClusterOperation & { steps: OperationStep[]
     },
   };
 }
+
+/** MSK's v1 ClusterInfo: the V2 Cluster with its provisioned members moved to the top. */
+export function presentClusterInfo(cluster: MskCluster) {
+  const { provisioned, clusterType: _type, ...rest } = cluster;
+  return {
+    ...rest,
+    ...provisioned,
+    brokerNodeGroupInfo: provisioned?.brokerNodeGroupInfo ?? {},
+    numberOfBrokerNodes: provisioned?.numberOfBrokerNodes ?? 0,
+  };
+}
+
+/** MSK's v1 ClusterOperationInfo. */
+export function presentOperationV1(op: ClusterOperation & { steps: OperationStep[] }) {
+  const v2 = presentOperation(op);
+  return {
+    clusterArn: v2.clusterArn,
+    creationTime: v2.startTime,
+    ...(v2.endTime ? { endTime: v2.endTime } : {}),
+    ...(v2.errorInfo ? { errorInfo: v2.errorInfo } : {}),
+    operationArn: v2.operationArn,
+    operationState: v2.operationState,
+    operationSteps: v2.provisioned.operationSteps,
+    operationType: v2.operationType,
+    ...(v2.provisioned.sourceClusterInfo ? { sourceClusterInfo: v2.provisioned.sourceClusterInfo } : {}),
+    ...(v2.provisioned.targetClusterInfo ? { targetClusterInfo: v2.provisioned.targetClusterInfo } : {}),
+  };
+}
