@@ -279,6 +279,24 @@ describe('brokers that are not controllers', () => {
   });
 });
 
+describe('a voter started before the others', () => {
+  it('waits for a quorum instead of giving up, and joins once a majority is up', async () => {
+    const cluster = await quorumCluster(3);
+    try {
+      const first = cluster.start([1]);
+      await new Promise((r) => setTimeout(r, 3_000)); // alone: no leader can be elected
+      expect(cluster.node(1).process).toBeNull();
+      await cluster.start([2, 3]);
+      await first;
+      const { leaderId } = await agreedLeader(cluster, [1, 2, 3]);
+      expect([1, 2, 3]).toContain(leaderId);
+      expect((await metadata(cluster, 1)).brokers.length).toBe(3);
+    } finally {
+      await cluster.close();
+    }
+  });
+});
+
 describe('a single broker without voters', () => {
   it('keeps its local metadata log and answers DescribeQuorum as a quorum of one', async () => {
     const broker = await startBrokerProcess({ overrides: { 'node.id': '7' } });

@@ -156,12 +156,14 @@ export class ClusterMembership {
     endpoints: () => readonly EndpointRecord[],
     rack: string | null,
     onCaughtUp: () => void,
-    timeoutMs = 60_000,
+    timeoutMs = 30_000,
   ): Promise<void> {
     this.quorum.start();
     this.heartbeats.start();
-    if (!(await this.quorum.caughtUp(timeoutMs))) {
-      throw new Error(`no controller quorum leader within ${timeoutMs} ms`);
+    // Like a Kafka broker, wait for the quorum as long as it takes (the other voters may still be
+    // starting): exiting would only turn into a restart loop. Say so now and then.
+    while (!(await this.quorum.caughtUp(timeoutMs))) {
+      this.log.warn(`waiting for a controller quorum leader (voters: ${this.config.raw('controller.quorum.voters')})`);
     }
     onCaughtUp();
     if (!this.config.processRoles.broker) return;
@@ -174,7 +176,15 @@ export class ClusterMembership {
       this.config.int('broker.heartbeat.interval.ms'),
       this.log.child('lifecycle'),
     );
-    if (!(await this.lifecycle.start(timeoutMs))) this.log.warn('still fenced after start; serving anyway');
+    for (;;) {
+      try {
+        if (!(await this.lifecycle.start(timeoutMs))) this.log.warn('still fenced after start; serving anyway');
+        return;
+      } catch (e) {
+        this.log.warn(`broker registration failed, retrying: ${(e as Error).message}`);
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    }
   }
 
   /** Controlled shutdown (leaderships move away first), then the quorum resigns and closes. */
