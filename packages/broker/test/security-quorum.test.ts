@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { ApiKey, type Connection, connect, plain, saltPassword, scramSha512 } from '@flotilla/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type QuorumCluster, quorumCluster } from './harness.js';
+import { type QuorumCluster, quorumCluster, run } from './harness.js';
 
 const METADATA_ALL = {
   topics: null,
@@ -93,4 +93,62 @@ describe('SCRAM users across a controller quorum', () => {
     expect(refused).toBe(true);
     await admin.close();
   }, 60_000);
+});
+
+describe('format --add-scram on every controller of a quorum', () => {
+  let cluster: QuorumCluster;
+
+  beforeAll(async () => {
+    cluster = await quorumCluster(3, {
+      'listener.security.protocol.map': 'PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT',
+      'sasl.enabled.mechanisms': 'SCRAM-SHA-512',
+    });
+    // Each node formatted alone, as kafka-storage format runs on each: same cluster id, same users.
+    const main = new URL('../dist/main.js', import.meta.url).pathname;
+    for (const n of cluster.nodes) {
+      const out = await run(process.execPath, [
+        main,
+        'format',
+        '--cluster-id',
+        'quorum-test-cluster-0000',
+        '--add-scram',
+        'SCRAM-SHA-512=[name=admin,password=admin-secret]',
+        '--override',
+        `node.id=${n.id}`,
+        '--override',
+        `log.dirs=${n.logDir}`,
+      ]);
+      expect(out).toContain('Added 1 SCRAM credential(s)');
+    }
+    await cluster.start();
+  }, 60_000);
+
+  afterAll(async () => {
+    await cluster?.close();
+  });
+
+  it('lets the seeded user log in on every broker, and the quorum keeps working', async () => {
+    for (const n of cluster.nodes) {
+      const admin = await connect({
+        host: '127.0.0.1',
+        port: n.port,
+        sasl: scramSha512({ username: 'admin', password: 'admin-secret' }),
+      });
+      expect((await admin.request(ApiKey.Metadata, METADATA_ALL)).brokers).toHaveLength(3);
+      await admin.close();
+    }
+    // A metadata change after the seeded records commits and reaches every broker.
+    const admin = await connect({
+      host: '127.0.0.1',
+      port: cluster.node(1).port,
+      sasl: scramSha512({ username: 'admin', password: 'admin-secret' }),
+    });
+    const created = await admin.request(ApiKey.CreateTopics, {
+      topics: [{ name: 'after-seed', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }],
+      timeoutMs: 5000,
+      validateOnly: false,
+    });
+    expect(created.topics[0]?.errorCode).toBe(0);
+    await admin.close();
+  }, 30_000);
 });

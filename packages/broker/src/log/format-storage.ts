@@ -27,8 +27,6 @@ export interface FormatResult {
 }
 
 export async function formatStorage(config: BrokerConfig, options: FormatOptions, log: Logger): Promise<FormatResult> {
-  // Parse every credential first: a bad --add-scram must leave the directories untouched.
-  const records: MetadataRecord[] = options.addScram.map((spec) => parseAddScram(spec));
   const dirs = config.logDirs;
   const formatted = dirs.filter((d) => readMetaProperties(d) !== null);
   if (formatted.length > 0 && !options.ignoreFormatted) {
@@ -36,11 +34,11 @@ export async function formatStorage(config: BrokerConfig, options: FormatOptions
       `Log directory ${formatted[0]} is already formatted. Use --ignore-formatted to ignore this directory and format the others.`,
     );
   }
-  const clusterId =
-    options.clusterId ??
-    config.string('cluster.id') ??
-    readMetaProperties(formatted[0] ?? '')?.clusterId ??
-    randomUuid();
+  const givenClusterId = options.clusterId ?? config.string('cluster.id') ?? undefined;
+  const clusterId = givenClusterId ?? readMetaProperties(formatted[0] ?? '')?.clusterId ?? randomUuid();
+  // Every credential is parsed before anything is written: a bad --add-scram leaves the directories
+  // untouched. With a given cluster id the salts are derived from it (credentials.ts, clusterSalt).
+  const records: MetadataRecord[] = options.addScram.map((spec) => parseAddScram(spec, givenClusterId));
   const fresh = dirs.filter((d) => !formatted.includes(d));
   for (const dir of fresh) {
     writeMetaProperties(dir, { version: 1, clusterId, nodeId: config.nodeId, directoryId: randomUuid() });

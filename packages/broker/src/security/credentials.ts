@@ -4,7 +4,7 @@
  * replicated with the rest of the metadata and every broker can check a login. The password itself
  * is dropped as soon as the keys are derived.
  */
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import {
   SCRAM_MAX_ITERATIONS,
   SCRAM_MIN_ITERATIONS,
@@ -92,7 +92,7 @@ export function credentialFromPasswordSync(
  * `SCRAM-SHA-512=[name=alice,password=alice-secret]`, optionally with `iterations=8192` and
  * `salt="<base64>"`. Values may be quoted with double quotes.
  */
-export function parseAddScram(arg: string): UserScramCredentialRecord {
+export function parseAddScram(arg: string, clusterId?: string): UserScramCredentialRecord {
   const m = /^\s*(SCRAM-SHA-256|SCRAM-SHA-512)\s*=\s*\[(.*)\]\s*$/s.exec(arg);
   if (!m)
     throw new Error(
@@ -118,6 +118,20 @@ export function parseAddScram(arg: string): UserScramCredentialRecord {
     mechanism,
     password,
     iterations,
-    salt === undefined ? undefined : Buffer.from(salt, 'base64'),
+    salt !== undefined
+      ? Buffer.from(salt, 'base64')
+      : clusterId !== undefined
+        ? clusterSalt(clusterId, mechanism, name)
+        : undefined,
   );
+}
+
+/**
+ * The salt of a credential seeded by `format` for a known cluster id: derived from cluster, mechanism
+ * and user, so that every controller formatted with the same --cluster-id and --add-scram writes the
+ * same records at the same offsets of its metadata log (a random salt per node would make the
+ * quorum members' logs differ at epoch 0). Still unique per cluster and user; salts are not secret.
+ */
+export function clusterSalt(clusterId: string, mechanism: string, name: string): Buffer {
+  return createHmac('sha256', clusterId).update(`${mechanism}\u0000${name}`).digest();
 }
