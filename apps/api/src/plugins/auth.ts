@@ -19,14 +19,37 @@ declare module 'fastify' {
   }
 }
 
+const SECRET_CACHE_MS = 30_000;
+const TOUCH_INTERVAL_MS = 60_000;
+
 const PUBLIC = [/^\/docs(\/|$)/, /^\/health$/];
 
 export default fp<{ box: SecretBox }>(
   async (fastify, opts) => {
+    // Known keys are remembered for SECRET_CACHE_MS, so a burst of requests costs one catalog read and
+    // one decryption per key, not one per request (a disabled key stops working within that time);
+    // lastUsedAt is written at most once per TOUCH_INTERVAL_MS per key, not on every request.
+    const known = new Map<string, { secret: string; until: number }>();
+    const touched = new Map<string, number>();
     const secretFor = async (accessKeyId: string): Promise<string | null> => {
+      const now = Date.now();
+      const cached = known.get(accessKeyId);
+      if (cached && cached.until > now) return cached.secret;
       const key = await accessKeys.findAccessKey(fastify.services.catalog, accessKeyId);
-      if (!key || key.disabled) return null;
-      return opts.box.open(key.secretEncrypted);
+      if (!key || key.disabled) {
+        known.delete(accessKeyId);
+        return null;
+      }
+      const secret = opts.box.open(key.secretEncrypted);
+      if (known.size > 10_000) known.clear();
+      known.set(accessKeyId, { secret, until: now + SECRET_CACHE_MS });
+      return secret;
+    };
+    const touch = (accessKeyId: string) => {
+      const now = Date.now();
+      if ((touched.get(accessKeyId) ?? 0) + TOUCH_INTERVAL_MS > now) return;
+      touched.set(accessKeyId, now);
+      void accessKeys.touchAccessKey(fastify.services.catalog, accessKeyId).catch(() => {});
     };
     fastify.decorateRequest('accessKeyId', null);
     fastify.addHook('preValidation', async (request) => {
@@ -50,6 +73,7 @@ export default fp<{ box: SecretBox }>(
           throw new ApiError('UnrecognizedClientException', 'The security token included in the request is invalid.');
         }
         request.accessKeyId = id;
+        touch(id);
         return;
       }
       request.accessKeyId = await verifySignature(
@@ -62,7 +86,7 @@ export default fp<{ box: SecretBox }>(
         secretFor,
         { service: 'kafka' },
       );
-      void accessKeys.touchAccessKey(fastify.services.catalog, request.accessKeyId).catch(() => {});
+      touch(request.accessKeyId);
     });
   },
   { name: 'auth', dependencies: ['services', 'raw-body'] },

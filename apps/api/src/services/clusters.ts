@@ -189,8 +189,12 @@ async function activeOperationArn(s: Services, clusterArnValue: string): Promise
 }
 
 export async function describeCluster(s: Services, arn: string) {
-  const row = await requireCluster(s, arn);
-  return presentCluster(row, await tags.listTags(s.catalog, arn), await activeOperationArn(s, arn));
+  const [row, clusterTags, active] = await Promise.all([
+    requireCluster(s, arn),
+    tags.listTags(s.catalog, arn),
+    activeOperationArn(s, arn),
+  ]);
+  return presentCluster(row, clusterTags, active);
 }
 
 export async function listClusters(
@@ -205,9 +209,11 @@ export async function listClusters(
     maxResults: query.maxResults ?? 10,
     ...(query.nextToken ? { nextToken: query.nextToken } : {}),
   });
-  const clusterInfoList = await Promise.all(
-    page.clusters.map(async (row) => presentCluster(row, await tags.listTags(s.catalog, row.arn))),
+  const tagsByArn = await tags.listTagsOf(
+    s.catalog,
+    page.clusters.map((row) => row.arn),
   );
+  const clusterInfoList = page.clusters.map((row) => presentCluster(row, tagsByArn.get(row.arn) ?? {}));
   return { clusterInfoList, ...(page.nextToken ? { nextToken: page.nextToken } : {}) };
 }
 

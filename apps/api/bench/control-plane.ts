@@ -1,0 +1,161 @@
+/**
+ * Control-plane figures (issue 6, "make bench"), printed, nothing asserted:
+ *   1. CreateClusterV2 -> ACTIVE for a 3-broker cluster, median of 5 (then each is deleted), on the
+ *      runtime FLOTILLA_RUNTIME picks (Docker when an engine answers, else processes);
+ *   2. API latency of DescribeClusterV2 and ListClustersV2 under 200 concurrent connections (autocannon,
+ *      10 s each, Bearer auth), p50/p99;
+ *   3. the API process's resident memory when idle.
+ * Uses a scratch database and its own queue prefix; removes what it made.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import { createCatalog } from '@flotilla/db';
+import { dropDatabase, scratchDatabaseUrl } from '@flotilla/db/testing';
+import { createRuntimeDriver } from '@flotilla/runtime';
+import { OperationsWorker } from '@flotilla/worker';
+import { loadConfig } from '../src/config.js';
+import { buildApi } from '../src/start.js';
+
+const execFileAsync = promisify(execFile);
+const AUTOCANNON = join(dirname(createRequire(import.meta.url).resolve('autocannon/package.json')), 'autocannon.js');
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const databaseUrl = scratchDatabaseUrl('flotilla_bench');
+const stateDir = mkdtempSync(join(tmpdir(), 'flotilla-bench-'));
+const queuePrefix = `flotilla-bench-${process.pid}`;
+const config = loadConfig({
+  ...process.env,
+  DATABASE_URL: databaseUrl,
+  FLOTILLA_STATE_DIR: stateDir,
+  FLOTILLA_QUEUE_PREFIX: queuePrefix,
+});
+const api = await buildApi(config);
+const endpoint = await api.fastify.listen({ host: '127.0.0.1', port: 0 });
+const auth = `Bearer ${api.adminKey.accessKeyId}:${api.adminKey.secretAccessKey}`;
+const driver = await createRuntimeDriver({ process: { stateDir: join(stateDir, 'runtime') } });
+const workerCatalog = createCatalog({ url: databaseUrl });
+const worker = new OperationsWorker({
+  catalog: workerCatalog,
+  driver,
+  redisUrl: config.redisUrl,
+  queuePrefix,
+  log: { info() {}, warn: (m, f) => console.warn(m, f), error: (m, f) => console.error(m, f) },
+});
+await worker.start();
+
+async function call(method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
+  const response = await fetch(`${endpoint}${path}`, {
+    method,
+    headers: { authorization: auth, ...(body ? { 'content-type': 'application/json' } : {}) },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
+  const json = (await response.json()) as Record<string, unknown>;
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+async function waitFor(arn: string, states: string[] | 'gone'): Promise<void> {
+  for (;;) {
+    const response = await fetch(`${endpoint}/api/v2/clusters/${encodeURIComponent(arn)}`, {
+      headers: { authorization: auth },
+    });
+    if (states === 'gone' && response.status === 404) return;
+    const json = (await response.json()) as { clusterInfo?: { state: string; stateInfo?: { message?: string } } };
+    const state = json.clusterInfo?.state;
+    if (state === 'FAILED') throw new Error(`cluster FAILED: ${json.clusterInfo?.stateInfo?.message}`);
+    if (states !== 'gone' && state && states.includes(state)) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const provisioned = {
+  kafkaVersion: '3.8.x',
+  numberOfBrokerNodes: 3,
+  brokerNodeGroupInfo: {
+    instanceType: 'kafka.t3.small',
+    clientSubnets: ['a', 'b', 'c'],
+    storageInfo: { ebsStorageInfo: { volumeSize: 1 } },
+  },
+};
+
+try {
+  const durations: number[] = [];
+  let keep = '';
+  for (let i = 0; i < RUNS; i++) {
+    const started = performance.now();
+    const created = await call('POST', '/api/v2/clusters', { clusterName: `bench-${i}`, provisioned });
+    const arn = created.clusterArn as string;
+    await waitFor(arn, ['ACTIVE']);
+    durations.push(performance.now() - started);
+    if (i < RUNS - 1) {
+      const info = (await call('GET', `/api/v2/clusters/${encodeURIComponent(arn)}`)).clusterInfo as {
+        currentVersion: string;
+      };
+      await call('DELETE', `/v1/clusters/${encodeURIComponent(arn)}?currentVersion=${info.currentVersion}`);
+      await waitFor(arn, 'gone');
+    } else {
+      keep = arn;
+    }
+  }
+  const sorted = [...durations].sort((a, b) => a - b);
+  console.log(
+    `CreateClusterV2 -> ACTIVE, 3 brokers on ${driver.kind}: median ${(sorted[Math.floor(RUNS / 2)] as number).toFixed(0)} ms ` +
+      `(runs: ${durations.map((d) => d.toFixed(0)).join(', ')} ms)`,
+  );
+
+  // A few more clusters so that ListClustersV2 returns a page of several.
+  for (let i = 0; i < 9; i++) {
+    await api.fastify.services.catalog.cluster.create({
+      data: {
+        id: crypto.randomUUID(),
+        arn: `arn:aws:kafka:us-east-1:000000000000:cluster/filler-${i}/${crypto.randomUUID()}-1`,
+        name: `filler-${i}`,
+        currentVersion: 'K1',
+        kafkaVersion: '3.8.x',
+        numberOfBrokerNodes: 3,
+        brokerNodeGroupInfo: provisioned.brokerNodeGroupInfo,
+        instanceType: 'kafka.t3.small',
+        volumeSizeGiB: 1,
+        runtime: driver.kind,
+        state: 'ACTIVE',
+      },
+    });
+  }
+  for (const [name, path] of [
+    ['DescribeClusterV2', `/api/v2/clusters/${encodeURIComponent(keep)}`],
+    ['ListClustersV2', '/api/v2/clusters?maxResults=10'],
+  ] as const) {
+    // autocannon in a process of its own, so the load generator does not share the API's event loop.
+    const { stdout } = await execFileAsync(
+      process.execPath,
+      [AUTOCANNON, '--json', '-c', '200', '-d', '10', '-H', `authorization=${auth}`, `${endpoint}${path}`],
+      { maxBuffer: 16 * 1024 * 1024 },
+    );
+    const result = JSON.parse(stdout) as {
+      requests: { average: number };
+      latency: { p50: number; p99: number };
+      non2xx: number;
+      errors: number;
+    };
+    console.log(
+      `${name}, 200 connections, 10 s: ${result.requests.average.toFixed(0)} req/s, latency p50 ${result.latency.p50} ms, ` +
+        `p99 ${result.latency.p99} ms, non-2xx ${result.non2xx}, errors ${result.errors}`,
+    );
+  }
+  await new Promise((r) => setTimeout(r, 2_000));
+  console.log(
+    `API and worker (one process here) resident memory when idle: ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`,
+  );
+} finally {
+  await worker.close(1_000);
+  for (const id of await driver.listClusters()) await driver.deleteCluster(id);
+  await driver.close();
+  await workerCatalog.$disconnect();
+  await api.fastify.services.queue.obliterate({ force: true });
+  await api.fastify.close();
+  await dropDatabase(databaseUrl);
+  rmSync(stateDir, { recursive: true, force: true });
+}
