@@ -295,6 +295,19 @@ describe('transaction verification on produce (KIP-890)', () => {
       expect(end.errorCode).toBe(0);
       // A late batch after the commit would start a hanging transaction: refused.
       expect(await produce(0, 1)).toBe(ErrorCode.INVALID_TXN_STATE);
+      // transaction.partition.verification.enable=false (cluster-wide, dynamic): accepted unverified.
+      const altered = await conn.request(ApiKey.IncrementalAlterConfigs, {
+        resources: [
+          {
+            resourceType: 4,
+            resourceName: '',
+            configs: [{ name: 'transaction.partition.verification.enable', configOperation: 0, value: 'false' }],
+          },
+        ],
+        validateOnly: false,
+      });
+      expect(altered.responses[0]?.errorCode).toBe(0);
+      expect(await produce(1, 0)).toBe(0);
     } finally {
       await conn.close();
       await broker.stop();

@@ -222,6 +222,13 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
   def('transaction.state.log.segment.bytes', 'int', '104857600', 'Segment size of __transaction_state.'),
   def('request.timeout.ms', 'int', '30000', 'Timeout of inter-broker requests (transaction markers).'),
   def(
+    'transaction.partition.verification.enable',
+    'boolean',
+    'true',
+    "Verify a transaction's first batch in a partition with its coordinator (KIP-890).",
+    { updateMode: 'cluster-wide' },
+  ),
+  def(
     'transaction.abort.timed.out.transaction.cleanup.interval.ms',
     'int',
     '10000',

@@ -146,6 +146,11 @@ export class TransactionCoordinator {
     );
   }
 
+  /** transaction.partition.verification.enable: whether Produce verifies transactional batches (KIP-890). */
+  get verificationEnabled(): boolean {
+    return this.o.config.bool('transaction.partition.verification.enable');
+  }
+
   /** Kafka's TransactionStateManager.partitionFor: Utils.abs(transactionalId.hashCode) % partitions. */
   partitionFor(transactionalId: string): number {
     return offsetsPartitionFor(transactionalId, this.partitionCount);

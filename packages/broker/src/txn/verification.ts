@@ -6,7 +6,8 @@
  * (a retry delayed in the network) would open a transaction nobody will ever end, holding the last
  * stable offset back for good: the "hanging transaction".
  *
- * Differs from Kafka: only a coordinator on this broker is asked; with the coordinator elsewhere the
+ * Off with transaction.partition.verification.enable=false. Differs from Kafka: only a coordinator on
+ * this broker is asked; with the coordinator elsewhere the
  * batch is accepted unverified, as in Kafka before 3.6. Failures are answered as Kafka answers
  * pre-KIP-890 producers: INVALID_TXN_STATE when the partition is not in the transaction,
  * INVALID_PRODUCER_EPOCH when the producer was fenced, and NOT_ENOUGH_REPLICAS (retriable) while the
@@ -46,7 +47,7 @@ export async function verifyTransactionalBatch(
   partition: Partition,
   records: Buffer,
 ): Promise<void> {
-  if (records.length < BATCH_HEADER_SIZE) return;
+  if (records.length < BATCH_HEADER_SIZE || !transactions.verificationEnabled) return;
   const attributes = records.readInt16BE(21);
   if ((attributes & TRANSACTIONAL_BIT) === 0 || (attributes & CONTROL_BIT) !== 0) return;
   const producerId = Number(records.readBigInt64BE(43));
