@@ -598,4 +598,17 @@ describe('the authorization table: each API checks its operation on its resource
       await user.close();
     });
   }
+
+  it('reports authorized operations (KIP-430) from the ACLs the rows granted', async () => {
+    // Runs after the rows: User:granted then holds Alter, Describe and IdempotentWrite on the cluster.
+    const user = await as('granted');
+    const cluster = await user.request(ApiKey.DescribeCluster, {
+      includeClusterAuthorizedOperations: true,
+      endpointType: 1,
+    });
+    expect(cluster.clusterAuthorizedOperations).toBe((1 << Op.ALTER) | (1 << Op.DESCRIBE) | (1 << Op.IDEMPOTENT_WRITE));
+    const groups = await user.request(ApiKey.DescribeGroups, { groups: [GROUP], includeAuthorizedOperations: true });
+    expect(groups.groups[0]?.authorizedOperations).toBe((1 << Op.READ) | (1 << Op.DESCRIBE) | (1 << Op.DELETE));
+    await user.close();
+  });
 });

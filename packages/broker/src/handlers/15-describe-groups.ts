@@ -1,17 +1,14 @@
 /**
  * DescribeGroups (key 15), v0-5: state, protocol and members; member metadata and assignments only
- * for Stable groups, as Kafka. An unknown group is reported Dead without error. There are no ACLs
- * yet: asked for authorized operations (v3+), the answer is every group operation (read, describe,
- * delete).
+ * for Stable groups, as Kafka. An unknown group is reported Dead without error. Needs Describe on
+ * the group; asked for authorized operations (v3+), the answer is what the authorizer allows of read,
+ * describe and delete (all three without an authorizer).
  */
 import { ApiKey, defaultDescribeGroupsResponse } from '@flotilla/protocol';
-import { AclOperation } from '../security/acl.js';
-import { groupDenial } from '../security/request-authorization.js';
+import { AclOperation, ResourceType } from '../security/acl.js';
+import { authorizedOperations, groupDenial } from '../security/request-authorization.js';
 import { AUTHORIZED_OPERATIONS_OMITTED } from './03-metadata.js';
 import { defineHandler } from './types.js';
-
-/** READ (3), DELETE (6) and DESCRIBE (8) as bits of the authorized operations field. */
-const ALL_GROUP_OPERATIONS = (1 << 3) | (1 << 6) | (1 << 8);
 
 export default defineHandler({
   apiKey: ApiKey.DescribeGroups,
@@ -40,7 +37,9 @@ export default defineHandler({
             memberMetadata: m.metadata,
             memberAssignment: m.assignment,
           })),
-          authorizedOperations: withOperations ? ALL_GROUP_OPERATIONS : AUTHORIZED_OPERATIONS_OMITTED,
+          authorizedOperations: withOperations
+            ? authorizedOperations(ctx, ResourceType.GROUP, groupId)
+            : AUTHORIZED_OPERATIONS_OMITTED,
         };
       }),
     };

@@ -1,7 +1,7 @@
 /** DescribeCluster (key 60), v0-1: cluster id, controller and brokers (what AdminClient.describeCluster uses). */
 import { ApiKey, defaultDescribeClusterResponse } from '@flotilla/protocol';
-import { AclOperation } from '../security/acl.js';
-import { clusterDenial } from '../security/request-authorization.js';
+import { AclOperation, CLUSTER_RESOURCE_NAME, ResourceType } from '../security/acl.js';
+import { authorizedOperations, clusterDenial } from '../security/request-authorization.js';
 import { AUTHORIZED_OPERATIONS_OMITTED } from './03-metadata.js';
 import { defineHandler } from './types.js';
 
@@ -9,7 +9,7 @@ export default defineHandler({
   apiKey: ApiKey.DescribeCluster,
   minVersion: 0,
   maxVersion: 1,
-  handle(ctx) {
+  handle(ctx, request) {
     const { image, nodeId } = ctx.broker;
     const denied = clusterDenial(ctx, AclOperation.DESCRIBE);
     if (denied)
@@ -18,7 +18,9 @@ export default defineHandler({
       ...defaultDescribeClusterResponse(),
       clusterId: image.clusterId,
       controllerId: ctx.broker.controllerId?.() ?? nodeId,
-      clusterAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
+      clusterAuthorizedOperations: request.includeClusterAuthorizedOperations
+        ? authorizedOperations(ctx, ResourceType.CLUSTER, CLUSTER_RESOURCE_NAME)
+        : AUTHORIZED_OPERATIONS_OMITTED,
       brokers: [...image.brokers.values()]
         .filter((b) => !b.fenced)
         .flatMap((b) => {
