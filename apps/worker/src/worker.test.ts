@@ -16,6 +16,7 @@ import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enqueueJob, JOBS, OPERATIONS_QUEUE } from './jobs/catalog.js';
 import { handlers, type JobHandlers } from './jobs/handlers.js';
+import { requeueUnfinishedOperations } from './jobs/requeue.js';
 import { OperationsWorker } from './worker.js';
 
 const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
@@ -90,6 +91,22 @@ describe('job catalog', () => {
     await expect(
       enqueueJob(queue, 'create-cluster', { operationId: 'not-a-uuid', clusterId: randomUUID() }),
     ).rejects.toThrow(/invalid create-cluster payload: \/operationId/);
+  });
+});
+
+describe('requeue at start', () => {
+  it('queues each unfinished operation whose job Redis lost, once', async () => {
+    const { operationId } = await seedCluster('lost-job', 1);
+    expect(await queue.getJob(operationId)).toBeUndefined();
+    const first = await requeueUnfinishedOperations(catalog, queue);
+    expect(first.some((arn) => arn.endsWith(operationId))).toBe(true);
+    const job = await queue.getJob(operationId);
+    expect(job?.name).toBe('create-cluster');
+    // Its job is now in Redis: a second start queues nothing for it.
+    const second = await requeueUnfinishedOperations(catalog, queue);
+    expect(second.some((arn) => arn.endsWith(operationId))).toBe(false);
+    await job?.remove();
+    await catalog.clusterOperation.update({ where: { id: operationId }, data: { operationState: 'UPDATE_FAILED' } });
   });
 });
 
