@@ -87,6 +87,7 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
   def('controller.quorum.request.timeout.ms', 'int', '2000', 'Timeout of quorum requests between controllers.'),
   def('broker.heartbeat.interval.ms', 'int', '2000', 'Time between a broker heartbeats to the active controller.'),
   def('broker.session.timeout.ms', 'int', '9000', 'A broker without heartbeat this long is fenced.'),
+  def('metadata.log.dir', 'string', null, 'Directory of the metadata log; defaults to the first log directory.'),
   def(
     'metadata.log.max.record.bytes.between.snapshots',
     'long',

@@ -24,7 +24,7 @@ export function openQuorum(config: BrokerConfig, image: MetadataImage, log: Logg
     nodeId: config.nodeId,
     clusterId: image.clusterId,
     voters: config.quorumVoters,
-    logDir: config.logDirs[0] as string,
+    logDir: config.string('metadata.log.dir') ?? (config.logDirs[0] as string),
     electionTimeoutMs: config.int('controller.quorum.election.timeout.ms'),
     fetchTimeoutMs: config.int('controller.quorum.fetch.timeout.ms'),
     requestTimeoutMs: config.int('controller.quorum.request.timeout.ms'),

@@ -61,7 +61,8 @@ export class ControllerChannel {
         if (connection.closed) throw new Error('connection closed');
         const response = await connection.request(apiKey, body, {
           version: options.version,
-          timeoutMs: Math.max(1, Math.min(this.requestTimeoutMs * 5, deadline - Date.now())),
+          // Short enough that a request to a leader that died is retried at the next one promptly.
+          timeoutMs: Math.max(1, Math.min(this.requestTimeoutMs * 2, deadline - Date.now())),
         });
         if (options.isNotController?.(response)) {
           lastError = new KafkaError(ErrorCode.NOT_CONTROLLER, `node ${leaderId} is not the active controller`);
