@@ -203,6 +203,56 @@ describe('replication with real broker processes (3 nodes, RF 3, min.insync.repl
     const final = await partitions(cluster, 1, 'durable');
     expect(final.map((p) => p.isr.length)).toEqual([3, 3, 3]);
   }, 240_000);
+
+  it('moves a partition to other brokers with AlterPartitionReassignments sent to any broker', async () => {
+    await createTopic(cluster, 1, { name: 'moving', assignments: [[1]], configs: { 'min.insync.replicas': '1' } });
+    await eventually('partition led by 1', async () => (await partitions(cluster, 1, 'moving'))[0]?.leader === 1);
+    const values = Array.from({ length: 500 }, (_, i) => `m-${i}`);
+    await run(
+      '/usr/bin/kcat',
+      ['-P', '-b', cluster.bootstrap(1), '-t', 'moving', '-p', '0', '-X', 'acks=all'],
+      `${values.join('\n')}\n`,
+    );
+    // Sent to broker 3, which forwards it to the active controller wherever that is.
+    const conn = await Connection.open({ host: '127.0.0.1', port: cluster.node(3).port, requestTimeoutMs: 15_000 });
+    try {
+      const response = await conn.request(ApiKey.AlterPartitionReassignments, {
+        timeoutMs: 10_000,
+        topics: [{ name: 'moving', partitions: [{ partitionIndex: 0, replicas: [2, 3] }] }],
+      });
+      expect(response.responses[0]?.partitions[0]?.errorCode).toBe(0);
+    } finally {
+      await conn.close();
+    }
+    // Brokers 2 and 3 copy the log, join the ISR, and broker 1 leaves: the move completes by itself.
+    const moved = await eventually('reassignment complete', async () => {
+      const p = (await partitions(cluster, 2, 'moving'))[0];
+      return p && [...p.replicas].sort().join() === '2,3' && [...p.isr].sort().join() === '2,3' ? p : undefined;
+    });
+    expect([2, 3]).toContain(moved.leader);
+    const listing = await Connection.open({ host: '127.0.0.1', port: cluster.node(1).port });
+    try {
+      const listed = await listing.request(ApiKey.ListPartitionReassignments, { timeoutMs: 5000, topics: null });
+      expect(listed.topics).toEqual([]);
+    } finally {
+      await listing.close();
+    }
+    const out = await run('/usr/bin/kcat', [
+      '-b',
+      cluster.bootstrap(2),
+      '-C',
+      '-t',
+      'moving',
+      '-p',
+      '0',
+      '-o',
+      'beginning',
+      '-e',
+      '-f',
+      '%s\n',
+    ]);
+    expect(out.split('\n').filter((l) => l)).toEqual(values);
+  }, 120_000);
 });
 
 describe('replication with real broker processes: two of three replicas down (5-node quorum)', () => {

@@ -253,7 +253,14 @@ export class ReplicaFetcherManager {
   }
 
   unfollow(partition: Partition): void {
-    for (const f of this.fetchers.values()) f.remove(partition);
+    for (const [id, f] of this.fetchers) {
+      f.remove(partition);
+      // A fetcher left with nothing to fetch closes its connection (Kafka's shutdownIdleFetcherThreads).
+      if (f.states.size === 0) {
+        this.fetchers.delete(id);
+        void f.stop();
+      }
+    }
   }
 
   /** Which broker this broker fetches `partition` from, if any (tests, metrics). */
