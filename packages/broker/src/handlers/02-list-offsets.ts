@@ -1,6 +1,7 @@
 /**
- * ListOffsets (key 2), v1-10: earliest (-2), latest (-1, the high watermark), max timestamp (-3, v7+),
- * earliest local (-4, v8+), and by timestamp (the first offset whose timestamp is at or after it, or -1).
+ * ListOffsets (key 2), v1-10: earliest (-2), latest (-1: the high watermark, or for isolation level 1,
+ * read_committed, the last stable offset, KIP-98), max timestamp (-3, v7+), earliest local (-4, v8+), and
+ * by timestamp (the first offset whose timestamp is at or after it, or -1).
  */
 import {
   ApiKey,
