@@ -102,3 +102,8 @@ ensure_redis() {
   echo "Redis did not answer on 127.0.0.1:6379 in 20 s" >&2
   return 1
 }
+
+# The aws CLI (Debian's awscli), which the API tests drive against the MSK-compatible endpoint.
+ensure_aws_cli() {
+  command -v aws >/dev/null || ensure_apt awscli
+}

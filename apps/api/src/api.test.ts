@@ -3,6 +3,7 @@
  * endpoint override, as a user of MSK would drive it. No worker runs here: clusters stay CREATING
  * (the end-to-end test with the worker is e2e.test.ts).
  */
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -367,6 +368,70 @@ describe('MSK API through @aws-sdk/client-kafka', () => {
     );
   });
 });
+
+/** The aws CLI (Debian's awscli, or any `aws` on PATH), signing with the admin key. */
+function aws(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      'aws',
+      ['kafka', ...args, '--endpoint-url', endpoint, '--output', 'json'],
+      {
+        env: {
+          ...process.env,
+          AWS_ACCESS_KEY_ID: api.adminKey.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: api.adminKey.secretAccessKey,
+          AWS_DEFAULT_REGION: 'us-east-1',
+          AWS_CONFIG_FILE: '/dev/null',
+          AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+          AWS_PAGER: '',
+        },
+      },
+      (error, stdout, stderr) =>
+        resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+const awsVersion = await new Promise<string | null>((resolve) =>
+  execFile('aws', ['--version'], (error, stdout) => resolve(error ? null : stdout.trim())),
+);
+
+describe.skipIf(awsVersion === null)(
+  `the aws CLI (${awsVersion ?? 'not installed: make setup installs awscli'})`,
+  () => {
+    it('creates, lists, describes and deletes a cluster, and reports a stale currentVersion', async () => {
+      const created = await aws([
+        'create-cluster-v2',
+        '--cluster-name',
+        'from-cli',
+        '--provisioned',
+        JSON.stringify({
+          KafkaVersion: '3.8.x',
+          NumberOfBrokerNodes: 1,
+          BrokerNodeGroupInfo: { InstanceType: 'kafka.t3.small', ClientSubnets: ['a'] },
+        }),
+      ]);
+      expect(created.stderr).toBe('');
+      const arn = JSON.parse(created.stdout).ClusterArn as string;
+      const listed = JSON.parse((await aws(['list-clusters-v2', '--cluster-name-filter', 'from-cli'])).stdout);
+      expect(listed.ClusterInfoList.map((c: { ClusterArn: string }) => c.ClusterArn)).toEqual([arn]);
+      const described = JSON.parse((await aws(['describe-cluster-v2', '--cluster-arn', arn])).stdout);
+      expect(described.ClusterInfo.State).toBe('CREATING');
+
+      await api.fastify.services.catalog.cluster.update({ where: { arn }, data: { state: 'ACTIVE' } });
+      const stale = await aws(['delete-cluster', '--cluster-arn', arn, '--current-version', 'KSTALE']);
+      expect(stale.code).not.toBe(0);
+      expect(stale.stderr).toMatch(/ConflictException/);
+      const deleted = await aws([
+        'delete-cluster',
+        '--cluster-arn',
+        arn,
+        '--current-version',
+        described.ClusterInfo.CurrentVersion,
+      ]);
+      expect(JSON.parse(deleted.stdout).State).toBe('DELETING');
+    });
+  },
+);
 
 describe('authentication', () => {
   it('answers 403 InvalidSignatureException to a request signed with the wrong secret', async () => {
