@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   CreateClusterV2Command,
+  CreateConfigurationCommand,
   DeleteClusterCommand,
   DescribeClusterOperationV2Command,
   DescribeClusterV2Command,
@@ -23,7 +24,7 @@ import { createCatalog } from '@flotilla/db';
 import { dropDatabase, scratchDatabaseUrl } from '@flotilla/db/testing';
 import { DEFAULT_BROKER_IMAGE, DockerDriver, ProcessDriver, type RuntimeDriver } from '@flotilla/runtime';
 import { OperationsWorker } from '@flotilla/worker';
-import { Kafka, logLevel } from 'kafkajs';
+import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { buildApi, type StartedApi } from '../src/start.js';
@@ -99,6 +100,13 @@ function clusterLifecycle(kind: 'process' | 'docker'): void {
     let bootstrap: string;
 
     it('CreateClusterV2 goes ACTIVE with every step recorded', async () => {
+      // A configuration (MSK's server.properties) the brokers must start with.
+      const configuration = await kafka.send(
+        new CreateConfigurationCommand({
+          Name: `e2e-${kind}-config`,
+          ServerProperties: new TextEncoder().encode('log.retention.hours=72\nnum.partitions=2\n'),
+        }),
+      );
       const started = Date.now();
       const created = await kafka.send(
         new CreateClusterV2Command({
@@ -106,6 +114,7 @@ function clusterLifecycle(kind: 'process' | 'docker'): void {
           Provisioned: {
             KafkaVersion: '3.8.x',
             NumberOfBrokerNodes: BROKERS,
+            ConfigurationInfo: { Arn: configuration.Arn, Revision: 1 },
             BrokerNodeGroupInfo: {
               InstanceType: 'kafka.t3.small',
               ClientSubnets: Array.from({ length: BROKERS }, (_, i) => `subnet-${i}`),
@@ -159,6 +168,16 @@ function clusterLifecycle(kind: 'process' | 'docker'): void {
       const client = new Kafka({ clientId: 'e2e', brokers: bootstrap.split(','), logLevel: logLevel.NOTHING });
       const admin = client.admin();
       await admin.connect();
+      // The configuration given at creation is what the brokers run with.
+      const described = await admin.describeConfigs({
+        includeSynonyms: false,
+        resources: [
+          { type: ConfigResourceTypes.BROKER, name: '1', configNames: ['log.retention.hours', 'num.partitions'] },
+        ],
+      });
+      expect(
+        Object.fromEntries(described.resources[0]?.configEntries.map((e) => [e.configName, e.configValue]) ?? []),
+      ).toEqual({ 'log.retention.hours': '72', 'num.partitions': '2' });
       await admin.createTopics({
         topics: [{ topic: 'orders', numPartitions: 3, replicationFactor: Math.min(3, BROKERS) }],
         waitForLeaders: true,
