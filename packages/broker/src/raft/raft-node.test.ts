@@ -312,7 +312,7 @@ describe('Raft state machine', () => {
   });
 
   it('keeps electing, committing and agreeing under loss, delays, partitions and crashes', () => {
-    for (let seed = 100; seed < 110; seed++) {
+    for (let seed = 100; seed < 140; seed++) {
       const sim = new Simulation([1, 2, 3, 4, 5], seed);
       sim.lossRate = 0.1;
       sim.maxDelay = 30;
@@ -338,24 +338,16 @@ describe('Raft state machine', () => {
       }
       sim.heal();
       sim.lossRate = 0;
-      expect(sim.run(10_000, () => sim.agreedLeader() !== undefined)).toBe(true);
-      sim.write('final');
-      const ok = sim.run(10_000, () => [...sim.nodes.values()].every((n) => n.applied.at(-1) === 'final'));
-      if (!ok)
-        console.log(
-          seed,
-          [...sim.nodes.entries()].map(([id, n]) => [
-            id,
-            n.raft.role,
-            n.raft.epoch,
-            n.raft.leaderId,
-            n.raft.highWatermark,
-            n.log.endOffset,
-            n.applied.length,
-            n.applied.at(-1),
-          ]),
-        );
-      expect(ok).toBe(true);
+      // A client retries until its write commits: a leader may still lose its place right after the
+      // heal (an uncommitted entry is then legitimately dropped by the next leader).
+      let committed = false;
+      for (let attempt = 0; attempt < 5 && !committed; attempt++) {
+        expect(sim.run(10_000, () => sim.agreedLeader() !== undefined)).toBe(true);
+        const value = `final-${attempt}`;
+        sim.write(value);
+        committed = sim.run(5_000, () => [...sim.nodes.values()].every((n) => n.applied.at(-1) === value));
+      }
+      expect(committed).toBe(true);
       sim.checkSafety();
     }
   });
