@@ -189,12 +189,14 @@ async function activeOperationArn(s: Services, clusterArnValue: string): Promise
 }
 
 export async function describeCluster(s: Services, arn: string) {
-  const [row, clusterTags, active] = await Promise.all([
-    requireCluster(s, arn),
+  const [row, clusterTags] = await Promise.all([
+    clusters.findClusterRowByArn(s.catalog, arn),
     tags.listTags(s.catalog, arn),
-    activeOperationArn(s, arn),
   ]);
-  return presentCluster(row, clusterTags, active);
+  if (!row) throw notFound(`Cluster ${arn} does not exist`, 'clusterArn');
+  // Operations run while the cluster is out of ACTIVE (CREATING, UPDATING, ...); FAILED has none.
+  const busy = row.state !== 'ACTIVE' && row.state !== 'FAILED';
+  return presentCluster(row, clusterTags, busy ? await activeOperationArn(s, arn) : undefined);
 }
 
 export async function listClusters(

@@ -1,14 +1,10 @@
 /** Catalog rows to MSK's JSON shapes. */
-import type { ClusterOperation, clusters, OperationStep } from '@flotilla/db';
+import type { Cluster, ClusterOperation, OperationStep } from '@flotilla/db';
 import type { Cluster as MskCluster } from '../schemas/msk.js';
 
 type Json = Record<string, unknown>;
 
-export function presentCluster(
-  row: clusters.ClusterWithBrokers,
-  tags: Record<string, string>,
-  activeOperationArn?: string,
-): MskCluster {
+export function presentCluster(row: Cluster, tags: Record<string, string>, activeOperationArn?: string): MskCluster {
   return {
     ...(activeOperationArn ? { activeOperationArn } : {}),
     clusterType: row.clusterType,

@@ -11,6 +11,11 @@ export function findClusterByArn(db: ClientOrTransaction, arn: string): Promise<
   return db.cluster.findUnique({ where: { arn }, include: { brokers: { orderBy: { nodeId: 'asc' } } } });
 }
 
+/** The cluster row alone (one query), for callers that do not need its brokers. */
+export function findClusterRowByArn(db: ClientOrTransaction, arn: string): Promise<Cluster | null> {
+  return db.cluster.findUnique({ where: { arn } });
+}
+
 export function findClusterByName(db: ClientOrTransaction, name: string): Promise<Cluster | null> {
   return db.cluster.findUnique({ where: { name } });
 }
