@@ -165,7 +165,7 @@ export class MetadataQuorum implements MetadataLog {
   async handle(apiKey: number, body: unknown, maxWaitMs = 0): Promise<unknown> {
     const parsed = fromKafkaRequest(apiKey, body);
     if (!parsed) throw new KafkaError(ErrorCode.INVALID_REQUEST, 'not a request for __cluster_metadata-0');
-    const { from, request } = parsed;
+    const { request } = parsed;
     // Nodes of another cluster (a reused address, a mistyped voter list) must not vote or replicate here.
     const clusterId = (body as { clusterId?: string | null }).clusterId;
     if (clusterId && clusterId !== this.image.clusterId) {
@@ -183,7 +183,7 @@ export class MetadataQuorum implements MetadataLog {
       });
     }
     const sentBefore = request.kind === 'fetch' ? this.raft.lastSentHighWatermark(request.replicaId) : -1;
-    let response = this.raft.handleRequest(from, request, Date.now());
+    let response = this.raft.handleRequest(request, Date.now());
     this.notifyChange();
     if (request.kind === 'fetch' && maxWaitMs > 0) {
       const r = response as FetchResponse;
@@ -197,7 +197,7 @@ export class MetadataQuorum implements MetadataLog {
         // Long poll, as Kafka's leader parks a fetch in purgatory: answer when the log or the high
         // watermark moves, or at maxWaitMs. Without it followers would spin on empty fetches.
         await this.waitForChange(Math.min(maxWaitMs, RAFT_FETCH_MAX_WAIT_MS));
-        if (!this.closed) response = this.raft.handleRequest(from, request, Date.now());
+        if (!this.closed) response = this.raft.handleRequest(request, Date.now());
       }
     }
     return this.encode(request, response);

@@ -139,7 +139,7 @@ class Simulation {
         fail();
         return;
       }
-      const response = target.raft.handleRequest(from, request, this.now);
+      const response = target.raft.handleRequest(request, this.now);
       if (this.rng() < this.lossRate) {
         fail();
         return;
@@ -284,13 +284,12 @@ describe('Raft state machine', () => {
     const sim = new Simulation([1, 2, 3], 9);
     const n2 = sim.nodes.get(2) as SimNode;
     const vote = (candidateId: number) =>
-      n2.raft.handleRequest(candidateId, { kind: 'vote', epoch: 5, candidateId, lastEpoch: 0, endOffset: 0 }, 0);
+      n2.raft.handleRequest({ kind: 'vote', epoch: 5, candidateId, lastEpoch: 0, endOffset: 0 }, 0);
     expect(vote(1)).toMatchObject({ voteGranted: true, epoch: 5 });
     sim.crash(2);
     sim.restart(2);
     expect(n2.store.read()).toMatchObject({ epoch: 5, votedId: 1 });
     const again = (sim.nodes.get(2) as SimNode).raft.handleRequest(
-      3,
       { kind: 'vote', epoch: 5, candidateId: 3, lastEpoch: 9, endOffset: 100 },
       0,
     );
@@ -305,7 +304,7 @@ describe('Raft state machine', () => {
       { offset: 1, epoch: 2, data: Buffer.from('x') },
     ]);
     const ask = (lastEpoch: number, endOffset: number, epoch: number) =>
-      n2.raft.handleRequest(1, { kind: 'vote', epoch, candidateId: 1, lastEpoch, endOffset }, 0);
+      n2.raft.handleRequest({ kind: 'vote', epoch, candidateId: 1, lastEpoch, endOffset }, 0);
     expect(ask(1, 5, 3)).toMatchObject({ voteGranted: false }); // older last epoch, even if longer
     expect(ask(2, 1, 4)).toMatchObject({ voteGranted: false }); // same epoch, shorter
     expect(ask(2, 2, 5)).toMatchObject({ voteGranted: true });

@@ -225,8 +225,8 @@ export class RaftNode {
 
   // ---- requests from other nodes ----
 
+  /** Answers a request from another node; every request names its sender (candidate, leader, replica). */
   handleRequest(
-    from: number,
     request: RaftRequest,
     now: number,
   ): VoteResponse | EpochResponse | FetchResponse | FetchSnapshotResponse {
@@ -243,7 +243,6 @@ export class RaftNode {
       case 'fetch-snapshot':
         return this.handleFetchSnapshot(request);
     }
-    void from;
   }
 
   private response(errorCode = 0): EpochResponse {
