@@ -5,6 +5,7 @@
  * the ProcessDriver (broker processes from packages/broker/dist/main.js) and once on the DockerDriver
  * (containers of the flotilla/broker image, `make image`) where a Docker engine answers.
  */
+import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -235,12 +236,19 @@ function clusterLifecycle(kind: 'process' | 'docker'): void {
 
 if (process.env.FLOTILLA_E2E_DRIVER !== 'docker') clusterLifecycle('process');
 
-// The DockerDriver where an engine answers (`make test` builds the broker image first: `make image`).
+// The DockerDriver where an engine answers and the broker image exists (`make test` builds it first:
+// `make image`); skipped, saying why, otherwise.
 const docker = new DockerDriver();
 const dockerAnswers = await docker
   .ping()
   .then(() => true)
   .catch(() => false)
   .finally(() => docker.close());
-if (dockerAnswers && process.env.FLOTILLA_E2E_DRIVER !== 'process') clusterLifecycle('docker');
-else describe.skip(`on the docker driver (no Docker engine answers; ${DEFAULT_BROKER_IMAGE} not tried)`, () => {});
+const imageExists =
+  dockerAnswers &&
+  (await new Promise<boolean>((resolve) =>
+    execFile('docker', ['image', 'inspect', DEFAULT_BROKER_IMAGE], (error) => resolve(!error)),
+  ));
+if (imageExists && process.env.FLOTILLA_E2E_DRIVER !== 'process') clusterLifecycle('docker');
+else
+  describe.skip(`on the docker driver (${dockerAnswers ? `no ${DEFAULT_BROKER_IMAGE} image: make image` : 'no Docker engine answers'})`, () => {});
