@@ -23,9 +23,6 @@ import addOffsetsToTxn from './25-add-offsets-to-txn.js';
 import endTxn from './26-end-txn.js';
 import writeTxnMarkers from './27-write-txn-markers.js';
 import txnOffsetCommit from './28-txn-offset-commit.js';
-import describeProducers from './61-describe-producers.js';
-import describeTransactions from './65-describe-transactions.js';
-import listTransactions from './66-list-transactions.js';
 import describeAcls from './29-describe-acls.js';
 import createAcls from './30-create-acls.js';
 import deleteAcls from './31-delete-acls.js';
@@ -48,9 +45,12 @@ import alterPartition from './56-alter-partition.js';
 import { envelopeHandler } from './58-envelope.js';
 import fetchSnapshot from './59-fetch-snapshot.js';
 import describeCluster from './60-describe-cluster.js';
+import describeProducers from './61-describe-producers.js';
 import brokerRegistration from './62-broker-registration.js';
 import brokerHeartbeat from './63-broker-heartbeat.js';
 import unregisterBroker from './64-unregister-broker.js';
+import describeTransactions from './65-describe-transactions.js';
+import listTransactions from './66-list-transactions.js';
 import allocateProducerIds from './67-allocate-producer-ids.js';
 import { groupHandlers } from './groups.js';
 import type { Handler } from './types.js';
@@ -85,6 +85,7 @@ export function createHandlers(): Handler[] {
     alterPartition,
     describeCluster,
     unregisterBroker,
+    describeQuorum,
     saslHandshake,
     saslAuthenticate,
     describeAcls,
