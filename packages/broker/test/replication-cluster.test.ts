@@ -14,7 +14,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AdminClient, ApiKey, Connection, defaultProduceRequest, ErrorCode, encodeBatch } from '@flotilla/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type QuorumCluster, quorumCluster, run, tempDir } from './harness.js';
+import { python, type QuorumCluster, quorumCluster, run, tempDir } from './harness.js';
 
 const REPLICATION = {
   'metrics.port': '0',
@@ -202,6 +202,80 @@ describe('replication with real broker processes (3 nodes, RF 3, min.insync.repl
     });
     const final = await partitions(cluster, 1, 'durable');
     expect(final.map((p) => p.isr.length)).toEqual([3, 3, 3]);
+  }, 240_000);
+
+  it('a consumer group keeps consuming from its committed offsets while its coordinator is SIGKILLed', async () => {
+    await createTopic(cluster, 1, { name: 'work', numPartitions: 3, replicationFactor: 3 });
+    await eventually('ISR of 3', async () => (await partitions(cluster, 1, 'work')).every((p) => p.isr.length === 3));
+    const all = Array.from({ length: 4000 }, (_, i) => i);
+    const bootstrap = [1, 2, 3].map((id) => cluster.bootstrap(id)).join(',');
+    await python(`
+from confluent_kafka import Producer
+p = Producer({'bootstrap.servers': '${bootstrap}', 'acks': 'all', 'enable.idempotence': True, 'linger.ms': 5})
+for i in range(${all.length}):
+    p.produce('work', value=str(i).encode(), partition=i % 3)
+assert p.flush(60) == 0
+`);
+    // Consumes up to `limit` messages, committing synchronously every 50 (and at the end), retrying
+    // commits that fail while the coordinator moves; prints what it consumed.
+    const consumer = (limit: number, throttleMs: number) => `
+import json, time
+from confluent_kafka import Consumer, KafkaException
+c = Consumer({'bootstrap.servers': '${bootstrap}', 'group.id': 'workers', 'enable.auto.commit': False,
+              'auto.offset.reset': 'earliest', 'session.timeout.ms': 10000, 'topic.metadata.refresh.interval.ms': 1000})
+c.subscribe(['work'])
+got, errors, deadline, first_at = [], [], time.time() + 90, 0
+def commit():
+    for _ in range(100):
+        try:
+            c.commit(asynchronous=False); return
+        except KafkaException as e:
+            if e.args[0].name() == '_NO_OFFSET': return  # nothing new since the last commit
+            errors.append(str(e.args[0].name())); time.sleep(0.2)
+    raise RuntimeError('commit kept failing: ' + ','.join(errors[-5:]) + ' after ' + str(len(got)))
+while len(got) < ${limit} and time.time() < deadline:
+    m = c.poll(0.5)
+    if m is None or m.error(): continue
+    got.append(int(m.value()))
+    if len(got) == 1: first_at = time.time()
+    if ${throttleMs}: time.sleep(${throttleMs} / 1000)
+    if len(got) % 50 == 0: commit()
+commit()
+c.close()
+print(json.dumps({'got': got, 'errors': errors, 'firstAt': first_at * 1000, 'lastAt': time.time() * 1000}))
+`;
+    const first = JSON.parse((await python(consumer(2000, 0), 120_000)).trim().split('\n').pop() as string);
+    expect(first.got).toHaveLength(2000);
+    // The group coordinator: the leader of the group's __consumer_offsets partition.
+    const conn = await Connection.open({ host: '127.0.0.1', port: cluster.node(1).port });
+    let coordinator: number;
+    try {
+      const r = await conn.request(ApiKey.FindCoordinator, {
+        key: 'workers',
+        keyType: 0,
+        coordinatorKeys: ['workers'],
+      });
+      coordinator = r.coordinators[0]?.nodeId ?? r.nodeId;
+    } finally {
+      await conn.close();
+    }
+    expect([1, 2, 3]).toContain(coordinator);
+    const second = python(consumer(2000, 3), 150_000);
+    await new Promise((r) => setTimeout(r, 3000));
+    const killedAt = Date.now();
+    await cluster.stop(coordinator, 'SIGKILL');
+    const rest = JSON.parse((await second).trim().split('\n').pop() as string);
+    await cluster.start([coordinator]);
+    console.log(
+      `replication-cluster: group consumer after coordinator ${coordinator} was killed: ${rest.got.length} messages, ${rest.got.length - new Set(rest.got).size} redelivered, commit retries: ${rest.errors.join(',') || 'none'}`,
+    );
+    // The coordinator died while the second consumer was consuming.
+    expect(rest.firstAt).toBeLessThan(killedAt);
+    expect(rest.lastAt).toBeGreaterThan(killedAt);
+    // Nothing committed by the first consumer is consumed again, and nothing is missing.
+    const committed = new Set<number>(first.got);
+    expect(rest.got.filter((v: number) => committed.has(v))).toEqual([]);
+    expect(new Set([...first.got, ...rest.got]).size).toBe(all.length);
   }, 240_000);
 
   it('moves a partition to other brokers with AlterPartitionReassignments sent to any broker', async () => {

@@ -111,7 +111,9 @@ export class GroupCoordinator {
         return config.int('offsets.retention.minutes') * 60_000;
       },
     };
-    const store = new PartitionGroupStore(replicas, topicConfigs);
+    const store = new PartitionGroupStore(replicas, topicConfigs, Date.now, () =>
+      config.int('offsets.commit.timeout.ms'),
+    );
     const now = () => Date.now();
     this.membership = new GroupMembership({ registry: this.registry, store, timers: this.timers, settings, log, now });
     this.offsets = new GroupOffsets({

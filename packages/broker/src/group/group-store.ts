@@ -55,7 +55,22 @@ export class PartitionGroupStore implements GroupStore {
     private readonly replicas: ReplicaManager,
     private readonly topicConfigs: TopicConfigs,
     private readonly now: () => number = Date.now,
+    /** offsets.commit.timeout.ms: how long a write waits for the ISR of its __consumer_offsets partition. */
+    private readonly commitTimeoutMs: () => number = () => 5000,
   ) {}
+
+  /**
+   * A group write counts once every in-sync replica has it (acks=all, as Kafka's GroupMetadataManager
+   * appends), so a committed offset survives the loss of the coordinator; the error codes map to
+   * COORDINATOR_NOT_AVAILABLE / NOT_COORDINATOR in commitErrorFor.
+   */
+  private async replicated(p: Partition, lastOffset: number): Promise<void> {
+    const minIsr = this.topicConfigs.minInsyncReplicas(OFFSETS_TOPIC);
+    const code = await this.replicas.awaitReplication(p, lastOffset + 1, minIsr, this.commitTimeoutMs());
+    if (code !== ErrorCode.NONE) {
+      throw new KafkaError(code, `${OFFSETS_TOPIC}-${p.partitionId} did not replicate the write to its ISR`);
+    }
+  }
 
   async append(partition: number, records: readonly OffsetsTopicRecord[]): Promise<void> {
     if (records.length === 0) return;
@@ -64,7 +79,8 @@ export class PartitionGroupStore implements GroupStore {
       throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `this broker does not host ${OFFSETS_TOPIC}-${partition}`);
     const maxMessageBytes = this.topicConfigs.logConfig(OFFSETS_TOPIC).maxMessageBytes;
     const bytes = Buffer.concat(toBatches(records, this.now(), maxMessageBytes));
-    p.appendAsLeader(bytes, -1, maxMessageBytes, this.topicConfigs.minInsyncReplicas(OFFSETS_TOPIC));
+    const result = p.appendAsLeader(bytes, -1, maxMessageBytes, this.topicConfigs.minInsyncReplicas(OFFSETS_TOPIC));
+    await this.replicated(p, result.lastOffset);
   }
 
   async appendTransactional(
@@ -79,7 +95,14 @@ export class PartitionGroupStore implements GroupStore {
     const maxMessageBytes = this.topicConfigs.logConfig(OFFSETS_TOPIC).maxMessageBytes;
     // One batch (a producer's append is one batch); written as the coordinator, so not sequence-checked.
     const bytes = Buffer.concat(toBatches(records, this.now(), Number.MAX_SAFE_INTEGER, producer));
-    p.appendAsLeader(bytes, -1, maxMessageBytes, this.topicConfigs.minInsyncReplicas(OFFSETS_TOPIC), 'coordinator');
+    const result = p.appendAsLeader(
+      bytes,
+      -1,
+      maxMessageBytes,
+      this.topicConfigs.minInsyncReplicas(OFFSETS_TOPIC),
+      'coordinator',
+    );
+    await this.replicated(p, result.lastOffset);
   }
 }
 
