@@ -21,6 +21,7 @@ import type { EndpointRecord } from './metadata/records.js';
 import { BrokerMetrics } from './metrics.js';
 import { type BoundListener, SocketServer } from './network/server.js';
 import { ClusterMembership, openQuorum } from './raft/cluster.js';
+import { controllerListenerDispatcher, trustingCluster } from './raft/controller-listener.js';
 import { mentionsNotController } from './raft/forwarding.js';
 import { FetchSessionCache } from './replica/fetch-session.js';
 import { ProducerIdManager } from './replica/producer-id-manager.js';
@@ -203,11 +204,13 @@ export async function startBroker(
     ...services,
     controller: localController,
     forwardToController: undefined,
+    // Bare requests there come from the cluster's nodes; forwarded ones run as their client (Envelope).
+    authorizer: trustingCluster(authorizer),
   };
   server = new SocketServer(
     (listener) =>
       cluster?.isControllerListener(listener.name)
-        ? new Dispatcher(controllerHandlers, controllerServices)
+        ? controllerListenerDispatcher(new Dispatcher(controllerHandlers, controllerServices))
         : new Dispatcher(handlers, services),
     {
       maxRequestBytes: config.int('socket.request.max.bytes'),
