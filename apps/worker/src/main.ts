@@ -33,6 +33,7 @@ async function main(): Promise<void> {
     redisUrl,
     queuePrefix,
     concurrency: Number(process.env.FLOTILLA_WORKER_CONCURRENCY ?? 4),
+    lockDurationMs: Number(process.env.FLOTILLA_WORKER_LOCK_MS ?? 30_000),
   });
   await worker.start();
   consoleLogger.info('worker ready', { runtime: driver.kind });

@@ -195,6 +195,70 @@ describe('create-cluster on the ProcessDriver', () => {
   });
 });
 
+describe('a worker killed with SIGKILL mid-provisioning', () => {
+  it('leaves a stalled job that another worker resumes to ACTIVE with no duplicate brokers', async () => {
+    const { clusterId, operationId } = await seedCluster('killed', 3);
+    const child = spawn(process.execPath, [new URL('../dist/main.js', import.meta.url).pathname], {
+      env: {
+        ...process.env,
+        DATABASE_URL: databaseUrl,
+        FLOTILLA_QUEUE_PREFIX: queuePrefix,
+        FLOTILLA_RUNTIME: 'process',
+        FLOTILLA_STATE_DIR: join(stateDir, 'killed-state'),
+        FLOTILLA_WORKER_LOCK_MS: '2000',
+      },
+      stdio: 'ignore',
+    });
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    // The child's ProcessDriver keeps its brokers under FLOTILLA_STATE_DIR/runtime.
+    const driver = new ProcessDriver({ stateDir: join(stateDir, 'killed-state', 'runtime') });
+    let second: OperationsWorker | undefined;
+    try {
+      await enqueueJob(queue, 'create-cluster', { operationId, clusterId });
+      await until('brokers started by the first worker', async () => {
+        const op = await operations.findOperationById(catalog, operationId);
+        return op?.steps.some((s) => s.name === 'brokers' && s.status === 'COMPLETE') ? true : undefined;
+      });
+      child.kill('SIGKILL');
+      await exited;
+      // Killed mid-way: the operation is not finished.
+      expect((await operations.findOperationById(catalog, operationId))?.operationState).toBe('UPDATE_IN_PROGRESS');
+      // Its broker processes outlive it (they run under their own supervisors).
+      expect((await driver.listBrokers(clusterId)).length).toBe(3);
+
+      second = new OperationsWorker({
+        catalog,
+        driver,
+        redisUrl: REDIS_URL,
+        queuePrefix,
+        log: silent,
+        lockDurationMs: 2000,
+      });
+      await second.start();
+      await until(
+        'ACTIVE after the stalled job is taken over',
+        async () => {
+          const row = await catalog.cluster.findUnique({ where: { id: clusterId } });
+          if (row?.state === 'FAILED') throw new Error(`FAILED: ${row.stateMessage}`);
+          return row?.state === 'ACTIVE' ? row : undefined;
+        },
+        90_000,
+      );
+      const brokers = await driver.listBrokers(clusterId);
+      expect(brokers.map((b) => b.nodeId).sort()).toEqual([1, 2, 3]);
+      expect(brokers.every((b) => b.state === 'running')).toBe(true);
+      const op = await operations.findOperationById(catalog, operationId);
+      expect(op?.operationState).toBe('UPDATE_COMPLETE');
+      expect(op?.steps.filter((s) => s.name === 'brokers')).toHaveLength(1);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await second?.close(0);
+      await driver.deleteCluster(clusterId);
+      await driver.close();
+    }
+  });
+});
+
 describe('worker process', () => {
   it('drains and exits 0 on SIGTERM', async () => {
     const child = spawn(process.execPath, [new URL('../dist/main.js', import.meta.url).pathname], {

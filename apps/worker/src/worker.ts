@@ -18,6 +18,12 @@ export interface OperationsWorkerOptions {
   readonly queuePrefix: string;
   /** Jobs run at once. Default 4: provisioning mostly waits on brokers. */
   readonly concurrency?: number;
+  /**
+   * How long a job's lock lives without renewal (BullMQ's lockDuration, default 30 s). A worker that
+   * dies (SIGKILL, power loss) holds its jobs this long; then another worker finds them stalled and
+   * runs them again, resuming at their first incomplete step.
+   */
+  readonly lockDurationMs?: number;
   readonly log?: JobLogger;
   /** For tests: replace handlers. */
   readonly handlers?: JobHandlers;
@@ -40,6 +46,8 @@ export class OperationsWorker {
       connection: { url: options.redisUrl, maxRetriesPerRequest: null },
       prefix: options.queuePrefix,
       concurrency: options.concurrency ?? 4,
+      lockDuration: options.lockDurationMs ?? 30_000,
+      stalledInterval: options.lockDurationMs ?? 30_000,
       autorun: false,
     });
     this.worker.on('failed', (job, error) =>
