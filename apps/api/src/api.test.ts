@@ -417,6 +417,17 @@ describe.skipIf(awsVersion === null)(
       const described = JSON.parse((await aws(['describe-cluster-v2', '--cluster-arn', arn])).stdout);
       expect(described.ClusterInfo.State).toBe('CREATING');
 
+      // Query strings and ARNs in paths, signed by botocore: tags and a paged list.
+      await aws(['tag-resource', '--resource-arn', arn, '--tags', 'team=data,env=dev']);
+      const untagged = await aws(['untag-resource', '--resource-arn', arn, '--tag-keys', 'env', 'team']);
+      expect(untagged.stderr).toBe('');
+      await aws(['tag-resource', '--resource-arn', arn, '--tags', 'owner=cli']);
+      expect(JSON.parse((await aws(['list-tags-for-resource', '--resource-arn', arn])).stdout).Tags).toEqual({
+        owner: 'cli',
+      });
+      const nodes = await aws(['list-nodes', '--cluster-arn', arn, '--max-results', '5']);
+      expect(JSON.parse(nodes.stdout).NodeInfoList).toEqual([]);
+
       await api.fastify.services.catalog.cluster.update({ where: { arn }, data: { state: 'ACTIVE' } });
       const stale = await aws(['delete-cluster', '--cluster-arn', arn, '--current-version', 'KSTALE']);
       expect(stale.code).not.toBe(0);
