@@ -5,7 +5,7 @@
  * moves it away. Produce (with acks=all waiting for the ISR), fetch (consumers' and followers', with
  * long polling) and list offsets go through here; a timer asks for ISR shrinks of lagging followers.
  */
-import { ErrorCode, KafkaError } from '@flotilla/protocol';
+import { decodeBatches, decodeRecords, ErrorCode, KafkaError, TimestampType } from '@flotilla/protocol';
 import type { LogManager } from '../log/log-manager.js';
 import { partitionKey } from '../log/log-manager.js';
 import type { AbortedTxn } from '../log/txn-index.js';
@@ -408,7 +408,7 @@ export class ReplicaManager {
       case ListOffsetsTimestamp.MAX_TIMESTAMP: {
         const max = p.log.maxTimestampAndOffset;
         if (max.offset < 0) return { offset: -1, timestamp: -1, leaderEpoch: -1 };
-        return { offset: max.offset, timestamp: max.timestamp, leaderEpoch: p.leaderEpoch };
+        return { offset: recordOfMaxTimestamp(p, max), timestamp: max.timestamp, leaderEpoch: p.leaderEpoch };
       }
       case ListOffsetsTimestamp.EARLIEST_PENDING_UPLOAD:
       case ListOffsetsTimestamp.LATEST_TIERED:
@@ -461,4 +461,25 @@ export class ReplicaManager {
     clearTimeout(this.isrTimer);
     for (const p of this.partitions.values()) p.close();
   }
+}
+
+/**
+ * The offset of the record that carries a batch's max timestamp: segments know batches, but Kafka
+ * answers ListOffsets MAX_TIMESTAMP with the record (KAFKA-16310), which librdkafka's 0081 checks.
+ * Falls back to the batch's offset when the batch cannot be read.
+ */
+function recordOfMaxTimestamp(p: Partition, max: { timestamp: number; offset: number }): number {
+  const { records } = p.log.read(max.offset, 1, max.offset + 1, true);
+  if (!records || records.length === 0) return max.offset;
+  for (const batch of decodeBatches(records).batches) {
+    if (batch.magic !== 2) continue;
+    const base = Number(batch.header.baseOffset);
+    if (max.offset < base || max.offset > base + batch.header.lastOffsetDelta) continue;
+    if (batch.header.timestampType === TimestampType.LOG_APPEND_TIME) return base;
+    const found = decodeRecords(batch).find(
+      (r) => Number(batch.header.baseTimestamp) + r.timestampDelta === max.timestamp,
+    );
+    return found ? base + found.offsetDelta : max.offset;
+  }
+  return max.offset;
 }
