@@ -124,7 +124,7 @@ describe('group APIs over the wire', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('FindCoordinator: one key (v0-3), a batch (v4+), and transaction keys refused', async () => {
+  it('FindCoordinator: one key (v0-3), a batch (v4+), and transaction keys', async () => {
     const single = await client.send(ApiKey.FindCoordinator, 3, { key: 'group-a', keyType: 0, coordinatorKeys: [] });
     expect(single).toMatchObject({ errorCode: 0, nodeId: 1, host: '127.0.0.1', port });
     const batch = await client.send(ApiKey.FindCoordinator, 6, { key: '', keyType: 0, coordinatorKeys: ['a', 'b'] });
@@ -133,8 +133,10 @@ describe('group APIs over the wire', () => {
       { key: 'b', nodeId: 1, host: '127.0.0.1', port, errorCode: 0, errorMessage: null },
     ]);
     const txn = await client.send(ApiKey.FindCoordinator, 4, { key: '', keyType: 1, coordinatorKeys: ['tx'] });
-    expect(txn.coordinators[0]).toMatchObject({ errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, nodeId: -1 });
-    expect(txn.coordinators[0]?.errorMessage).toMatch(/transactions are not supported/i);
+    // The transaction coordinator (txn/coordinator.ts): this broker, once __transaction_state exists.
+    expect(txn.coordinators[0]).toMatchObject({ key: 'tx', errorCode: 0, nodeId: 1, host: '127.0.0.1', port });
+    const unknownType = await client.send(ApiKey.FindCoordinator, 4, { key: '', keyType: 7, coordinatorKeys: ['x'] });
+    expect(unknownType.coordinators[0]?.errorCode).toBe(ErrorCode.INVALID_REQUEST);
   });
 
   it('JoinGroup v9, SyncGroup v5, Heartbeat v4, OffsetCommit v9, OffsetFetch v8 and v1', async () => {
