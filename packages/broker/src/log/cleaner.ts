@@ -48,9 +48,9 @@ import {
 } from '@flotilla/protocol';
 import type { Logger } from '../logger.js';
 import { BATCH_HEADER_SIZE, type BatchInfo, readBatchInfo } from './batch-info.js';
-import { readAbortedTransactions } from './txn-index.js';
 import type { LogConfig, PartitionLog } from './partition-log.js';
 import { Segment, segmentFileName } from './segment.js';
+import { readAbortedTransactions } from './txn-index.js';
 
 const CLEANED_SUFFIX = '.cleaned';
 const SWAP_SUFFIX = '.swap';
