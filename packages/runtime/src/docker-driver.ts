@@ -149,14 +149,18 @@ export class DockerDriver implements RuntimeDriver {
     try {
       try {
         const v = await this.docker.getVolume(name).inspect();
-        return { ...ref, name, path: v.Mountpoint ?? null };
+        return { clusterId: ref.clusterId, nodeId: ref.nodeId, name, path: v.Mountpoint ?? null };
       } catch (e) {
         if (statusOf(e) !== 404) throw e;
       }
-      // Creating a volume that exists returns it: safe when two jobs race.
-      const created = await this.docker.createVolume(buildVolumeSpec(ref, storageBytes));
+      // Creating a volume that exists returns it: safe when two jobs race. A BrokerSpec passed as the
+      // ref carries its storage size.
+      const size = storageBytes ?? (ref as Partial<BrokerSpec>).storageBytes;
+      const created = await this.docker.createVolume(
+        buildVolumeSpec({ clusterId: ref.clusterId, nodeId: ref.nodeId }, size),
+      );
       const info = created as unknown as { Mountpoint?: string };
-      return { ...ref, name, path: info.Mountpoint ?? null };
+      return { clusterId: ref.clusterId, nodeId: ref.nodeId, name, path: info.Mountpoint ?? null };
     } catch (e) {
       throw wrap(e, `volume ${name}`);
     }
@@ -294,7 +298,8 @@ export class DockerDriver implements RuntimeDriver {
     const memoryBytes = Math.max(0, (mem.usage ?? 0) - cache);
     const spec = await this.brokerSpec(ref);
     return {
-      ...ref,
+      clusterId: ref.clusterId,
+      nodeId: ref.nodeId,
       cpuPercent,
       memoryBytes,
       memoryLimitBytes: spec?.limits.memoryBytes ?? mem.limit ?? 0,
@@ -423,7 +428,8 @@ export class DockerDriver implements RuntimeDriver {
         : spec.ports;
     }
     return {
-      ...ref,
+      clusterId: ref.clusterId,
+      nodeId: ref.nodeId,
       id: info.Id,
       state: (state.Status as BrokerState) ?? 'dead',
       health: health === ('' as BrokerHealth) ? 'none' : health,

@@ -171,7 +171,7 @@ export class ProcessDriver implements RuntimeDriver {
     await this.ensureNetwork(ref.clusterId);
     const path = this.dataPath(ref);
     await mkdir(path, { recursive: true });
-    return { ...ref, name: volumeName(ref), path };
+    return { clusterId: ref.clusterId, nodeId: ref.nodeId, name: volumeName(ref), path };
   }
 
   async createBroker(spec: BrokerSpec): Promise<BrokerStatus> {
@@ -347,7 +347,8 @@ export class ProcessDriver implements RuntimeDriver {
       }
     }
     return {
-      ...ref,
+      clusterId: ref.clusterId,
+      nodeId: ref.nodeId,
       cpuPercent,
       memoryBytes,
       memoryLimitBytes: spec.limits.memoryBytes,

@@ -3,9 +3,9 @@
  * process.test.ts run it against real brokers (the image on a real engine; the broker's dist as local
  * processes), reached only on 127.0.0.1 with real clients (our AdminClient, kcat).
  *
- * Multi-broker clusters: the brokers do not form a Raft quorum yet (packages/broker/src/raft is being
- * built), so the 3-broker test asserts what the broker supports today: every broker starts with the
- * quorum configuration and answers Metadata on its own published port, advertising 127.0.0.1:port.
+ * Multi-broker clusters: the 3-broker test waits for the Raft quorum the spec builders configure
+ * (controller.quorum.voters over the cluster network / loopback) and for every broker to be registered,
+ * as seen from each broker's own published port.
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -126,8 +126,11 @@ export function describeRuntimeConformance(target: ConformanceTarget): void {
       expect(status).toMatchObject({ state: 'running', exitCode: null, kafkaVersion: '3.8.x' });
       expect(status.ports).toEqual(spec.ports);
       expect(status.startedAt).toBeInstanceOf(Date);
-      // Starting a running broker changes nothing.
-      expect((await driver.startBroker(ref1)).state).toBe('running');
+      // Starting a running broker changes nothing; a whole spec works as a ref, and nothing of it leaks
+      // into the status.
+      const again = await driver.startBroker(spec);
+      expect(again.state).toBe('running');
+      expect(again).not.toHaveProperty('config');
 
       const md = await metadataOf(bootstrap1());
       expect(md.brokers).toEqual([expect.objectContaining({ nodeId: 1, host: '127.0.0.1', port: spec.ports.kafka })]);
@@ -231,7 +234,7 @@ export function describeRuntimeConformance(target: ConformanceTarget): void {
       expect((await driver.stats(ref1)).memoryLimitBytes).toBe(spec.limits.memoryBytes * 2);
     });
 
-    it('starts a 3-broker cluster: every broker answers on its own port', async (ctx) => {
+    it('starts a 3-broker cluster that forms its quorum: every broker lists all three', async (ctx) => {
       if (skipReason) return ctx.skip(skipReason);
       const plan = await planCluster(driver, three);
       expect(plan.quorumVoters.split(',')).toHaveLength(3);
@@ -241,13 +244,22 @@ export function describeRuntimeConformance(target: ConformanceTarget): void {
       const listed = await driver.listBrokers(three.clusterId);
       expect(listed.map((b) => b.nodeId)).toEqual([1, 2, 3]);
       expect(listed.every((b) => b.state === 'running')).toBe(true);
+      // The three combined broker+controller nodes form the Raft quorum: every broker, asked on its own
+      // published port, lists all three with their EXTERNAL 127.0.0.1 addresses and one controller.
+      const expected = plan.brokers.map((b) => ({ nodeId: b.nodeId, host: '127.0.0.1', port: b.ports.kafka }));
       for (const b of plan.brokers) {
-        const md = await metadataOf(`127.0.0.1:${b.ports.kafka}`);
-        // Each broker advertises its own EXTERNAL address; with the quorum (raft) every broker would list
-        // all three. Until then, at least itself.
-        expect(md.brokers).toContainEqual(
-          expect.objectContaining({ nodeId: b.nodeId, host: '127.0.0.1', port: b.ports.kafka }),
-        );
+        const deadline = Date.now() + 60_000;
+        let seen: { nodeId: number; host: string; port: number }[] = [];
+        let controllerId = -1;
+        while (Date.now() < deadline) {
+          const md = await metadataOf(`127.0.0.1:${b.ports.kafka}`).catch(() => null);
+          seen = (md?.brokers ?? []).map(({ nodeId, host, port }) => ({ nodeId, host, port }));
+          controllerId = md?.controllerId ?? -1;
+          if (seen.length === 3 && controllerId >= 0) break;
+          await sleep(250);
+        }
+        expect(seen.sort((x, y) => x.nodeId - y.nodeId)).toEqual(expected);
+        expect([1, 2, 3]).toContain(controllerId);
       }
       // Listing by cluster keeps clusters apart.
       expect((await driver.listBrokers(one.clusterId)).map((b) => b.nodeId)).toEqual([1]);
