@@ -20,6 +20,8 @@ import {
   scramSha512,
 } from '@flotilla/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BrokerConfig } from '../src/config/broker-config.js';
+import { interBrokerClientOptions } from '../src/security/inter-broker.js';
 import { removeDir, tempDir } from './harness.js';
 import {
   type Certificates,
@@ -395,5 +397,47 @@ describe('SASL, re-authentication and security APIs at the protocol level', () =
     expect(await find('team-b')).toBe(ErrorCode.GROUP_AUTHORIZATION_FAILED);
     await reader.close();
     await admin.close();
+  });
+  it('gives a broker the client options for a secured inter-broker listener (JAAS username/password, truststore)', async () => {
+    const configFor = (listener: string, mechanism: string, jaasKey: string) =>
+      new BrokerConfig(
+        new Map([
+          ['node.id', '2'],
+          ['listeners', `${listener}://127.0.0.1:0`],
+          ['inter.broker.listener.name', listener],
+          ['sasl.mechanism.inter.broker.protocol', mechanism],
+          [
+            jaasKey,
+            'org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="admin-secret";',
+          ],
+          ['ssl.truststore.location', certs.ca],
+          ['ssl.keystore.location', certs.brokerKeystore],
+          ['ssl.key.password', certs.brokerKeyPassword],
+        ]),
+      );
+    for (const [listener, mechanism, key] of [
+      ['SASL_SSL', 'SCRAM-SHA-512', 'listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config'],
+      ['SASL_PLAINTEXT', 'SCRAM-SHA-512', 'sasl.jaas.config'],
+    ] as const) {
+      const [host, port] = (broker.endpoints[listener] as string).split(':') as [string, string];
+      const c = await connect({
+        host,
+        port: Number(port),
+        ...interBrokerClientOptions(configFor(listener, mechanism, key)),
+      });
+      expect((await c.request(ApiKey.Metadata, METADATA_ALL)).brokers).toHaveLength(1);
+      await c.close();
+    }
+    expect(() =>
+      interBrokerClientOptions(
+        new BrokerConfig(
+          new Map([
+            ['node.id', '2'],
+            ['listeners', 'SASL_PLAINTEXT://127.0.0.1:0'],
+            ['inter.broker.listener.name', 'SASL_PLAINTEXT'],
+          ]),
+        ),
+      ),
+    ).toThrow(/JAAS/);
   });
 });

@@ -1,0 +1,85 @@
+/**
+ * How this broker connects to other brokers when the inter-broker listener is secured, from Kafka's
+ * keys: the listener is `inter.broker.listener.name` (else the one named after
+ * `security.inter.broker.protocol`); SASL uses `sasl.mechanism.inter.broker.protocol` with the
+ * `username` and `password` options of the listener's JAAS entry
+ * (`listener.name.<listener>.<mechanism>.sasl.jaas.config`, as Kafka's KafkaServer section has them);
+ * TLS trusts `ssl.truststore.*` and presents the broker's own keystore when it has one. The result
+ * spreads into @flotilla/protocol's `connect` options, which the replica fetchers and transaction
+ * marker writer accept as their `connect` setting.
+ */
+import { readFileSync } from 'node:fs';
+import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
+import { type ConnectionOptions, plain, type SaslMechanism, scramSha256, scramSha512 } from '@flotilla/protocol';
+import type { BrokerConfig } from '../config/broker-config.js';
+import { ConfigError } from '../config/definitions.js';
+import { listenerValue, securityProtocolOf } from './listener-security.js';
+
+/** The JAAS options `username="..."` and `password="..."` of a login module entry. */
+export function parseJaasCredentials(jaas: string | null): { username: string; password: string } | null {
+  if (!jaas) return null;
+  const option = (name: string) =>
+    new RegExp(`(?:^|\\s)${name}\\s*=\\s*"((?:[^"\\\\]|\\\\.)*)"`).exec(jaas)?.[1]?.replace(/\\(.)/g, '$1');
+  const username = option('username');
+  const password = option('password');
+  return username !== undefined && password !== undefined ? { username, password } : null;
+}
+
+export function interBrokerListenerName(config: BrokerConfig): string {
+  return (
+    config.string('inter.broker.listener.name') ??
+    config.string('security.inter.broker.protocol') ??
+    'PLAINTEXT'
+  ).toUpperCase();
+}
+
+export function interBrokerClientOptions(config: BrokerConfig): Pick<ConnectionOptions, 'tls' | 'sasl'> {
+  const listener = interBrokerListenerName(config);
+  const protocol = securityProtocolOf(config, listener);
+  const get = (key: string) => listenerValue(config, listener, key);
+  const options: { tls?: TlsConnectionOptions; sasl?: SaslMechanism } = {};
+  if (protocol === 'SSL' || protocol === 'SASL_SSL') {
+    const tls: TlsConnectionOptions = {};
+    const ca =
+      get('ssl.truststore.certificates') ??
+      (get('ssl.truststore.location') ? readFileSync(get('ssl.truststore.location') as string, 'utf8') : null);
+    if (ca) tls.ca = ca;
+    const chain = get('ssl.keystore.certificate.chain');
+    const key = get('ssl.keystore.key');
+    const location = get('ssl.keystore.location');
+    if ((get('ssl.keystore.type') ?? 'PEM').toUpperCase() === 'PKCS12' && location) {
+      tls.pfx = readFileSync(location);
+      tls.passphrase = get('ssl.keystore.password') ?? undefined;
+    } else if (chain && key) {
+      tls.cert = chain;
+      tls.key = key;
+      tls.passphrase = get('ssl.key.password') ?? undefined;
+    } else if (location) {
+      const pem = readFileSync(location, 'utf8');
+      tls.cert = pem;
+      tls.key = pem;
+      tls.passphrase = get('ssl.key.password') ?? undefined;
+    }
+    options.tls = tls;
+  }
+  if (protocol === 'SASL_PLAINTEXT' || protocol === 'SASL_SSL') {
+    const mechanism = config.string('sasl.mechanism.inter.broker.protocol') ?? 'SCRAM-SHA-512';
+    const credentials =
+      parseJaasCredentials(get(`${mechanism.toLowerCase()}.sasl.jaas.config`)) ??
+      parseJaasCredentials(get('sasl.jaas.config'));
+    if (!credentials) {
+      throw new ConfigError(
+        `listener.name.${listener.toLowerCase()}.${mechanism.toLowerCase()}.sasl.jaas.config`,
+        '',
+        `the inter-broker listener ${listener} uses SASL but no JAAS entry gives this broker a username and password`,
+      );
+    }
+    options.sasl =
+      mechanism === 'PLAIN'
+        ? plain(credentials)
+        : mechanism === 'SCRAM-SHA-256'
+          ? scramSha256(credentials)
+          : scramSha512(credentials);
+  }
+  return options;
+}
