@@ -480,6 +480,38 @@ print(json.dumps({'acked': acked, 'errors': errors}))
     expect(hosted(preferred, 'balance')?.isLeader).toBe(true);
   });
 
+  it('elects an out-of-sync replica only where unclean.leader.election.enable allows it', async () => {
+    const configs = { 'unclean.leader.election.enable': 'true', 'min.insync.replicas': '1' };
+    await admin.createTopics([
+      { name: 'unclean', assignments: [[1, 2]], configs },
+      { name: 'clean', assignments: [[1, 2]], configs: { 'min.insync.replicas': '1' } },
+    ]);
+    await waitFor('ISRs of 2', () => isr('unclean').length === 2 && isr('clean').length === 2);
+    expect(await produceRaw('unclean', -1, 'u1')).toBe(0);
+    expect(await produceRaw('clean', -1, 'c1')).toBe(0);
+    // Broker 2 stops and leaves the ISRs; broker 1 alone takes more writes, then dies too.
+    await stop(2, false);
+    await waitFor('ISRs of [1]', () => isr('unclean').join() === '1' && isr('clean').join() === '1', 10_000);
+    expect(await produceRaw('unclean', 1, 'u2-lost')).toBe(0);
+    await stop(1, true);
+    expect(partitionInfo('unclean')?.leader).toBe(-1);
+    // Broker 2 comes back out of sync: only the topic that allows it gets it as leader (the
+    // controller's once-a-second check), losing what broker 1 alone had.
+    await start(2);
+    await waitFor('unclean leader', () => partitionInfo('unclean')?.leader === 2, 10_000);
+    expect(isr('unclean')).toEqual([2]);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(partitionInfo('clean')?.leader).toBe(-1);
+    expect(await consume('unclean')).toEqual(['u1']);
+    // Broker 1 returns: 'clean' gets its leader back with everything, and on 'unclean' broker 1
+    // truncates the write nobody else had and follows broker 2.
+    await start(1);
+    await waitFor('clean leader back', () => partitionInfo('clean')?.leader === 1, 10_000);
+    await waitFor('unclean ISR of 2', () => isr('unclean').length === 2, 15_000);
+    expect(hosted(1, 'unclean')?.log.logEndOffset).toBe(hosted(2, 'unclean')?.log.logEndOffset);
+    expect(await consume('unclean')).toEqual(['u1']);
+  });
+
   it('moves a partition to another broker with AlterPartitionReassignments', async () => {
     await admin.createTopics([{ name: 'moving', assignments: [[1]], configs: { 'min.insync.replicas': '1' } }]);
     await waitFor('partition', () => partitionInfo('moving'));

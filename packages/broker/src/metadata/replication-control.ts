@@ -388,3 +388,30 @@ export function ongoingReassignments(
   }
   return out;
 }
+
+/**
+ * Unclean leader election where it is allowed (unclean.leader.election.enable on the topic, or the
+ * broker default): partitions without a live leader and without a live ISR member take any live
+ * replica as leader, which becomes the whole ISR (records only the dead replicas had are lost).
+ */
+export function planUncleanElections(image: MetadataImage, allowed: (topic: string) => boolean): MetadataRecord[] {
+  const records: MetadataRecord[] = [];
+  for (const t of image.topics.values()) {
+    if (!allowed(t.name)) continue;
+    for (const p of t.partitions) {
+      if (!p || (p.leader >= 0 && isLive(image, p.leader))) continue;
+      if (p.isr.some((id) => isLive(image, id))) continue; // a clean election is possible: not ours
+      const chosen = electLeader(image, p, true);
+      if (chosen) {
+        records.push({
+          type: 'PartitionChange',
+          topicId: t.id,
+          partitionId: p.partitionId,
+          leader: chosen.leader,
+          isr: chosen.isr,
+        });
+      }
+    }
+  }
+  return records;
+}
