@@ -1,6 +1,7 @@
 export * from './docker-driver.js';
 export * from './docker-spec.js';
 export * from './driver.js';
+export * from './lifecycle.js';
 export * from './plan.js';
 export * from './process-driver.js';
 export * from './select.js';

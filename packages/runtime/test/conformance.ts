@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { AdminClient } from '@flotilla/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BrokerRef, type BrokerStatus, type RuntimeDriver, RuntimeError } from '../src/driver.js';
+import { replaceBroker } from '../src/lifecycle.js';
 import { planCluster } from '../src/plan.js';
 import type { ClusterDescription, ClusterPlan } from '../src/spec.js';
 
@@ -226,9 +227,16 @@ export function describeRuntimeConformance(target: ConformanceTarget): void {
       expect((await driver.inspectBroker(ref1)).state).toBe('missing');
       await driver.removeBroker(ref1); // idempotent
       await expect(driver.startBroker(ref1)).rejects.toMatchObject({ code: 'BROKER_NOT_FOUND' });
-      // e.g. UpdateBrokerType: same spec with other limits.
-      await driver.createBroker({ ...spec, limits: { ...spec.limits, memoryBytes: spec.limits.memoryBytes * 2 } });
+      await driver.createBroker(spec);
       await driver.startBroker(ref1);
+      await waitHealthy(driver, ref1);
+      expect(await consumeAll(bootstrap1(), 'keep')).toEqual(['first', 'second']);
+
+      // UpdateBrokerType through replaceBroker: a running broker, new limits, same volume and port.
+      await expect(
+        replaceBroker(driver, { ...spec, ports: { ...spec.ports, kafka: spec.ports.kafka + 1 } }),
+      ).rejects.toMatchObject({ code: 'SPEC_CONFLICT' });
+      await replaceBroker(driver, { ...spec, limits: { ...spec.limits, memoryBytes: spec.limits.memoryBytes * 2 } });
       await waitHealthy(driver, ref1);
       expect(await consumeAll(bootstrap1(), 'keep')).toEqual(['first', 'second']);
       expect((await driver.stats(ref1)).memoryLimitBytes).toBe(spec.limits.memoryBytes * 2);
