@@ -28,6 +28,7 @@ import { ProducerIdManager } from './replica/producer-id-manager.js';
 import { ReplicaManager } from './replica/replica-manager.js';
 import { controllerAlterIsr, localAlterIsr, replicationOptions } from './replica/replication-options.js';
 import { type Authorizer, NoAuthorizer, parseSuperUsers, StandardAuthorizer } from './security/authorizer.js';
+import { interBrokerConnect } from './security/inter-broker.js';
 import { listenerSecurity, securityProtocolOf } from './security/listener-security.js';
 import type { BrokerServices } from './services.js';
 import { TopicConfigs } from './topic-configs.js';
@@ -146,6 +147,7 @@ export async function startBroker(
       groups: () => groups,
       endpointOf: interBrokerEndpoint(image, config.string('inter.broker.listener.name')),
       requestTimeoutMs: config.int('request.timeout.ms'),
+      connect: interBrokerConnect(config),
     }),
     log: log.child('transaction-coordinator'),
   });

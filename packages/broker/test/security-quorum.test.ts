@@ -5,7 +5,16 @@
  * PLAIN (a JAAS user), as a fresh Kafka cluster without SCRAM users is entered.
  */
 import { randomBytes } from 'node:crypto';
-import { ApiKey, type Connection, connect, plain, saltPassword, scramSha512 } from '@flotilla/protocol';
+import {
+  ApiKey,
+  type Connection,
+  connect,
+  encodeBatch,
+  plain,
+  saltPassword,
+  scramSha512,
+  ZERO_UUID,
+} from '@flotilla/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type QuorumCluster, quorumCluster, run } from './harness.js';
 
@@ -151,4 +160,74 @@ describe('format --add-scram on every controller of a quorum', () => {
     expect(created.topics[0]?.errorCode).toBe(0);
     await admin.close();
   }, 30_000);
+});
+
+describe('replication over a SASL inter-broker listener', () => {
+  let cluster: QuorumCluster;
+
+  beforeAll(async () => {
+    // Followers fetch over the client listener, which requires SASL: they log in with the JAAS
+    // entry's username/password, as Kafka brokers do (sasl.mechanism.inter.broker.protocol).
+    cluster = await quorumCluster(3, {
+      'listener.security.protocol.map': 'PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT',
+      'sasl.enabled.mechanisms': 'PLAIN',
+      'sasl.mechanism.inter.broker.protocol': 'PLAIN',
+      'listener.name.plaintext.plain.sasl.jaas.config':
+        'org.apache.kafka.common.security.plain.PlainLoginModule required username="broker" password="broker-secret" user_broker="broker-secret";',
+    });
+    await cluster.start();
+  }, 60_000);
+
+  afterAll(async () => {
+    await cluster?.close();
+  });
+
+  it('acknowledges acks=all only once the followers, authenticated, have the batch', async () => {
+    const c = await connect({
+      host: '127.0.0.1',
+      port: cluster.node(1).port,
+      sasl: plain({ username: 'broker', password: 'broker-secret' }),
+    });
+    const created = await c.request(ApiKey.CreateTopics, {
+      topics: [{ name: 'replicated', numPartitions: 1, replicationFactor: 3, assignments: [], configs: [] }],
+      timeoutMs: 5000,
+      validateOnly: false,
+    });
+    expect(created.topics[0]?.errorCode).toBe(0);
+    const meta = await c.request(ApiKey.Metadata, {
+      ...METADATA_ALL,
+      topics: [{ name: 'replicated', topicId: ZERO_UUID }],
+    });
+    const leader = meta.topics[0]?.partitions[0]?.leaderId as number;
+    const toLeader = await connect({
+      host: '127.0.0.1',
+      port: cluster.node(leader).port,
+      sasl: plain({ username: 'broker', password: 'broker-secret' }),
+    });
+    const produced = await toLeader.request(ApiKey.Produce, {
+      transactionalId: null,
+      acks: -1,
+      timeoutMs: 15_000,
+      topicData: [
+        {
+          name: 'replicated',
+          partitionData: [
+            {
+              index: 0,
+              records: encodeBatch({
+                baseOffset: 0n,
+                baseTimestamp: BigInt(Date.now()),
+                records: [
+                  { attributes: 0, offsetDelta: 0, timestampDelta: 0, key: null, value: Buffer.from('x'), headers: [] },
+                ],
+              }),
+            },
+          ],
+        },
+      ],
+    } as never);
+    expect(produced?.responses[0]?.partitionResponses[0]?.errorCode).toBe(0);
+    await toLeader.close();
+    await c.close();
+  }, 40_000);
 });

@@ -8,6 +8,7 @@ import type { BrokerConfig } from '../config/broker-config.js';
 import type { Controller } from '../metadata/controller.js';
 import type { MetadataImage } from '../metadata/image.js';
 import { planAlterPartition } from '../metadata/replication-control.js';
+import { interBrokerConnect } from '../security/inter-broker.js';
 import type { AlterIsr } from './partition.js';
 import type { ReplicationOptions } from './replica-manager.js';
 
@@ -110,6 +111,8 @@ export function replicationOptions(
       maxBytes: config.int('replica.fetch.response.max.bytes'),
       partitionMaxBytes: config.int('replica.fetch.max.bytes'),
       backoffMs: config.int('replica.fetch.backoff.ms'),
+      // TLS/SASL when the inter-broker listener asks for them (security/inter-broker.ts).
+      connect: interBrokerConnect(config),
       requestTimeoutMs: config.int('replica.socket.timeout.ms'),
     },
   };

@@ -10,7 +10,15 @@
  */
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
-import { type ConnectionOptions, plain, type SaslMechanism, scramSha256, scramSha512 } from '@flotilla/protocol';
+import {
+  type Connection,
+  type ConnectionOptions,
+  connect,
+  plain,
+  type SaslMechanism,
+  scramSha256,
+  scramSha512,
+} from '@flotilla/protocol';
 import type { BrokerConfig } from '../config/broker-config.js';
 import { ConfigError } from '../config/definitions.js';
 import { listenerValue, securityProtocolOf } from './listener-security.js';
@@ -82,4 +90,13 @@ export function interBrokerClientOptions(config: BrokerConfig): Pick<ConnectionO
           : scramSha512(credentials);
   }
   return options;
+}
+
+/**
+ * `connect` for inter-broker clients (replica fetchers, transaction markers): the caller's options
+ * plus this broker's TLS/SASL client settings, worked out at each connection so that a broker whose
+ * inter-broker listener is misconfigured still starts and reports the problem on every attempt.
+ */
+export function interBrokerConnect(config: BrokerConfig): (options: ConnectionOptions) => Promise<Connection> {
+  return (options) => connect({ ...options, ...interBrokerClientOptions(config) });
 }
