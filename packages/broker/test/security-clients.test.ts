@@ -55,7 +55,11 @@ describe('security with kcat, kafkajs and kafka-python', () => {
   let broker: SecureBroker;
   const kafkas: Admin[] = [];
 
-  const kafkaFor = (user: string, listener: 'SASL_PLAINTEXT' | 'SASL_SSL', password = `${user}-secret`): Kafka => {
+  const kafkaFor = (
+    user: string,
+    listener: 'SASL_PLAINTEXT' | 'SASL_SSL' | 'REAUTH',
+    password = `${user}-secret`,
+  ): Kafka => {
     const config: KafkaConfig = {
       clientId: `security-${user}`,
       brokers: [broker.endpoints[listener] as string],
@@ -303,4 +307,20 @@ except Exception as e:
     expect(meta.topics.map((t) => t.topic).sort()).toEqual(['shared', 'tls-topic']);
     await expect(kcat(ssl, 'SSL', { tls: { ca: certs.ca } }, ['-L'], undefined, 15_000)).rejects.toThrow();
   });
+  it('kafkajs re-authenticates on the same connection when sessions last connections.max.reauth.ms (KIP-368)', async () => {
+    // The REAUTH listener gives 1.5 s sessions; kafkajs re-authenticates before a request once the
+    // session is within its threshold (10 s), so every send below re-authenticates, and none is refused.
+    const producer = kafkaFor('admin', 'REAUTH').producer();
+    await producer.connect();
+    const admin = await adminFor('admin');
+    await admin.createTopics({ topics: [{ topic: 'reauth-topic' }] });
+    for (let i = 0; i < 5; i++) {
+      await producer.send({ topic: 'reauth-topic', messages: [{ value: `m${i}` }] });
+      await new Promise((r) => setTimeout(r, 700));
+    }
+    await producer.disconnect();
+    expect((await admin.fetchTopicOffsets('reauth-topic'))[0]?.high).toBe('5');
+    // No connection reached the end of its session (the broker logs each one it closes for that).
+    expect(broker.output()).not.toMatch(/SASL session expired/);
+  }, 30_000);
 });
