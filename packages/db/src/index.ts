@@ -7,5 +7,6 @@ export * as accessKeys from './repositories/access-keys.js';
 export * as clusters from './repositories/clusters.js';
 export * as configurations from './repositories/configurations.js';
 export * as kafkaVersions from './repositories/kafka-versions.js';
+export * as monitoring from './repositories/monitoring.js';
 export * as operations from './repositories/operations.js';
 export * as tags from './repositories/tags.js';

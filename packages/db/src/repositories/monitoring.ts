@@ -1,0 +1,165 @@
+/**
+ * Monitoring samples and alarms (issue 8). Samples live in one narrow table (MetricSample): the monitor
+ * writes each scrape as one multi-row INSERT, reads pick series by metric name and dimension text, and
+ * `compactSamples` keeps the table small: raw samples older than the raw retention are averaged into
+ * coarser buckets (resolution = bucket seconds) and deleted; buckets older than the long retention go.
+ */
+import type { ClientOrTransaction } from '../client.js';
+import type { MetricSample, MonitoringAlarm } from '../generated/prisma/client.js';
+
+export type { MetricSample, MonitoringAlarm };
+
+export interface NewSample {
+  readonly clusterId: string;
+  readonly metric: string;
+  /** Canonical label text: "" (cluster), "broker=1", "topic=t,partition=0", ... */
+  readonly dimensions: string;
+  readonly time: Date;
+  readonly value: number;
+}
+
+/** Rows per INSERT: well under Postgres' 65535 bind parameters at 5 columns a row. */
+const INSERT_CHUNK = 5_000;
+
+/** Inserts raw samples (resolution 0) in as few statements as possible; a repeated (series, time) is skipped. */
+export async function insertSamples(db: ClientOrTransaction, samples: readonly NewSample[]): Promise<number> {
+  let written = 0;
+  for (let i = 0; i < samples.length; i += INSERT_CHUNK) {
+    const chunk = samples.slice(i, i + INSERT_CHUNK).filter((s) => Number.isFinite(s.value));
+    const result = await db.metricSample.createMany({
+      data: chunk.map((s) => ({ ...s, resolution: 0 })),
+      skipDuplicates: true,
+    });
+    written += result.count;
+  }
+  return written;
+}
+
+export interface SampleQuery {
+  readonly clusterId: string;
+  readonly metrics: readonly string[];
+  readonly start: Date;
+  readonly end: Date;
+  /** Only series whose dimension text starts with this ("broker=1", "group=g,"). */
+  readonly dimensionsPrefix?: string;
+}
+
+/**
+ * Samples of `metrics` between start and end (inclusive), raw where raw samples still exist and
+ * downsampled buckets for older stretches, ordered by series and time.
+ */
+export async function querySamples(db: ClientOrTransaction, query: SampleQuery): Promise<MetricSample[]> {
+  return db.metricSample.findMany({
+    where: {
+      clusterId: query.clusterId,
+      metric: { in: [...query.metrics] },
+      time: { gte: query.start, lte: query.end },
+      ...(query.dimensionsPrefix !== undefined ? { dimensions: { startsWith: query.dimensionsPrefix } } : {}),
+    },
+    orderBy: [{ metric: 'asc' }, { dimensions: 'asc' }, { time: 'asc' }],
+  });
+}
+
+/**
+ * The newest raw sample of every series of a cluster (or of every cluster when clusterId is null)
+ * written since `since`: what health, alarms and the Prometheus endpoint read.
+ */
+export async function latestSamples(
+  db: ClientOrTransaction,
+  clusterId: string | null,
+  since: Date,
+): Promise<Pick<MetricSample, 'clusterId' | 'metric' | 'dimensions' | 'time' | 'value'>[]> {
+  // DISTINCT ON walks the primary key index (clusterId, metric, dimensions, resolution, time).
+  return clusterId === null
+    ? db.$queryRaw`
+        SELECT DISTINCT ON ("clusterId", metric, dimensions) "clusterId", metric, dimensions, time, value
+        FROM "MetricSample" WHERE resolution = 0 AND time >= ${since}
+        ORDER BY "clusterId", metric, dimensions, time DESC`
+    : db.$queryRaw`
+        SELECT DISTINCT ON (metric, dimensions) "clusterId", metric, dimensions, time, value
+        FROM "MetricSample" WHERE "clusterId" = ${clusterId}::uuid AND resolution = 0 AND time >= ${since}
+        ORDER BY metric, dimensions, time DESC`;
+}
+
+export interface CompactionPolicy {
+  /** Raw samples older than this are averaged into buckets and deleted. */
+  readonly rawRetentionMs: number;
+  /** Width of the downsampled buckets, in seconds. */
+  readonly bucketSeconds: number;
+  /** Buckets older than this are deleted. */
+  readonly bucketRetentionMs: number;
+}
+
+/** Downsamples and expires samples; returns the raw rows folded and the rows deleted in all. */
+export async function compactSamples(
+  db: ClientOrTransaction,
+  policy: CompactionPolicy,
+  now = new Date(),
+): Promise<{ folded: number; expired: number }> {
+  const rawCutoff = new Date(now.getTime() - policy.rawRetentionMs);
+  const bucketCutoff = new Date(now.getTime() - policy.bucketRetentionMs);
+  const width = policy.bucketSeconds;
+  // Buckets are aligned to the epoch and only whole buckets (ending before the cutoff) are folded, so a
+  // bucket is written once from all its raw rows and never needs merging with a later partial one.
+  const wholeCutoff = new Date(Math.floor(rawCutoff.getTime() / (width * 1000)) * width * 1000);
+  const folded = await db.$executeRaw`
+    INSERT INTO "MetricSample" ("clusterId", metric, dimensions, resolution, time, value)
+    SELECT "clusterId", metric, dimensions, ${width}::int,
+           to_timestamp(floor(extract(epoch FROM time) / ${width}::int) * ${width}::int), avg(value)
+    FROM "MetricSample" WHERE resolution = 0 AND time < ${wholeCutoff}
+    GROUP BY 1, 2, 3, 5
+    ON CONFLICT DO NOTHING`;
+  const deletedRaw = await db.$executeRaw`
+    DELETE FROM "MetricSample" WHERE resolution = 0 AND time < ${wholeCutoff}`;
+  const deletedBuckets = await db.$executeRaw`
+    DELETE FROM "MetricSample" WHERE resolution > 0 AND time < ${bucketCutoff}`;
+  return { folded: Number(folded), expired: Number(deletedRaw) + Number(deletedBuckets) };
+}
+
+export async function deleteClusterSamples(db: ClientOrTransaction, clusterId: string): Promise<void> {
+  await db.metricSample.deleteMany({ where: { clusterId } });
+}
+
+export interface AlarmInput {
+  readonly name: string;
+  readonly metric: string;
+  readonly threshold: number;
+  readonly comparison?: string;
+  readonly webhookUrl?: string | null;
+}
+
+export function listAlarms(db: ClientOrTransaction, clusterId?: string): Promise<MonitoringAlarm[]> {
+  return db.monitoringAlarm.findMany({
+    where: clusterId ? { clusterId } : {},
+    orderBy: [{ clusterId: 'asc' }, { name: 'asc' }],
+  });
+}
+
+/** Creates or replaces the alarm called `input.name` of a cluster; a changed threshold starts OK again. */
+export function putAlarm(db: ClientOrTransaction, clusterId: string, input: AlarmInput): Promise<MonitoringAlarm> {
+  const data = {
+    metric: input.metric,
+    threshold: input.threshold,
+    comparison: input.comparison ?? 'GreaterThanThreshold',
+    webhookUrl: input.webhookUrl ?? null,
+  };
+  return db.monitoringAlarm.upsert({
+    where: { clusterId_name: { clusterId, name: input.name } },
+    create: { clusterId, name: input.name, ...data },
+    update: { ...data, state: 'OK', stateReason: null, stateUpdatedAt: new Date() },
+  });
+}
+
+export async function deleteAlarm(db: ClientOrTransaction, clusterId: string, name: string): Promise<boolean> {
+  const result = await db.monitoringAlarm.deleteMany({ where: { clusterId, name } });
+  return result.count > 0;
+}
+
+export function setAlarmState(
+  db: ClientOrTransaction,
+  id: string,
+  state: 'OK' | 'ALARM',
+  stateReason: string,
+): Promise<MonitoringAlarm> {
+  return db.monitoringAlarm.update({ where: { id }, data: { state, stateReason, stateUpdatedAt: new Date() } });
+}
