@@ -7,7 +7,9 @@
  * (what the controller does when its heartbeats stop); real processes and SIGKILL come with the quorum.
  */
 
+import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import {
   AdminClient,
   ApiKey,
@@ -536,5 +538,26 @@ print(json.dumps({'acked': acked, 'errors': errors}))
     await waitFor('old replica removed', () => hosted(1, 'moving') === undefined);
     expect(hosted(2, 'moving')?.isLeader).toBe(true);
     expect(await consume('moving')).toEqual(values);
+
+    // A replica moved away while its broker was down loses its log when the broker starts again.
+    await admin.createTopics([{ name: 'moving2', assignments: [[1, 3]], configs: { 'min.insync.replicas': '1' } }]);
+    await waitFor('ISR of 2', () => isr('moving2').join() === '1,3');
+    expect(await produceRaw('moving2', -1, 'x')).toBe(0);
+    await waitFor('copied to 3', () => hosted(3, 'moving2')?.log.logEndOffset === 1);
+    await stop(3, false);
+    const again = await connect({ host: '127.0.0.1', port: node(1).port });
+    try {
+      await again.request(ApiKey.AlterPartitionReassignments, {
+        timeoutMs: 5000,
+        topics: [{ name: 'moving2', partitions: [{ partitionIndex: 0, replicas: [1, 2] }] }],
+      });
+    } finally {
+      await again.close();
+    }
+    await waitFor('moved to 1,2', () => partitionInfo('moving2')?.replicas.join() === '1,2');
+    expect(existsSync(join(node(3).dir, 'moving2-0'))).toBe(true);
+    await start(3);
+    expect(existsSync(join(node(3).dir, 'moving2-0'))).toBe(false);
+    expect(hosted(3, 'moving2')).toBeUndefined();
   });
 });

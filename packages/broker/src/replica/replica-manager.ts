@@ -136,12 +136,17 @@ export class ReplicaManager {
   /** Creates or updates the hosted partitions of every topic in the image (at start). */
   syncWithImage(): void {
     for (const topic of this.image.topics.values()) this.syncTopic(topic);
-    // Logs of topics that no longer exist (deleted while this broker was down) go.
+    // Logs of topics that no longer exist (deleted while this broker was down) go, and so do logs of
+    // partitions a reassignment moved away from this broker meanwhile.
     for (const hosted of [...this.logs.all()]) {
+      if (hosted.topic === '__cluster_metadata') continue;
       const topic = this.image.topics.get(hosted.topic);
-      if (!topic || (hosted.topicId !== null && hosted.topicId !== topic.id) || !topic.partitions[hosted.partition]) {
-        if (hosted.topic === '__cluster_metadata') continue;
-        this.log.info(`deleting log ${partitionKey(hosted.topic, hosted.partition)}: its topic is gone`);
+      const gone =
+        !topic || (hosted.topicId !== null && hosted.topicId !== topic.id) || !topic.partitions[hosted.partition];
+      const movedAway = !gone && !topic?.partitions[hosted.partition]?.replicas.includes(this.brokerId);
+      if (gone || movedAway) {
+        const why = gone ? 'its topic is gone' : 'this broker is no longer one of its replicas';
+        this.log.info(`deleting log ${partitionKey(hosted.topic, hosted.partition)}: ${why}`);
         this.logs.delete(hosted.topic, hosted.partition);
       }
     }
