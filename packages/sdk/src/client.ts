@@ -54,6 +54,12 @@ export function decodeServerProperties(base64: string): string {
   return new TextDecoder().decode(Uint8Array.from(binary, (c) => c.charCodeAt(0)));
 }
 
+/** MSK's topic `configs` member: base64 of a JSON object of config names to values. */
+export function decodeTopicConfigs(base64: string | undefined): Record<string, string> {
+  if (!base64) return {};
+  return JSON.parse(decodeServerProperties(base64)) as Record<string, string>;
+}
+
 export class FlotillaClient {
   readonly endpoint: URL;
   private readonly options: FlotillaClientOptions;
@@ -115,7 +121,7 @@ export class FlotillaClient {
     return this.readResponse<R>(method, url, response);
   }
 
-  private async authHeaders(
+  protected async authHeaders(
     method: string,
     url: URL,
     headers: Record<string, string>,
@@ -138,7 +144,7 @@ export class FlotillaClient {
     });
   }
 
-  private async readResponse<R>(method: string, url: URL, response: Response): Promise<R> {
+  protected async readResponse<R>(method: string, url: URL, response: Response): Promise<R> {
     const text = await response.text();
     let parsed: unknown;
     if (text) {
@@ -213,6 +219,244 @@ export class FlotillaClient {
 
   listNodes(clusterArn: string, page: T.Page = {}): Promise<T.ListNodesResponse> {
     return this.request('GET', `/v1/clusters/${seg(clusterArn)}/nodes`, { query: { ...page } });
+  }
+
+  // Day-2 updates: accepted only in ACTIVE with the cluster's currentVersion (MSK's optimistic
+  // concurrency); each returns the operation to follow with waitForOperation.
+
+  updateBrokerCount(
+    clusterArn: string,
+    input: { currentVersion: string; targetNumberOfBrokerNodes: number },
+  ): Promise<T.ClusterOperationStarted> {
+    return this.request('PUT', `/v1/clusters/${seg(clusterArn)}/nodes/count`, { body: input });
+  }
+
+  updateBrokerStorage(
+    clusterArn: string,
+    input: { currentVersion: string; targetBrokerEBSVolumeInfo: T.BrokerEBSVolumeInfo[] },
+  ): Promise<T.ClusterOperationStarted> {
+    return this.request('PUT', `/v1/clusters/${seg(clusterArn)}/nodes/storage`, { body: input });
+  }
+
+  updateBrokerType(
+    clusterArn: string,
+    input: { currentVersion: string; targetInstanceType: string },
+  ): Promise<T.ClusterOperationStarted> {
+    return this.request('PUT', `/v1/clusters/${seg(clusterArn)}/nodes/type`, { body: input });
+  }
+
+  updateClusterConfiguration(
+    clusterArn: string,
+    input: { currentVersion: string; configurationInfo: T.ConfigurationInfo },
+  ): Promise<T.ClusterOperationStarted> {
+    return this.request('PUT', `/v1/clusters/${seg(clusterArn)}/configuration`, { body: input });
+  }
+
+  updateClusterKafkaVersion(
+    clusterArn: string,
+    input: { currentVersion: string; targetKafkaVersion: string; configurationInfo?: T.ConfigurationInfo },
+  ): Promise<T.ClusterOperationStarted> {
+    return this.request('PUT', `/v1/clusters/${seg(clusterArn)}/version`, { body: input });
+  }
+
+  /** MSK's RebootBroker: broker ids as strings, one at a time in MSK today. */
+  rebootBroker(clusterArn: string, brokerIds: readonly string[]): Promise<T.ClusterOperationStarted> {
+    return this.request('PUT', `/v1/clusters/${seg(clusterArn)}/reboot-broker`, { body: { brokerIds } });
+  }
+
+  /** MSK's UpdateStorage (volume size, throughput, storage mode for the whole cluster). */
+  updateStorage(
+    clusterArn: string,
+    input: {
+      currentVersion: string;
+      volumeSizeGB?: number;
+      storageMode?: 'LOCAL' | 'TIERED';
+      provisionedThroughput?: T.Json;
+    },
+  ): Promise<T.ClusterOperationStarted> {
+    return this.request('PUT', `/v1/clusters/${seg(clusterArn)}/storage`, { body: input });
+  }
+
+  /** MSK's UpdateMonitoring (enhanced monitoring level, open monitoring, logging). */
+  updateMonitoring(clusterArn: string, input: T.UpdateMonitoringRequest): Promise<T.ClusterOperationStarted> {
+    return this.request('PUT', `/v1/clusters/${seg(clusterArn)}/monitoring`, { body: input });
+  }
+
+  // Topics
+
+  listTopics(clusterArn: string, input: T.ListTopicsRequest = {}): Promise<T.ListTopicsResponse> {
+    return this.request('GET', `/v1/clusters/${seg(clusterArn)}/topics`, { query: { ...input } });
+  }
+
+  describeTopic(clusterArn: string, topicName: string): Promise<T.DescribeTopicResponse> {
+    return this.request('GET', `/v1/clusters/${seg(clusterArn)}/topics/${seg(topicName)}`);
+  }
+
+  describeTopicPartitions(
+    clusterArn: string,
+    topicName: string,
+    page: T.Page = {},
+  ): Promise<T.DescribeTopicPartitionsResponse> {
+    return this.request('GET', `/v1/clusters/${seg(clusterArn)}/topics/${seg(topicName)}/partitions`, {
+      query: { ...page },
+    });
+  }
+
+  createTopic(clusterArn: string, input: T.CreateTopicRequest): Promise<T.TopicChange> {
+    const { configs, ...rest } = input;
+    return this.request('POST', `/v1/clusters/${seg(clusterArn)}/topics`, {
+      body: { ...rest, ...(configs ? { configs: toBase64(JSON.stringify(configs)) } : {}) },
+    });
+  }
+
+  updateTopic(clusterArn: string, topicName: string, input: T.UpdateTopicRequest): Promise<T.TopicChange> {
+    const { configs, ...rest } = input;
+    return this.request('PUT', `/v1/clusters/${seg(clusterArn)}/topics/${seg(topicName)}`, {
+      body: { ...rest, ...(configs ? { configs: toBase64(JSON.stringify(configs)) } : {}) },
+    });
+  }
+
+  deleteTopic(clusterArn: string, topicName: string): Promise<T.TopicChange> {
+    return this.request('DELETE', `/v1/clusters/${seg(clusterArn)}/topics/${seg(topicName)}`);
+  }
+
+  // ACLs
+
+  createAcl(clusterArn: string, input: T.CreateAclRequest): Promise<T.Acl> {
+    return this.request('POST', `/v1/clusters/${seg(clusterArn)}/acls`, { body: input });
+  }
+
+  async listAcls(clusterArn: string, filter: T.AclFilter = {}): Promise<T.Acl[]> {
+    const out = await this.request<{ acls: T.Acl[] }>('GET', `/v1/clusters/${seg(clusterArn)}/acls`, {
+      query: { ...filter },
+    });
+    return out.acls;
+  }
+
+  /** Deletes every ACL matching the filter (an empty filter matches all) and returns them. */
+  async deleteAcls(clusterArn: string, filter: T.AclFilter): Promise<T.Acl[]> {
+    const out = await this.request<{ deletedAcls: T.Acl[] }>('DELETE', `/v1/clusters/${seg(clusterArn)}/acls`, {
+      query: { ...filter },
+    });
+    return out.deletedAcls;
+  }
+
+  // SCRAM users
+
+  createUser(clusterArn: string, input: T.CreateUserRequest): Promise<T.ScramUser> {
+    return this.request('POST', `/v1/clusters/${seg(clusterArn)}/users`, { body: input });
+  }
+
+  async listUsers(clusterArn: string): Promise<T.ScramUser[]> {
+    const out = await this.request<{ users: T.ScramUser[] }>('GET', `/v1/clusters/${seg(clusterArn)}/users`);
+    return out.users;
+  }
+
+  rotateUserPassword(clusterArn: string, username: string, password: string): Promise<T.ScramUser> {
+    return this.request('PUT', `/v1/clusters/${seg(clusterArn)}/users/${seg(username)}`, { body: { password } });
+  }
+
+  async deleteUser(clusterArn: string, username: string): Promise<void> {
+    await this.request('DELETE', `/v1/clusters/${seg(clusterArn)}/users/${seg(username)}`);
+  }
+
+  // Consumer groups
+
+  async listConsumerGroups(clusterArn: string): Promise<T.ConsumerGroupSummary[]> {
+    const out = await this.request<{ consumerGroups: T.ConsumerGroupSummary[] }>(
+      'GET',
+      `/v1/clusters/${seg(clusterArn)}/consumer-groups`,
+    );
+    return out.consumerGroups;
+  }
+
+  describeConsumerGroup(clusterArn: string, groupId: string): Promise<T.ConsumerGroup> {
+    return this.request('GET', `/v1/clusters/${seg(clusterArn)}/consumer-groups/${seg(groupId)}`);
+  }
+
+  resetConsumerGroupOffsets(
+    clusterArn: string,
+    groupId: string,
+    input: T.ResetOffsetsRequest,
+  ): Promise<T.ResetOffsetsResponse> {
+    return this.request('POST', `/v1/clusters/${seg(clusterArn)}/consumer-groups/${seg(groupId)}/reset-offsets`, {
+      body: input,
+    });
+  }
+
+  // Monitoring
+
+  getClusterMetrics(clusterArn: string, input: T.MetricsRequest = {}): Promise<T.MetricsResponse> {
+    const { names, ...rest } = input;
+    return this.request('GET', `/v1/clusters/${seg(clusterArn)}/metrics`, { query: { ...rest, names } });
+  }
+
+  getClusterHealth(clusterArn: string): Promise<T.ClusterHealth> {
+    return this.request('GET', `/v1/clusters/${seg(clusterArn)}/health`);
+  }
+
+  async listAlarms(clusterArn: string): Promise<T.Alarm[]> {
+    const out = await this.request<{ alarms: T.Alarm[] }>('GET', `/v1/clusters/${seg(clusterArn)}/alarms`);
+    return out.alarms;
+  }
+
+  putAlarm(clusterArn: string, name: string, input: T.PutAlarmRequest): Promise<T.Alarm> {
+    return this.request('PUT', `/v1/clusters/${seg(clusterArn)}/alarms/${seg(name)}`, { body: input });
+  }
+
+  async deleteAlarm(clusterArn: string, name: string): Promise<void> {
+    await this.request('DELETE', `/v1/clusters/${seg(clusterArn)}/alarms/${seg(name)}`);
+  }
+
+  // Events
+
+  /**
+   * The server-sent-events stream of cluster and operation changes (GET /v1/events), as an async
+   * iterator of parsed events; optionally for one cluster. Ends when `signal` aborts or the server
+   * closes the stream. Uses fetch's streaming body (not EventSource), so it can sign the request.
+   */
+  async *events(options: { clusterArn?: string; signal?: AbortSignal } = {}): AsyncGenerator<T.FlotillaEvent> {
+    const url = new URL('v1/events', this.endpoint);
+    if (options.clusterArn) url.searchParams.set('clusterArn', options.clusterArn);
+    const headers: Record<string, string> = { accept: 'text/event-stream', ...this.options.headers };
+    Object.assign(headers, await this.authHeaders('GET', url, headers, undefined));
+    let response: Response;
+    try {
+      response = await this.fetchFn(url, { headers, ...(options.signal ? { signal: options.signal } : {}) });
+    } catch (error) {
+      if (error instanceof Error && error.name === 'AbortError') return;
+      throw new SdkError('NetworkError', `cannot reach ${this.endpoint.origin}: ${String(error)}`, 0, undefined, {
+        cause: error,
+      });
+    }
+    if (!response.ok || !response.body) {
+      await this.readResponse('GET', url, response);
+      return;
+    }
+    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = '';
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        buffer += value;
+        for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const data = block
+            .split('\n')
+            .filter((line) => line.startsWith('data:'))
+            .map((line) => line.slice(5).trimStart())
+            .join('\n');
+          if (data) yield JSON.parse(data) as T.FlotillaEvent;
+        }
+      }
+    } catch (error) {
+      if (error instanceof Error && error.name === 'AbortError') return;
+      throw error;
+    } finally {
+      reader.cancel().catch(() => {});
+    }
   }
 
   // Operations

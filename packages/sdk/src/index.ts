@@ -8,6 +8,7 @@
  */
 export {
   decodeServerProperties,
+  decodeTopicConfigs,
   FlotillaClient,
   type FlotillaClientOptions,
   type RequestOptions,

@@ -353,3 +353,271 @@ export interface ListClusterOperationsResponse {
 export interface ListTagsForResourceResponse {
   tags: Tags;
 }
+
+// Day-2 cluster updates (MSK's Update* calls): each starts an operation and returns its ARN.
+
+export interface ClusterOperationStarted {
+  clusterArn: string;
+  clusterOperationArn: string;
+}
+
+export interface BrokerEBSVolumeInfo {
+  /** A broker id, or 'All' (what MSK accepts today). */
+  kafkaBrokerNodeId: string;
+  volumeSizeGB?: number;
+  provisionedThroughput?: { enabled?: boolean; volumeThroughput?: number };
+}
+
+// Topics (MSK's topic calls)
+
+export type TopicState = 'CREATING' | 'UPDATING' | 'DELETING' | 'ACTIVE' | (string & {});
+
+export interface TopicInfo {
+  topicArn: string;
+  topicName: string;
+  replicationFactor: number;
+  partitionCount: number;
+  outOfSyncReplicaCount?: number;
+}
+
+export interface ListTopicsRequest extends Page {
+  topicNameFilter?: string;
+}
+
+export interface ListTopicsResponse {
+  topics: TopicInfo[];
+  nextToken?: string;
+}
+
+export interface CreateTopicRequest {
+  topicName: string;
+  partitionCount: number;
+  replicationFactor: number;
+  /** Topic configs (`retention.ms`, `cleanup.policy`, ...); sent as MSK's base64 of their JSON. */
+  configs?: Record<string, string>;
+}
+
+export interface UpdateTopicRequest {
+  partitionCount?: number;
+  configs?: Record<string, string>;
+}
+
+export interface TopicChange {
+  topicArn: string;
+  topicName: string;
+  status: TopicState;
+}
+
+export interface DescribeTopicResponse {
+  topicArn: string;
+  topicName: string;
+  replicationFactor: number;
+  partitionCount: number;
+  /** MSK's base64 of the configs' JSON, as on the wire; `decodeTopicConfigs` reads it. */
+  configs?: string;
+  status: TopicState;
+}
+
+export interface TopicPartitionInfo {
+  partition: number;
+  leader: number;
+  replicas: number[];
+  isr: number[];
+}
+
+export interface DescribeTopicPartitionsResponse {
+  partitions: TopicPartitionInfo[];
+  nextToken?: string;
+}
+
+// ACLs (Flotilla's own, Kafka's enums by name)
+
+export type AclResourceType = 'TOPIC' | 'GROUP' | 'CLUSTER' | 'TRANSACTIONAL_ID' | 'DELEGATION_TOKEN' | 'USER';
+export type AclPatternType = 'LITERAL' | 'PREFIXED';
+export type AclOperation =
+  | 'ALL'
+  | 'READ'
+  | 'WRITE'
+  | 'CREATE'
+  | 'DELETE'
+  | 'ALTER'
+  | 'DESCRIBE'
+  | 'CLUSTER_ACTION'
+  | 'DESCRIBE_CONFIGS'
+  | 'ALTER_CONFIGS'
+  | 'IDEMPOTENT_WRITE'
+  | 'CREATE_TOKENS'
+  | 'DESCRIBE_TOKENS';
+export type AclPermissionType = 'ALLOW' | 'DENY';
+
+export interface Acl {
+  resourceType: AclResourceType;
+  resourceName: string;
+  patternType: AclPatternType;
+  /** `User:alice`; `User:*` for every user. */
+  principal: string;
+  host: string;
+  operation: AclOperation;
+  permissionType: AclPermissionType;
+}
+
+/** CreateAcl: pattern LITERAL, host `*` and ALLOW unless given. */
+export interface CreateAclRequest {
+  resourceType: AclResourceType;
+  resourceName: string;
+  patternType?: AclPatternType;
+  principal: string;
+  host?: string;
+  operation: AclOperation;
+  permissionType?: AclPermissionType;
+}
+
+/** ListAcls / DeleteAcls filter: every member optional; absent matches anything. */
+export type AclFilter = Partial<Acl>;
+
+// SCRAM users
+
+export type ScramMechanism = 'SCRAM-SHA-256' | 'SCRAM-SHA-512';
+
+export interface ScramUser {
+  username: string;
+  mechanism: ScramMechanism | (string & {});
+  iterations: number;
+  creationTime?: string;
+}
+
+export interface CreateUserRequest {
+  username: string;
+  /** 8 to 128 characters; the API stores only SCRAM's salted keys. */
+  password: string;
+  mechanism?: ScramMechanism;
+}
+
+// Consumer groups
+
+export interface ConsumerGroupSummary {
+  groupId: string;
+  state: string;
+  protocolType: string;
+}
+
+export interface PartitionLag {
+  topic: string;
+  partition: number;
+  committedOffset: number;
+  logEndOffset: number;
+  offsetLag: number;
+}
+
+export interface ConsumerGroupMember {
+  memberId: string;
+  groupInstanceId?: string;
+  clientId: string;
+  clientHost: string;
+  assignment: { topic: string; partitions: number[] }[];
+}
+
+export interface ConsumerGroup {
+  groupId: string;
+  state: string;
+  protocolType: string;
+  protocol: string;
+  coordinatorId: number;
+  members: ConsumerGroupMember[];
+  partitions: PartitionLag[];
+  totalOffsetLag: number;
+}
+
+export interface ResetOffsetsRequest {
+  to: 'earliest' | 'latest' | 'timestamp' | 'offset';
+  /** Epoch milliseconds, with `to: 'timestamp'`. */
+  timestamp?: number;
+  /** With `to: 'offset'` (clamped to each partition's earliest and latest). */
+  offset?: number;
+  /** Only these topics; default every topic the group has committed offsets for. */
+  topics?: string[];
+  dryRun?: boolean;
+}
+
+export interface ResetOffsetsResponse {
+  groupId: string;
+  dryRun: boolean;
+  partitions: { topic: string; partition: number; previousOffset?: number; newOffset: number }[];
+}
+
+// Monitoring
+
+export interface MetricsRequest {
+  names?: string[];
+  /** ISO 8601 or what the API accepts (e.g. relative times). */
+  start?: string;
+  end?: string;
+  /** Seconds per point. */
+  step?: number;
+  dimensions?: string;
+}
+
+export interface MetricSeries {
+  dimensions: Record<string, string>;
+  timestamps: string[];
+  values: number[];
+}
+
+export interface MetricsResponse {
+  clusterArn: string;
+  start: string;
+  end: string;
+  step?: number;
+  metrics: { name: string; unit: string; series: MetricSeries[] }[];
+}
+
+export interface ClusterHealth {
+  clusterArn: string;
+  clusterState: ClusterState;
+  status: 'HEALTHY' | 'DEGRADED' | 'UNHEALTHY' | 'UNKNOWN';
+  lastScrape: string | null;
+  summary: string;
+  problems: { code: string; message: string; brokerId?: number; value: number }[];
+}
+
+export type AlarmMetric =
+  | 'SumOffsetLag'
+  | 'MaxOffsetLag'
+  | 'EstimatedMaxTimeLag'
+  | 'KafkaDataLogsDiskUsed'
+  | 'UnderReplicatedPartitions'
+  | 'OfflinePartitionsCount'
+  | 'BrokerDown';
+
+export interface Alarm {
+  name: string;
+  metric: AlarmMetric | (string & {});
+  threshold: number;
+  comparison: string;
+  webhookUrl?: string;
+  state: string;
+  stateReason?: string;
+  stateUpdatedAt?: string;
+}
+
+export interface PutAlarmRequest {
+  metric: AlarmMetric;
+  threshold: number;
+  comparison?: 'GreaterThanThreshold' | 'GreaterThanOrEqualToThreshold';
+  webhookUrl?: string;
+}
+
+export interface UpdateMonitoringRequest {
+  currentVersion: string;
+  enhancedMonitoring?: EnhancedMonitoring;
+  openMonitoring?: Json;
+  loggingInfo?: Json;
+}
+
+// Events (GET /v1/events, server-sent events)
+
+export interface FlotillaEvent {
+  type: 'cluster' | 'operation' | 'operation-step' | (string & {});
+  clusterArn: string;
+  [member: string]: unknown;
+}
