@@ -12,6 +12,7 @@ import errors from './plugins/errors.js';
 import rawBody from './plugins/raw-body.js';
 import services from './plugins/services.js';
 import swagger from './plugins/swagger.js';
+import clusterResourceRoutes from './routes/cluster-resources.js';
 import clusterRoutes from './routes/clusters.js';
 import configurationRoutes from './routes/configurations.js';
 import operationRoutes from './routes/operations.js';
@@ -45,6 +46,7 @@ export default async function app(fastify: FastifyInstance, opts: AppOptions): P
   await fastify.register(swagger);
   fastify.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   await fastify.register(clusterRoutes);
+  await fastify.register(clusterResourceRoutes, { databaseUrl: opts.config.databaseUrl });
   await fastify.register(configurationRoutes);
   await fastify.register(operationRoutes);
   await fastify.register(tagRoutes);

@@ -3,3 +3,5 @@ export type { JobContext, JobLogger } from './jobs/context.js';
 export { handlers, type JobHandlers } from './jobs/handlers.js';
 export { requeueUnfinishedOperations } from './jobs/requeue.js';
 export * from './worker.js';
+export * from './jobs/reconcile.js';
+export * from './kafka/cluster-admin.js';

@@ -9,6 +9,7 @@ import { createCatalog, databaseUrl, migrate } from '@flotilla/db';
 import { createRuntimeDriver, type RuntimeKind } from '@flotilla/runtime';
 import { Queue } from 'bullmq';
 import { OPERATIONS_QUEUE } from './jobs/catalog.js';
+import { RECONCILE_QUEUE, ReconcileWorker } from './jobs/reconcile.js';
 import { requeueUnfinishedOperations } from './jobs/requeue.js';
 import { consoleLogger, OperationsWorker } from './worker.js';
 
@@ -36,6 +37,16 @@ async function main(): Promise<void> {
     lockDurationMs: Number(process.env.FLOTILLA_WORKER_LOCK_MS ?? 30_000),
   });
   await worker.start();
+  // Topics, ACLs and SCRAM users: catalog and clusters kept equal (FLOTILLA_RECONCILE_INTERVAL_MS, default 30 s).
+  const reconcileQueue = new Queue(RECONCILE_QUEUE, { connection: { url: redisUrl }, prefix: queuePrefix });
+  const reconciler = new ReconcileWorker({
+    catalog,
+    redisUrl,
+    queuePrefix,
+    intervalMs: Number(process.env.FLOTILLA_RECONCILE_INTERVAL_MS ?? 30_000),
+    log: consoleLogger,
+  });
+  await reconciler.start(reconcileQueue);
   consoleLogger.info('worker ready', { runtime: driver.kind });
 
   let stopping: Promise<void> | undefined;
@@ -43,6 +54,8 @@ async function main(): Promise<void> {
     stopping ??= (async () => {
       consoleLogger.info('draining', { signal });
       await worker.close();
+      await reconciler.close();
+      await reconcileQueue.close();
       await driver.close();
       await catalog.$disconnect();
     })();
