@@ -15,6 +15,7 @@ import swagger from './plugins/swagger.js';
 import clusterResourceRoutes from './routes/cluster-resources.js';
 import clusterRoutes from './routes/clusters.js';
 import configurationRoutes from './routes/configurations.js';
+import monitoringRoutes from './routes/monitoring.js';
 import operationRoutes from './routes/operations.js';
 import tagRoutes from './routes/tags.js';
 import versionRoutes from './routes/versions.js';
@@ -48,6 +49,7 @@ export default async function app(fastify: FastifyInstance, opts: AppOptions): P
   await fastify.register(clusterRoutes);
   await fastify.register(clusterResourceRoutes, { databaseUrl: opts.config.databaseUrl });
   await fastify.register(configurationRoutes);
+  await fastify.register(monitoringRoutes);
   await fastify.register(operationRoutes);
   await fastify.register(tagRoutes);
   await fastify.register(versionRoutes);

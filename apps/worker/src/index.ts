@@ -5,3 +5,4 @@ export { requeueUnfinishedOperations } from './jobs/requeue.js';
 export * from './worker.js';
 export * from './jobs/reconcile.js';
 export * from './kafka/cluster-admin.js';
+export * from './monitor/index.js';

@@ -11,6 +11,7 @@ import { Queue } from 'bullmq';
 import { OPERATIONS_QUEUE } from './jobs/catalog.js';
 import { RECONCILE_QUEUE, ReconcileWorker } from './jobs/reconcile.js';
 import { requeueUnfinishedOperations } from './jobs/requeue.js';
+import { Monitor } from './monitor/index.js';
 import { consoleLogger, OperationsWorker } from './worker.js';
 
 async function main(): Promise<void> {
@@ -48,12 +49,21 @@ async function main(): Promise<void> {
   });
   await reconciler.start(reconcileQueue);
   consoleLogger.info('worker ready', { runtime: driver.kind });
+  // The monitor (issue 8): scrapes, stores samples, evaluates alarms (events go to the API's stream).
+  const monitor = new Monitor({
+    catalog,
+    driver,
+    intervalMs: Number(process.env.FLOTILLA_MONITOR_INTERVAL_MS ?? 30_000),
+    log: consoleLogger,
+  });
+  if (process.env.FLOTILLA_MONITOR !== 'off') monitor.start();
 
   let stopping: Promise<void> | undefined;
   const stop = (signal: string) => {
     stopping ??= (async () => {
       consoleLogger.info('draining', { signal });
       await worker.close();
+      await monitor.close();
       await reconciler.close();
       await reconcileQueue.close();
       await driver.close();

@@ -1,0 +1,357 @@
+/**
+ * Monitoring end to end on real things (issue 8): a 3-broker cluster on the ProcessDriver made through
+ * the MSK API and the operations worker, the worker's Monitor scraping it into real Postgres, and the
+ * API reading it back. kcat produces 10,000 records; a confluent-kafka group consumes and commits 4,000;
+ * the metrics API then shows BytesInPerSec > 0 and SumOffsetLag 6,000 exactly (OffsetLag per partition
+ * adding up to it), EstimatedMaxTimeLag grows while the group is idle and lag drops to 0 once it
+ * catches up. A lag alarm fires its webhook (a real HTTP server here) and a pg_notify event on the
+ * API's event channel, and clears again. A SIGKILLed broker is named by the health summary with
+ * UnderReplicatedPartitions > 0 within two scrape passes. The Prometheus endpoint passes a strict
+ * text-format check.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  CreateClusterV2Command,
+  CreateConfigurationCommand,
+  DescribeClusterV2Command,
+  KafkaClient,
+  UpdateMonitoringCommand,
+} from '@aws-sdk/client-kafka';
+import { createCatalog } from '@flotilla/db';
+import { dropDatabase, scratchDatabaseUrl } from '@flotilla/db/testing';
+import { ProcessDriver } from '@flotilla/runtime';
+import { Monitor, type MonitorEvent, OperationsWorker, parsePrometheusText } from '@flotilla/worker';
+import { Kafka, logLevel } from 'kafkajs';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
+import { consumerGroupLag } from '../src/services/monitoring.js';
+import { buildApi, type StartedApi } from '../src/start.js';
+
+const TOPIC = 'orders';
+const GROUP = 'billing';
+const quiet = { info() {}, warn() {}, error: (m: string, f?: unknown) => console.error(m, f) };
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** Consumes exactly `count` records of TOPIC as GROUP with confluent-kafka (librdkafka) and commits them. */
+function consumeAndCommit(bootstrap: string, count: number): Promise<string> {
+  const script = `
+import sys
+from confluent_kafka import Consumer
+c = Consumer({'bootstrap.servers': sys.argv[1], 'group.id': '${GROUP}', 'auto.offset.reset': 'earliest',
+              'enable.auto.commit': False, 'enable.auto.offset.store': False})
+c.subscribe(['${TOPIC}'])
+want, got = int(sys.argv[2]), 0
+while got < want:
+    m = c.poll(1.0)
+    if m is None or m.error():
+        continue
+    c.store_offsets(m)
+    got += 1
+c.commit(asynchronous=False)
+c.close()
+print(got)
+`;
+  return new Promise((resolve, reject) => {
+    execFile(
+      '/usr/bin/python3',
+      ['-c', script, bootstrap, String(count)],
+      { timeout: 60_000 },
+      (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout.trim())),
+    );
+  });
+}
+
+function produceWithKcat(bootstrap: string, count: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const kcat = spawn('kcat', ['-P', '-b', bootstrap, '-t', TOPIC, '-X', 'acks=all'], {
+      stdio: ['pipe', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    kcat.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    kcat.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`kcat exited ${code}: ${stderr}`))));
+    const lines = Array.from({ length: count }, (_, i) => `order-${i}-${'x'.repeat(80)}`).join('\n');
+    kcat.stdin.end(`${lines}\n`);
+  });
+}
+
+describe('monitoring a 3-broker cluster on the ProcessDriver', () => {
+  const databaseUrl = scratchDatabaseUrl('flotilla_monitoring');
+  const stateDir = mkdtempSync(join(tmpdir(), 'flotilla-monitoring-'));
+  const queuePrefix = `flotilla-monitoring-${process.pid}`;
+  let api: StartedApi;
+  let endpoint: string;
+  let auth: string;
+  let worker: OperationsWorker;
+  let driver: ProcessDriver;
+  let kafka: KafkaClient;
+  let workerCatalog: ReturnType<typeof createCatalog>;
+  let monitor: Monitor;
+  let clusterArn: string;
+  let clusterId: string;
+  let bootstrap: string;
+  let webhook: Server;
+  let webhookUrl: string;
+  const webhookCalls: MonitorEvent[] = [];
+  let listener: pg.Client;
+  const notified: MonitorEvent[] = [];
+
+  const get = async <T>(path: string): Promise<T> => {
+    const response = await fetch(`${endpoint}${path}`, { headers: { authorization: auth } });
+    const text = await response.text();
+    if (!response.ok) throw new Error(`GET ${path}: ${response.status} ${text}`);
+    return (response.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text) as T;
+  };
+  const arnPath = () => `/v1/clusters/${encodeURIComponent(clusterArn)}`;
+  type Metrics = { metrics: { name: string; series: { dimensions: Record<string, string>; values: number[] }[] }[] };
+  /** The newest value of each series of `name`. */
+  const latest = async (name: string) => {
+    const body = await get<Metrics>(
+      `${arnPath()}/metrics?names=${name}&start=${encodeURIComponent(new Date(Date.now() - 600_000).toISOString())}`,
+    );
+    return (body.metrics[0]?.series ?? []).map((s) => ({ dimensions: s.dimensions, value: s.values.at(-1) as number }));
+  };
+
+  beforeAll(async () => {
+    const config = loadConfig({
+      DATABASE_URL: databaseUrl,
+      FLOTILLA_STATE_DIR: stateDir,
+      FLOTILLA_QUEUE_PREFIX: queuePrefix,
+      FLOTILLA_RUNTIME: 'process',
+    });
+    api = await buildApi(config);
+    endpoint = await api.fastify.listen({ host: '127.0.0.1', port: 0 });
+    auth = `Bearer ${api.adminKey.accessKeyId}:${api.adminKey.secretAccessKey}`;
+    kafka = new KafkaClient({
+      endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: api.adminKey.accessKeyId, secretAccessKey: api.adminKey.secretAccessKey },
+    });
+    driver = new ProcessDriver({ stateDir: join(stateDir, 'runtime') });
+    workerCatalog = createCatalog({ url: databaseUrl });
+    worker = new OperationsWorker({
+      catalog: workerCatalog,
+      driver,
+      redisUrl: config.redisUrl,
+      queuePrefix,
+      log: quiet,
+    });
+    await worker.start();
+    monitor = new Monitor({ catalog: workerCatalog, driver, log: quiet });
+
+    webhook = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d) => {
+        body += d;
+      });
+      req.on('end', () => {
+        webhookCalls.push(JSON.parse(body) as MonitorEvent);
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => webhook.listen(0, '127.0.0.1', resolve));
+    const address = webhook.address();
+    webhookUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/hook`;
+
+    listener = new pg.Client({ connectionString: databaseUrl });
+    await listener.connect();
+    listener.on('notification', (n) => {
+      const event = JSON.parse(n.payload ?? '{}') as MonitorEvent;
+      if (event.type === 'alarm') notified.push(event);
+    });
+    await listener.query('LISTEN flotilla_events');
+  });
+
+  afterAll(async () => {
+    await monitor?.close();
+    await worker?.close(1_000);
+    for (const id of (await driver?.listClusters()) ?? []) await driver.deleteCluster(id);
+    await driver?.close();
+    await listener?.end();
+    await workerCatalog?.$disconnect();
+    await api?.fastify.services.queue.obliterate({ force: true });
+    kafka?.destroy();
+    await api?.fastify.close();
+    await new Promise((r) => webhook?.close(r));
+    await dropDatabase(databaseUrl);
+    rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  it('the cluster goes ACTIVE and UpdateMonitoring (AWS SDK) sets PER_TOPIC_PER_PARTITION', async () => {
+    const configuration = await kafka.send(
+      new CreateConfigurationCommand({
+        Name: 'monitoring-config',
+        // Followers leave the ISR 3 s after they stop fetching, so a killed broker shows quickly.
+        ServerProperties: new TextEncoder().encode('replica.lag.time.max.ms=3000\n'),
+      }),
+    );
+    const created = await kafka.send(
+      new CreateClusterV2Command({
+        ClusterName: 'monitored',
+        Provisioned: {
+          KafkaVersion: '3.8.x',
+          NumberOfBrokerNodes: 3,
+          ConfigurationInfo: { Arn: configuration.Arn, Revision: 1 },
+          BrokerNodeGroupInfo: {
+            InstanceType: 'kafka.t3.small',
+            ClientSubnets: ['subnet-0', 'subnet-1', 'subnet-2'],
+            StorageInfo: { EbsStorageInfo: { VolumeSize: 1 } },
+          },
+        },
+      }),
+    );
+    clusterArn = created.ClusterArn as string;
+    const info = await until('ACTIVE', async () => {
+      const d = await kafka.send(new DescribeClusterV2Command({ ClusterArn: clusterArn }));
+      if (d.ClusterInfo?.State === 'FAILED') throw new Error(`FAILED: ${d.ClusterInfo.StateInfo?.Message}`);
+      return d.ClusterInfo?.State === 'ACTIVE' ? d.ClusterInfo : undefined;
+    });
+    bootstrap = (await workerCatalog.cluster.findUniqueOrThrow({ where: { arn: clusterArn } }))
+      .bootstrapBrokerString as string;
+    clusterId = (await workerCatalog.cluster.findUniqueOrThrow({ where: { arn: clusterArn } })).id;
+
+    const updated = await kafka.send(
+      new UpdateMonitoringCommand({
+        ClusterArn: clusterArn,
+        CurrentVersion: info.CurrentVersion,
+        EnhancedMonitoring: 'PER_TOPIC_PER_PARTITION',
+      }),
+    );
+    expect(updated.ClusterOperationArn).toMatch(/^arn:aws:kafka:/);
+    const after = await kafka.send(new DescribeClusterV2Command({ ClusterArn: clusterArn }));
+    expect(after.ClusterInfo?.Provisioned?.EnhancedMonitoring).toBe('PER_TOPIC_PER_PARTITION');
+    expect(after.ClusterInfo?.CurrentVersion).not.toBe(info.CurrentVersion);
+    // The old version is refused, as MSK refuses it.
+    await expect(
+      kafka.send(
+        new UpdateMonitoringCommand({
+          ClusterArn: clusterArn,
+          CurrentVersion: info.CurrentVersion,
+          EnhancedMonitoring: 'DEFAULT',
+        }),
+      ),
+    ).rejects.toThrow(/current version/);
+  }, 180_000);
+
+  it('reports BytesInPerSec > 0 and SumOffsetLag 6,000 exactly after 10,000 produced and 4,000 committed', async () => {
+    const admin = new Kafka({ brokers: bootstrap.split(','), logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    await admin.createTopics({
+      topics: [{ topic: TOPIC, numPartitions: 3, replicationFactor: 3 }],
+      waitForLeaders: true,
+    });
+    await admin.disconnect();
+
+    const response = await fetch(`${endpoint}${arnPath()}/alarms/lag`, {
+      method: 'PUT',
+      headers: { authorization: auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ metric: 'SumOffsetLag', threshold: 1000, webhookUrl }),
+    });
+    expect(response.status).toBe(200);
+
+    await monitor.runOnce(); // the baseline the rates are measured from
+    const producedAt = Date.now();
+    await produceWithKcat(bootstrap, 10_000);
+    expect(await consumeAndCommit(bootstrap, 4_000)).toBe('4000');
+    const [pass] = await monitor.runOnce();
+    expect(pass?.problems).toEqual([]);
+
+    const bytesIn = await latest('BytesInPerSec');
+    const brokerTotal = bytesIn
+      .filter((s) => Object.keys(s.dimensions).join() === 'broker')
+      .reduce((a, s) => a + s.value, 0);
+    console.log(`BytesInPerSec over the 3 brokers: ${brokerTotal.toFixed(0)}`);
+    expect(brokerTotal).toBeGreaterThan(0);
+    // PER_TOPIC_PER_BROKER and finer keep the per-topic split too.
+    expect(bytesIn.some((s) => s.dimensions.topic === TOPIC && s.value > 0)).toBe(true);
+
+    const sum = await latest('SumOffsetLag');
+    expect(sum).toEqual([{ dimensions: { group: GROUP, topic: TOPIC }, value: 6000 }]);
+    const perPartition = await latest('OffsetLag');
+    expect(perPartition).toHaveLength(3);
+    expect(perPartition.reduce((a, s) => a + s.value, 0)).toBe(6000);
+    expect((await latest('MaxOffsetLag'))[0]?.value).toBe(Math.max(...perPartition.map((s) => s.value)));
+    const timeLag = (await latest('EstimatedMaxTimeLag'))[0]?.value as number;
+    console.log(
+      `EstimatedMaxTimeLag: ${timeLag.toFixed(2)} s (records produced ${((Date.now() - producedAt) / 1000).toFixed(1)} s ago)`,
+    );
+    expect(timeLag).toBeGreaterThan(0);
+    expect(timeLag).toBeLessThanOrEqual((Date.now() - producedAt) / 1000 + 1);
+
+    // The service the consumer-group route calls answers the same figures, asked of the cluster now.
+    const live = await consumerGroupLag(api.fastify.services, clusterArn, GROUP);
+    expect(live?.sumOffsetLag).toBe(6000);
+    expect(live?.topics[0]?.partitions.map((p) => p.offsetLag).reduce((a, b) => a + b, 0)).toBe(6000);
+
+    // The lag alarm fired: webhook called and the event published on the API's event channel.
+    await until('webhook', async () => (webhookCalls.length ? true : undefined), 10_000);
+    expect(webhookCalls[0]).toMatchObject({ type: 'alarm', clusterArn, alarm: 'lag', state: 'ALARM', value: 6000 });
+    await until('pg_notify', async () => (notified.length ? true : undefined), 10_000);
+    expect(notified[0]).toMatchObject({ alarm: 'lag', state: 'ALARM' });
+  }, 120_000);
+
+  it('EstimatedMaxTimeLag grows while the group is idle, and lag is 0 once it catches up', async () => {
+    const before = (await latest('EstimatedMaxTimeLag'))[0]?.value as number;
+    await new Promise((r) => setTimeout(r, 2_500));
+    await monitor.runOnce();
+    const later = (await latest('EstimatedMaxTimeLag'))[0]?.value as number;
+    expect(later - before).toBeGreaterThanOrEqual(2);
+
+    expect(await consumeAndCommit(bootstrap, 6_000)).toBe('6000');
+    await monitor.runOnce();
+    expect(await latest('SumOffsetLag')).toEqual([{ dimensions: { group: GROUP, topic: TOPIC }, value: 0 }]);
+    expect((await latest('EstimatedMaxTimeLag'))[0]?.value).toBe(0);
+    await until('alarm back to OK', async () => (webhookCalls.length >= 2 ? true : undefined), 10_000);
+    expect(webhookCalls[1]).toMatchObject({ alarm: 'lag', state: 'OK', previousState: 'ALARM' });
+  }, 90_000);
+
+  it('serves every series on the Prometheus endpoint in strict text format, labelled by cluster/broker/topic', async () => {
+    const text = await get<string>('/v1/prometheus/metrics');
+    const { samples, types } = parsePrometheusText(text);
+    expect(types.get('flotilla_bytes_in_per_sec')).toBe('gauge');
+    const bytesIn = samples.filter((s) => s.name === 'flotilla_bytes_in_per_sec');
+    expect(
+      bytesIn.some((s) => s.labels.cluster === 'monitored' && s.labels.broker === '1' && s.labels.topic === TOPIC),
+    ).toBe(true);
+    expect(samples.some((s) => s.name === 'flotilla_sum_offset_lag' && s.labels.group === GROUP)).toBe(true);
+    expect(samples.find((s) => s.name === 'flotilla_global_topic_count')?.labels.cluster_arn).toBe(clusterArn);
+  });
+
+  it('names a killed broker in the health summary, with UnderReplicatedPartitions > 0, within two passes', async () => {
+    const healthy = await get<{ status: string }>(`${arnPath()}/health`);
+    expect(healthy.status).toBe('HEALTHY');
+    await driver.killBroker({ clusterId, nodeId: 3 });
+    const intervalMs = 5_000;
+    const started = Date.now();
+    let passes = 0;
+    let health: { status: string; summary: string; problems: { code: string; brokerId?: number }[] } | undefined;
+    while (passes < 2) {
+      await new Promise((r) => setTimeout(r, intervalMs));
+      await monitor.runOnce();
+      passes++;
+      health = await get(`${arnPath()}/health`);
+      if (health?.problems.some((p) => p.code === 'UNDER_REPLICATED_PARTITIONS')) break;
+    }
+    console.log(`health after ${passes} pass(es), ${Date.now() - started} ms: ${health?.summary}`);
+    expect(health?.status).toBe('DEGRADED');
+    expect(health?.problems).toContainEqual(expect.objectContaining({ code: 'BROKER_DOWN', brokerId: 3 }));
+    expect(health?.summary).toMatch(/Broker 3 is down/);
+    const urp = (await latest('UnderReplicatedPartitions')).find((s) => Object.keys(s.dimensions).length === 0);
+    expect(urp?.value).toBeGreaterThan(0);
+  }, 60_000);
+});
