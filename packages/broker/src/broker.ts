@@ -145,6 +145,7 @@ export async function startBroker(
       replicas,
       topicConfigs,
       groups: () => groups,
+      replicationTimeoutMs: () => config.int('request.timeout.ms'),
       endpointOf: interBrokerEndpoint(image, config.string('inter.broker.listener.name')),
       requestTimeoutMs: config.int('request.timeout.ms'),
       connect: interBrokerConnect(config),

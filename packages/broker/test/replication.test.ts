@@ -112,7 +112,7 @@ describe('replication between three brokers', () => {
     if (!fence) return;
     const epoch = image().brokers.get(id)?.epoch ?? -1;
     await shared.append([{ type: 'FenceBroker', brokerId: id, brokerEpoch: epoch }]);
-    await shared.append(planBrokerLeaving(image(), id, false));
+    await shared.append(planBrokerLeaving(image(), id, () => false));
   }
 
   /** Produces with confluent-kafka (librdkafka), acks=all and idempotence; returns what was acknowledged. */
@@ -441,7 +441,7 @@ print(json.dumps({'acked': acked, 'errors': errors}))
     await start(b);
     const epoch = image().brokers.get(leader)?.epoch ?? -1;
     await shared.append([{ type: 'FenceBroker', brokerId: leader, brokerEpoch: epoch }]);
-    await shared.append(planBrokerLeaving(image(), leader, false));
+    await shared.append(planBrokerLeaving(image(), leader, () => false));
     const newLeader = await waitFor('new leader', () => {
       const l = partitionInfo('tail')?.leader;
       return l !== undefined && l >= 0 && l !== leader ? l : null;

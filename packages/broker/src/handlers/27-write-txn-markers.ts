@@ -4,7 +4,8 @@
  * __consumer_offsets partition, to publish or drop its transactional offsets). On one broker the
  * coordinator writes its markers directly (txn/markers.ts); this API is how a coordinator on another
  * broker reaches the partitions this one leads. Kafka answers NOT_LEADER_OR_FOLLOWER for partitions it
- * does not lead and UNKNOWN_TOPIC_OR_PARTITION for unknown ones; so does this. ACL: ClusterAction
+ * does not lead and UNKNOWN_TOPIC_OR_PARTITION for unknown ones, and answers once the partition's ISR
+ * holds the marker (acks=-1, request.timeout.ms); so does this. ACL: ClusterAction
  * (only brokers send it).
  */
 import { ApiKey, defaultWriteTxnMarkersResponse, ErrorCode } from '@flotilla/protocol';
@@ -17,7 +18,7 @@ export default defineHandler({
   apiKey: ApiKey.WriteTxnMarkers,
   minVersion: 0,
   maxVersion: 1,
-  handle(ctx, request) {
+  async handle(ctx, request) {
     const { image, replicas, topicConfigs, groups } = ctx.broker;
     if (!authorizedOnCluster(ctx, AclOperation.CLUSTER_ACTION)) {
       return {
@@ -34,27 +35,30 @@ export default defineHandler({
         })),
       };
     }
-    const markers = request.markers.map((m) => {
-      const results = writeMarkersLocally(
-        { image, replicas, topicConfigs, groups: () => groups },
-        {
-          producerId: Number(m.producerId),
-          producerEpoch: m.producerEpoch,
-          coordinatorEpoch: m.coordinatorEpoch,
-          commit: m.transactionResult,
-          partitions: m.topics.map((t) => ({ topic: t.name, partitions: t.partitionIndexes })),
-        },
-      );
-      return {
-        producerId: m.producerId,
-        topics: m.topics.map((t) => ({
-          name: t.name,
-          partitions: results
-            .filter((r) => r.topic === t.name)
-            .map((r) => ({ partitionIndex: r.partition, errorCode: r.errorCode })),
-        })),
-      };
-    });
+    const replicationTimeoutMs = () => ctx.broker.config.int('request.timeout.ms');
+    const markers = await Promise.all(
+      request.markers.map(async (m) => {
+        const results = await writeMarkersLocally(
+          { image, replicas, topicConfigs, groups: () => groups, replicationTimeoutMs },
+          {
+            producerId: Number(m.producerId),
+            producerEpoch: m.producerEpoch,
+            coordinatorEpoch: m.coordinatorEpoch,
+            commit: m.transactionResult,
+            partitions: m.topics.map((t) => ({ topic: t.name, partitions: t.partitionIndexes })),
+          },
+        );
+        return {
+          producerId: m.producerId,
+          topics: m.topics.map((t) => ({
+            name: t.name,
+            partitions: results
+              .filter((r) => r.topic === t.name)
+              .map((r) => ({ partitionIndex: r.partition, errorCode: r.errorCode })),
+          })),
+        };
+      }),
+    );
     return { ...defaultWriteTxnMarkersResponse(), markers };
   },
 });

@@ -2,8 +2,9 @@
  * The controller's broker lifecycle decisions, on a real image and controller (with a metadata log
  * that commits at once): registration starts fenced, a caught-up heartbeat unfences, a silent broker
  * is fenced with its leaderships moved to in-sync replicas, a partition whose only in-sync replica
- * died goes leaderless (no unclean election) and gets it back when that broker returns, and
- * controlled shutdown moves leaderships at once.
+ * died goes leaderless (no unclean election) and gets it back when that broker returns, unless
+ * unclean.leader.election.enable allows an out-of-sync replica to take it, and controlled shutdown
+ * moves leaderships at once.
  */
 import { ErrorCode } from '@flotilla/protocol';
 import { describe, expect, it } from 'vitest';
@@ -13,8 +14,9 @@ import { BrokerHeartbeatManager } from './broker-heartbeats.js';
 import { MetadataController, type MetadataLog } from './controller.js';
 import { MetadataImage } from './image.js';
 import type { MetadataRecord } from './records.js';
+import { uncleanElectionPolicy } from './replication-control.js';
 
-function setup(sessionTimeoutMs = 1000) {
+function setup(sessionTimeoutMs = 1000, settings: [string, string][] = []) {
   const image = new MetadataImage('c1');
   let next = 0;
   const log: MetadataLog = {
@@ -22,7 +24,7 @@ function setup(sessionTimeoutMs = 1000) {
       for (const r of records) image.apply(r, next++);
     },
   };
-  const config = new BrokerConfig(new Map([['node.id', '1']]));
+  const config = new BrokerConfig(new Map([['node.id', '1'], ...settings]));
   const controller = new MetadataController(image, config, log);
   const heartbeats = new BrokerHeartbeatManager(
     image,
@@ -31,6 +33,7 @@ function setup(sessionTimeoutMs = 1000) {
     () => next,
     sessionTimeoutMs,
     createLogger('error'),
+    uncleanElectionPolicy(image, config),
   );
   const endpoints = [{ name: 'PLAINTEXT', host: '127.0.0.1', port: 9092, securityProtocol: 'PLAINTEXT' }];
   const join = async (brokerId: number) => {
@@ -50,7 +53,7 @@ function setup(sessionTimeoutMs = 1000) {
     });
     return r.brokerEpoch;
   };
-  return { image, controller, heartbeats, join, offset: () => next };
+  return { image, controller, heartbeats, join, offset: () => next, append: log.append };
 }
 
 describe('broker heartbeats on the controller', () => {
@@ -143,6 +146,43 @@ describe('broker heartbeats on the controller', () => {
     expect(image.brokers.get(2)?.fenced).toBe(false);
     expect(image.topics.get('rf1')?.partitions[0]).toMatchObject({ leader: 2 });
     expect(image.topics.get('rf3')?.partitions[0]?.leader).toBe(1); // preferred-leader election is separate
+  });
+
+  it('fencing honours unclean.leader.election.enable: only the topic that allows it elects an out-of-sync replica', async () => {
+    const { image, controller, heartbeats, join, offset, append } = setup(200);
+    for (const id of [1, 2]) await join(id);
+    const topic = (name: string, configs: { name: string; value: string }[]) => ({
+      name,
+      numPartitions: -1,
+      replicationFactor: -1,
+      assignments: [{ partitionIndex: 0, brokerIds: [2, 1] }],
+      configs,
+    });
+    await controller.createTopics(
+      [topic('dirty', [{ name: 'unclean.leader.election.enable', value: 'true' }]), topic('clean', [])],
+      false,
+    );
+    // Broker 1 fell out of both ISRs; broker 2 is the last in-sync replica.
+    for (const name of ['dirty', 'clean']) {
+      const id = image.topics.get(name)?.id as string;
+      await append([{ type: 'PartitionChange', topicId: id, partitionId: 0, isr: [2] }]);
+    }
+    heartbeats.start();
+    const deadline = Date.now() + 3000;
+    while (image.brokers.get(2)?.fenced !== true && Date.now() < deadline) {
+      await heartbeats.heartbeat({
+        brokerId: 1,
+        brokerEpoch: image.brokers.get(1)?.epoch ?? -1,
+        currentMetadataOffset: offset(),
+        wantFence: false,
+        wantShutDown: false,
+      });
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    heartbeats.close();
+    expect(image.brokers.get(2)?.fenced).toBe(true);
+    expect(image.topics.get('dirty')?.partitions[0]).toMatchObject({ leader: 1, isr: [1], leaderEpoch: 1 });
+    expect(image.topics.get('clean')?.partitions[0]).toMatchObject({ leader: -1, isr: [2] });
   });
 
   it('controlled shutdown moves leaderships away and answers shouldShutDown', async () => {

@@ -7,8 +7,9 @@
  *   registration the controller unfences it, and it takes back leaderships of partitions that were
  *   left without a leader while it was away;
  * - a broker silent for broker.session.timeout.ms is fenced: it leaves every ISR it was in (unless it
- *   is the last member: unclean election stays off) and each partition it led gets a new leader from
- *   the remaining ISR, with a leader epoch bump;
+ *   is the last member) and each partition it led gets a new leader from the remaining live ISR, with
+ *   a leader epoch bump; a partition with no other live ISR member goes leaderless, or takes any live
+ *   replica where unclean.leader.election.enable (topic or broker) allows it;
  * - a heartbeat with wantShutDown (controlled shutdown, SIGTERM) does the same at once, so leaderships
  *   move before the broker stops, and answers shouldShutDown.
  * Heartbeat times live in memory only: a newly active controller gives every broker a full session.
@@ -18,6 +19,7 @@ import type { Logger } from '../logger.js';
 import type { Controller } from './controller.js';
 import type { MetadataImage } from './image.js';
 import type { EndpointRecord, MetadataRecord } from './records.js';
+import { planBrokerLeaving } from './replication-control.js';
 
 export interface RegistrationRequest {
   readonly brokerId: number;
@@ -55,6 +57,8 @@ export class BrokerHeartbeatManager {
     private readonly nextOffset: () => number,
     private readonly sessionTimeoutMs: number,
     private readonly log: Logger,
+    /** unclean.leader.election.enable per topic (uncleanElectionPolicy); off when not given. */
+    private readonly uncleanAllowed: (topic: string) => boolean = () => false,
   ) {}
 
   start(): void {
@@ -166,26 +170,14 @@ export class BrokerHeartbeatManager {
     }
   }
 
-  /** Moves `brokerId` out of every ISR (but the last member) and its leaderships to other ISR members. */
+  /**
+   * Moves `brokerId` out of every ISR (but the last member) and its leaderships to other live ISR
+   * members, or to any live replica where unclean.leader.election.enable allows it (planBrokerLeaving,
+   * the one path for fencing, controlled shutdown and unregistration), then fences it.
+   */
   fenceRecords(brokerId: number): MetadataRecord[] {
     const broker = this.image.brokers.get(brokerId);
-    const records: MetadataRecord[] = [];
-    const usable = (id: number) => id !== brokerId && this.image.brokers.get(id)?.fenced === false;
-    for (const topic of this.image.topics.values()) {
-      for (const p of topic.partitions) {
-        if (!p || (!p.isr.includes(brokerId) && p.leader !== brokerId)) continue;
-        const isr = p.isr.filter((id) => id !== brokerId);
-        const change: { isr?: number[]; leader?: number } = {};
-        if (isr.length > 0 && isr.length !== p.isr.length) change.isr = isr;
-        if (p.leader === brokerId) {
-          // Prefer the replica order (the preferred leader first), among live in-sync replicas.
-          change.leader = p.replicas.find((id) => isr.includes(id) && usable(id)) ?? -1;
-        }
-        if (change.isr || change.leader !== undefined) {
-          records.push({ type: 'PartitionChange', topicId: topic.id, partitionId: p.partitionId, ...change });
-        }
-      }
-    }
+    const records = planBrokerLeaving(this.image, brokerId, this.uncleanAllowed);
     if (broker && !broker.fenced) records.push({ type: 'FenceBroker', brokerId, brokerEpoch: broker.epoch });
     return records;
   }

@@ -15,7 +15,12 @@ import type { BrokerConfig } from '../config/broker-config.js';
 import type { Logger } from '../logger.js';
 import type { Controller } from './controller.js';
 import type { MetadataImage } from './image.js';
-import { planOfflinePartitions, planPreferredLeaderRebalance, planUncleanElections } from './replication-control.js';
+import {
+  planOfflinePartitions,
+  planPreferredLeaderRebalance,
+  planUncleanElections,
+  uncleanElectionPolicy,
+} from './replication-control.js';
 
 const OFFLINE_CHECK_MS = 1000;
 
@@ -49,12 +54,6 @@ export class LeaderRebalancer {
     this.offlineTimer.unref();
   }
 
-  /** unclean.leader.election.enable in force for `topic` (its override, else the broker's). */
-  private uncleanAllowed(topic: string): boolean {
-    const override = this.image.topics.get(topic)?.configs.get('unclean.leader.election.enable');
-    return override !== undefined ? override === 'true' : this.config.bool('unclean.leader.election.enable');
-  }
-
   /** One pass over leaderless partitions; resolves with the number that got a leader. */
   async electOffline(): Promise<number> {
     if (!this.isActiveController()) return 0;
@@ -67,7 +66,7 @@ export class LeaderRebalancer {
     try {
       await this.controller.commit(() => {
         const clean = planOfflinePartitions(this.image, false);
-        const rest = planUncleanElections(this.image, (t) => this.uncleanAllowed(t));
+        const rest = planUncleanElections(this.image, uncleanElectionPolicy(this.image, this.config));
         elected = clean.length + rest.length;
         unclean = rest.length;
         return [...clean, ...rest];

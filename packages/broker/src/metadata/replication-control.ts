@@ -15,6 +15,7 @@
  *   for them to join the ISR, then the old ones go (removing replicas), all as PartitionChange records.
  */
 import { ErrorCode, ZERO_UUID } from '@flotilla/protocol';
+import type { BrokerConfig } from '../config/broker-config.js';
 import type { MetadataImage, PartitionInfo, TopicInfo } from './image.js';
 import type { MetadataRecord } from './records.js';
 
@@ -210,10 +211,15 @@ export function planElectLeaders(
 /**
  * A broker was fenced or is shutting down (controlled shutdown): it leaves every ISR it is in (unless
  * it is the last member) and every partition it leads gets a new leader from the rest of the ISR; a
- * partition with no other live ISR member goes offline (leader -1), or with `unclean` takes any live
- * replica. The broker must already be fenced in `image`, or be passed in `leaving`.
+ * partition with no other live ISR member goes offline (leader -1), or, where `unclean` allows it for
+ * the topic (unclean.leader.election.enable), takes any live replica, as Kafka's
+ * ReplicationControlManager does when it fences a broker. The broker itself is never chosen.
  */
-export function planBrokerLeaving(image: MetadataImage, brokerId: number, unclean: boolean): MetadataRecord[] {
+export function planBrokerLeaving(
+  image: MetadataImage,
+  brokerId: number,
+  unclean: (topic: string) => boolean,
+): MetadataRecord[] {
   const records: MetadataRecord[] = [];
   const exclude = new Set([brokerId]);
   for (const t of image.topics.values()) {
@@ -226,7 +232,7 @@ export function planBrokerLeaving(image: MetadataImage, brokerId: number, unclea
           records.push({ type: 'PartitionChange', topicId: t.id, partitionId: p.partitionId, isr });
         continue;
       }
-      const chosen = electLeader(image, { ...p, isr }, unclean, exclude);
+      const chosen = electLeader(image, { ...p, isr }, unclean(t.name), exclude);
       records.push({
         type: 'PartitionChange',
         topicId: t.id,
@@ -414,4 +420,15 @@ export function planUncleanElections(image: MetadataImage, allowed: (topic: stri
     }
   }
   return records;
+}
+
+/**
+ * unclean.leader.election.enable in force for a topic: its own override, else the broker's setting
+ * (off by default), read at each decision so that an altered config counts at once.
+ */
+export function uncleanElectionPolicy(image: MetadataImage, config: BrokerConfig): (topic: string) => boolean {
+  return (topic) => {
+    const override = image.topics.get(topic)?.configs.get('unclean.leader.election.enable');
+    return override !== undefined ? override === 'true' : config.bool('unclean.leader.election.enable');
+  };
 }

@@ -12,6 +12,7 @@ import { BrokerHeartbeatManager } from '../metadata/broker-heartbeats.js';
 import type { Controller } from '../metadata/controller.js';
 import type { MetadataImage } from '../metadata/image.js';
 import type { EndpointRecord } from '../metadata/records.js';
+import { uncleanElectionPolicy } from '../metadata/replication-control.js';
 import type { QuorumServices } from '../services.js';
 import { BrokerLifecycle } from './broker-lifecycle.js';
 import { ControllerChannel } from './controller-channel.js';
@@ -68,6 +69,7 @@ export class ClusterMembership {
       () => quorum.raft.log.endOffset,
       config.int('broker.session.timeout.ms'),
       log.child('heartbeats'),
+      uncleanElectionPolicy(image, config),
     );
     this.services = { quorum, heartbeats: this.heartbeats, localController };
     this.controllerListenerNames = new Set(config.controllerListeners.map((l) => l.name));

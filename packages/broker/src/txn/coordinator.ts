@@ -94,7 +94,7 @@ export class TransactionCoordinator {
   private closed = false;
 
   constructor(private readonly o: TransactionCoordinatorOptions) {
-    this.store = new TxnStateStore(o.replicas, o.topicConfigs);
+    this.store = new TxnStateStore(o.replicas, o.topicConfigs, () => o.config.int('request.timeout.ms'));
     this.now = o.now ?? Date.now;
   }
 
@@ -318,12 +318,15 @@ export class TransactionCoordinator {
     return run;
   }
 
-  /** Writes `meta` moved to `value`'s state; applies it once durable. Throws TxnError on failure. */
-  private persist(meta: TxnMetadata, changes: Parameters<TxnMetadata['toValue']>[0]): void {
+  /**
+   * Writes `meta` moved to `value`'s state; applies it once the ISR of its partition has it (the
+   * metadata is pending meanwhile). Throws TxnError on failure, leaving `meta` as it was.
+   */
+  private async persist(meta: TxnMetadata, changes: Parameters<TxnMetadata['toValue']>[0]): Promise<void> {
     const value = meta.toValue({ ...changes, lastUpdateTimestamp: this.now() });
     meta.pending = true;
     try {
-      this.store.append(this.partitionFor(meta.transactionalId), meta.transactionalId, value, this.now());
+      await this.store.append(this.partitionFor(meta.transactionalId), meta.transactionalId, value, this.now());
     } catch (e) {
       const code = txnLogErrorFor(e);
       this.o.log.warn(
@@ -393,7 +396,7 @@ export class TransactionCoordinator {
         } else {
           return fail(ErrorCode.PRODUCER_FENCED);
         }
-        this.persist(meta, {
+        await this.persist(meta, {
           producerId,
           producerEpoch: epoch,
           timeoutMs,
@@ -472,7 +475,7 @@ export class TransactionCoordinator {
         const merged = new Map(meta.partitions);
         for (const tp of partitions) merged.set(tp.topic, new Set([...(merged.get(tp.topic) ?? []), ...tp.partitions]));
         const starting = meta.state !== TxnState.Ongoing;
-        this.persist(meta, {
+        await this.persist(meta, {
           state: TxnState.Ongoing,
           partitions: [...merged].map(([topic, ps]) => ({ topic, partitions: [...ps] })),
           startTimestamp: starting ? this.now() : meta.startTimestamp,
@@ -505,7 +508,7 @@ export class TransactionCoordinator {
           default:
             return ErrorCode.INVALID_TXN_STATE;
         }
-        this.persist(meta, { state: commit ? TxnState.PrepareCommit : TxnState.PrepareAbort });
+        await this.persist(meta, { state: commit ? TxnState.PrepareCommit : TxnState.PrepareAbort });
         await this.writeMarkersAndComplete(meta, commit, true);
         return ErrorCode.NONE;
       } catch (e) {
@@ -521,7 +524,7 @@ export class TransactionCoordinator {
    */
   private async abortWithFencing(meta: TxnMetadata): Promise<void> {
     const epoch = isEpochExhausted(meta.producerEpoch) ? meta.producerEpoch : meta.producerEpoch + 1;
-    this.persist(meta, { state: TxnState.PrepareAbort, producerEpoch: epoch });
+    await this.persist(meta, { state: TxnState.PrepareAbort, producerEpoch: epoch });
     meta.lastProducerEpoch = NO_PRODUCER_EPOCH;
     await this.writeMarkersAndComplete(meta, false, true);
   }
@@ -553,7 +556,7 @@ export class TransactionCoordinator {
       if (firstTry) this.completeInBackground(meta, commit);
       return false;
     }
-    this.persist(meta, {
+    await this.persist(meta, {
       state: commit ? TxnState.CompleteCommit : TxnState.CompleteAbort,
       partitions: [],
     });
@@ -619,7 +622,7 @@ export class TransactionCoordinator {
       await this.serialize(meta.transactionalId, async () => {
         if (this.txns.get(meta.transactionalId) !== meta || meta.pending) return;
         try {
-          this.store.append(this.partitionFor(meta.transactionalId), meta.transactionalId, null, now);
+          await this.store.append(this.partitionFor(meta.transactionalId), meta.transactionalId, null, now);
           this.txns.delete(meta.transactionalId);
           meta.state = TxnState.Dead;
           removed++;

@@ -49,26 +49,44 @@ export interface LocalMarkerDeps {
   readonly topicConfigs: TopicConfigs;
   /** Resolved late: the group coordinator is built after the transaction coordinator's writer. */
   readonly groups: () => GroupCoordinator;
+  /** How long a marker waits for its partition's ISR (request.timeout.ms, as Kafka's marker append). */
+  readonly replicationTimeoutMs: () => number;
 }
 
-/** Appends the marker to each partition this broker leads; one error code per partition. */
-export function writeMarkersLocally(deps: LocalMarkerDeps, request: MarkerRequest, now = Date.now()): MarkerResult[] {
-  const results: MarkerResult[] = [];
+/**
+ * Appends the marker to each partition this broker leads and waits for each partition's ISR to have it
+ * (Kafka appends markers with acks=-1 and answers WriteTxnMarkers from the append's callback), so a
+ * COMMIT the coordinator counts as written survives the loss of that partition's leader. One error
+ * code per partition: NOT_ENOUGH_REPLICAS(_AFTER_APPEND) or REQUEST_TIMED_OUT when the ISR did not
+ * take it, which the coordinator retries.
+ */
+export async function writeMarkersLocally(
+  deps: LocalMarkerDeps,
+  request: MarkerRequest,
+  now = Date.now(),
+): Promise<MarkerResult[]> {
+  const pending: Promise<MarkerResult>[] = [];
   for (const tp of request.partitions) {
     for (const partition of tp.partitions) {
-      results.push({ topic: tp.topic, partition, errorCode: writeOne(deps, request, tp.topic, partition, now) });
+      pending.push(
+        writeOne(deps, request, tp.topic, partition, now).then((errorCode) => ({
+          topic: tp.topic,
+          partition,
+          errorCode,
+        })),
+      );
     }
   }
-  return results;
+  return Promise.all(pending);
 }
 
-function writeOne(
+async function writeOne(
   deps: LocalMarkerDeps,
   request: MarkerRequest,
   topic: string,
   partition: number,
   now: number,
-): number {
+): Promise<number> {
   try {
     const p = deps.replicas.leaderPartition(topic, partition);
     p.producers.checkMarker(request.producerId, request.producerEpoch, request.coordinatorEpoch);
@@ -80,7 +98,16 @@ function writeOne(
       timestamp: BigInt(now),
     });
     const config = deps.topicConfigs.logConfig(topic);
-    p.appendAsLeader(batch, -1, config.maxMessageBytes, deps.topicConfigs.minInsyncReplicas(topic), 'coordinator');
+    const minInsync = deps.topicConfigs.minInsyncReplicas(topic);
+    const appended = p.appendAsLeader(batch, -1, config.maxMessageBytes, minInsync, 'coordinator');
+    const code = await deps.replicas.awaitReplication(
+      p,
+      appended.lastOffset + 1,
+      minInsync,
+      deps.replicationTimeoutMs(),
+    );
+    if (code !== ErrorCode.NONE) return code;
+    // Only a marker the ISR holds publishes the transaction's offsets (scheduleHandleTxnCompletion).
     if (topic === OFFSETS_TOPIC) deps.groups().completeTransaction(partition, request.producerId, request.commit);
     return ErrorCode.NONE;
   } catch (e) {
@@ -141,9 +168,11 @@ export class ClusterMarkerWriter implements MarkerWriter {
         }
       }
     }
-    if (local.length > 0) results.push(...writeMarkersLocally(this.deps, { ...request, partitions: local }));
-    const sent = await Promise.all([...remote].map(([leader, partitions]) => this.send(leader, request, partitions)));
-    for (const r of sent) results.push(...r);
+    const [written, ...sent] = await Promise.all([
+      local.length > 0 ? writeMarkersLocally(this.deps, { ...request, partitions: local }) : [],
+      ...[...remote].map(([leader, partitions]) => this.send(leader, request, partitions)),
+    ]);
+    for (const r of [written ?? [], ...sent]) results.push(...r);
     return results;
   }
 

@@ -1,7 +1,9 @@
 /**
  * Where transaction state is made durable: the transactional id's partition of __transaction_state,
  * one record per state change (key: the id, value: the state; a null value when the id expired).
- * Writes go through the partition as leader, like a producer's with acks=all. Loading reads the
+ * Writes go through the partition as leader, like a producer's with acks=all, and count only once the
+ * partition's ISR holds them (TransactionStateManager.appendTransactionToLog appends with acks=-1), so a
+ * state the coordinator acted on survives the loss of the coordinator's broker. Loading reads the
  * partition from its log start to its high watermark and keeps the last value of each id, which is
  * also what log compaction keeps (the topic is compacted).
  */
@@ -24,10 +26,20 @@ export class TxnStateStore {
   constructor(
     private readonly replicas: ReplicaManager,
     private readonly topicConfigs: TopicConfigs,
+    /** How long a state change waits for the ISR (request.timeout.ms, as Kafka's coordinator). */
+    private readonly replicationTimeoutMs: () => number = () => 30000,
   ) {}
 
-  /** Appends one state change; throws a KafkaError when the partition cannot take it. */
-  append(partition: number, transactionalId: string, value: TransactionLogValue | null, now = Date.now()): void {
+  /**
+   * Appends one state change and waits until the ISR has it; rejects with a KafkaError when the
+   * partition cannot take it or the ISR did not replicate it in time.
+   */
+  async append(
+    partition: number,
+    transactionalId: string,
+    value: TransactionLogValue | null,
+    now = Date.now(),
+  ): Promise<void> {
     const p = this.replicas.get(TRANSACTION_STATE_TOPIC, partition);
     if (!p?.isLeader) {
       throw new KafkaError(
@@ -49,7 +61,17 @@ export class TxnStateStore {
       ],
     });
     const config = this.topicConfigs.logConfig(TRANSACTION_STATE_TOPIC);
-    p.appendAsLeader(batch, -1, config.maxMessageBytes, this.topicConfigs.minInsyncReplicas(TRANSACTION_STATE_TOPIC));
+    const minInsync = this.topicConfigs.minInsyncReplicas(TRANSACTION_STATE_TOPIC);
+    const appended = p.appendAsLeader(batch, -1, config.maxMessageBytes, minInsync);
+    const code = await this.replicas.awaitReplication(
+      p,
+      appended.lastOffset + 1,
+      minInsync,
+      this.replicationTimeoutMs(),
+    );
+    if (code !== ErrorCode.NONE) {
+      throw new KafkaError(code, `${TRANSACTION_STATE_TOPIC}-${partition} did not replicate the state to its ISR`);
+    }
   }
 }
 
