@@ -259,6 +259,29 @@ export const DescribeConsumerGroupResponse = Type.Object({
   members: Type.Array(ConsumerGroupMember),
   partitions: Type.Array(PartitionLag),
   totalOffsetLag: Type.Integer(),
+  /**
+   * Lag as MSK publishes it (issue 8, apps/worker/src/monitor/lag.ts): partitions without a commit
+   * count from their log start here; EstimatedTimeLag is the age in seconds of the oldest unconsumed
+   * record. Absent for groups that are neither Stable nor Empty.
+   */
+  lag: Type.Optional(
+    Type.Object({
+      sumOffsetLag: Type.Integer(),
+      maxOffsetLag: Type.Integer(),
+      estimatedMaxTimeLag: Type.Number(),
+      topics: Type.Array(
+        Type.Object({
+          topic: Type.String(),
+          sumOffsetLag: Type.Integer(),
+          maxOffsetLag: Type.Integer(),
+          estimatedMaxTimeLag: Type.Number(),
+          partitions: Type.Array(
+            Type.Object({ partition: Type.Integer(), offsetLag: Type.Integer(), estimatedTimeLag: Type.Number() }),
+          ),
+        }),
+      ),
+    }),
+  ),
 });
 
 export const ResetOffsetsRequest = Type.Object(

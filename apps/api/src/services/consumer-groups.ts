@@ -5,7 +5,7 @@
  * offsets with its own next commit (kafka-consumer-groups: "Assignments can only be reset if the group
  * is inactive").
  */
-import type { ClusterAdmin, CommittedOffset } from '@flotilla/worker';
+import { type ClusterAdmin, type CommittedOffset, computeConsumerLag } from '@flotilla/worker';
 import { badRequest, conflict, notFound } from '../lib/errors.js';
 import type { ResetOffsetsRequest } from '../schemas/cluster-resources.js';
 import { withCluster } from './cluster-access.js';
@@ -61,7 +61,7 @@ async function logEndOffsets(admin: ClusterAdmin, topics: readonly string[]) {
 }
 
 export async function describeConsumerGroup(s: Services, clusterArn: string, groupId: string) {
-  return withCluster(s, clusterArn, { mutation: false }, async (admin) => {
+  return withCluster(s, clusterArn, { mutation: false }, async (admin, cluster) => {
     const { group, committed } = await describeGroup(admin, groupId);
     const members = group.members.map((m) => ({
       memberId: m.memberId,
@@ -102,8 +102,34 @@ export async function describeConsumerGroup(s: Services, clusterArn: string, gro
       members,
       partitions,
       totalOffsetLag: partitions.reduce((n, p) => n + p.offsetLag, 0),
+      ...(await groupLagFigures(cluster.bootstrapBrokerString as string, groupId, group.state)),
     };
   });
+}
+
+/** MSK's lag figures for a Stable or Empty group (issue 8), from the monitor's lag computation. */
+async function groupLagFigures(bootstrap: string, groupId: string, state: string) {
+  if (state !== 'Stable' && state !== 'Empty') return {};
+  const [lag] = await computeConsumerLag({ bootstrap: bootstrap.split(','), groupIds: [groupId] });
+  if (!lag) return {};
+  return {
+    lag: {
+      sumOffsetLag: lag.sumOffsetLag,
+      maxOffsetLag: lag.maxOffsetLag,
+      estimatedMaxTimeLag: lag.estimatedMaxTimeLag,
+      topics: lag.topics.map((t) => ({
+        topic: t.topic,
+        sumOffsetLag: t.sumOffsetLag,
+        maxOffsetLag: t.maxOffsetLag,
+        estimatedMaxTimeLag: t.estimatedMaxTimeLag,
+        partitions: t.partitions.map((p) => ({
+          partition: p.partition,
+          offsetLag: p.offsetLag,
+          estimatedTimeLag: p.estimatedTimeLag,
+        })),
+      })),
+    },
+  };
 }
 
 export async function resetOffsets(s: Services, clusterArn: string, groupId: string, request: ResetOffsetsRequest) {
