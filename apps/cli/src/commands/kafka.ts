@@ -1,0 +1,225 @@
+/**
+ * `flo produce` / `flo consume`: quick checks against a cluster's brokers with kafkajs, through the
+ * bootstrap brokers the API returns (or --bootstrap). Not a replacement for kcat: plaintext listener,
+ * strings in and out. `flo events` streams the API's server-sent events.
+ */
+import { randomBytes } from 'node:crypto';
+import { createInterface } from 'node:readline';
+import type { Command } from 'commander';
+import type { Kafka } from 'kafkajs';
+import type { Context, Io } from '../context.js';
+import { CliError, ExitCode } from '../errors.js';
+import { parseDuration } from '../follow.js';
+import { fields } from '../output.js';
+import { action, examples } from '../program.js';
+
+async function bootstrap(ctx: Context, cluster: string | undefined, o: Record<string, unknown>): Promise<string[]> {
+  if (o.bootstrap) return (o.bootstrap as string).split(',');
+  if (!cluster) throw new CliError('name a cluster, or give --bootstrap HOST:PORT', ExitCode.USAGE);
+  const arn = await ctx.clusterArn(cluster);
+  const brokers = (await ctx.client.getBootstrapBrokers(arn)).bootstrapBrokerString;
+  if (!brokers) {
+    throw new CliError(
+      `cluster ${cluster} has no plaintext bootstrap brokers yet`,
+      ExitCode.NOT_FOUND,
+      `flo clusters wait ${cluster}`,
+    );
+  }
+  return brokers.split(',');
+}
+
+/** kafkajs is loaded only by the commands that talk to brokers: every other command starts faster. */
+async function kafka(brokers: string[]): Promise<Kafka> {
+  const { Kafka, logLevel } = await import('kafkajs');
+  return new Kafka({
+    clientId: 'flo',
+    brokers,
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: 5_000,
+    // Enough retries to ride out a new topic's leader election (auto-created on first produce).
+    retry: { retries: 6, initialRetryTime: 250, maxRetryTime: 5_000 },
+  });
+}
+
+export function registerKafka(program: Command, io: Io): void {
+  examples(
+    program
+      .command('produce')
+      .description('send messages to a topic: --value, or one message per stdin line')
+      .argument('<cluster>', 'cluster name or ARN')
+      .argument('<topic>', 'topic name')
+      .option('-k, --key <key>', 'message key')
+      .option('-v, --value <value>', 'one message with this value (repeat for more)', (v: string, p: string[] = []) => [
+        ...p,
+        v,
+      ])
+      .option('--key-separator <sep>', 'stdin lines are KEY<sep>VALUE')
+      .option('--partition <n>', 'write to this partition')
+      .option('--acks <acks>', 'acks: -1 (all), 0 or 1', '-1')
+      .option('--bootstrap <brokers>', 'bootstrap brokers instead of asking the API')
+      .action(
+        action(io, async (ctx, [cluster, topic], o) => {
+          const values: { key: string | null; value: string }[] = [];
+          for (const v of (o.value as string[] | undefined) ?? [])
+            values.push({ key: (o.key as string) ?? null, value: v });
+          if (!values.length) {
+            const lines = createInterface({ input: io.stdin });
+            const sep = o.keySeparator as string | undefined;
+            for await (const line of lines) {
+              if (line === '') continue;
+              const at = sep ? line.indexOf(sep) : -1;
+              values.push(
+                at >= 0
+                  ? { key: line.slice(0, at), value: line.slice(at + (sep?.length ?? 0)) }
+                  : { key: (o.key as string) ?? null, value: line },
+              );
+            }
+          }
+          if (!values.length) throw new CliError('nothing to send: give --value or lines on stdin', ExitCode.USAGE);
+          const partition = o.partition !== undefined ? Number(o.partition) : undefined;
+          const producer = (await kafka(await bootstrap(ctx, cluster, o))).producer({ allowAutoTopicCreation: true });
+          await producer.connect();
+          try {
+            const started = Date.now();
+            const results = await producer.send({
+              topic: topic as string,
+              acks: Number(o.acks),
+              messages: values.map((m) => ({ ...m, ...(partition !== undefined ? { partition } : {}) })),
+            });
+            const ms = Date.now() - started;
+            return fields({ topic, messages: values.length, results }, [
+              ['Topic', topic],
+              ['Messages', values.length],
+              ['Partitions', results.map((r) => `${r.partition}@${r.baseOffset}`)],
+              ['Took', `${ms} ms`],
+            ]);
+          } finally {
+            await producer.disconnect();
+          }
+        }),
+      ),
+    'flo produce orders payments -v hello -v world',
+    'seq 100 | flo produce orders payments',
+    'printf "k1:v1\\nk2:v2\\n" | flo produce orders payments --key-separator :',
+  );
+
+  examples(
+    program
+      .command('consume')
+      .description('print messages of a topic (from the beginning by default) and stop when done')
+      .argument('<cluster>', 'cluster name or ARN')
+      .argument('<topic>', 'topic name')
+      .option('-n, --max-messages <n>', 'stop after this many messages')
+      .option('--from <where>', 'beginning or latest (for a new group)', 'beginning')
+      .option('-g, --group <id>', 'consumer group (default: a new throw-away group)')
+      .option('--idle <duration>', 'stop after no message for this long (once assigned)', '3s')
+      .option('--follow', 'keep running until interrupted')
+      .option('--print-key', 'print KEY<TAB>VALUE in the table output')
+      .option('--bootstrap <brokers>', 'bootstrap brokers instead of asking the API')
+      .action(
+        action(io, async (ctx, [cluster, topic], o) => {
+          const max = o.maxMessages !== undefined ? Number(o.maxMessages) : Number.POSITIVE_INFINITY;
+          if (!(max > 0)) throw new CliError(`--max-messages must be positive, got ${o.maxMessages}`, ExitCode.USAGE);
+          if (o.from !== 'beginning' && o.from !== 'latest') {
+            throw new CliError(`--from is beginning or latest, got ${o.from}`, ExitCode.USAGE);
+          }
+          const idleMs = parseDuration(o.idle as string);
+          const groupId = (o.group as string | undefined) ?? `flo-consume-${randomBytes(4).toString('hex')}`;
+          const client = await kafka(await bootstrap(ctx, cluster, o));
+          const admin = client.admin();
+          await admin.connect();
+          try {
+            const known = await admin.listTopics();
+            if (!known.includes(topic as string))
+              throw new CliError(`no topic ${topic} on the cluster`, ExitCode.NOT_FOUND);
+          } finally {
+            await admin.disconnect();
+          }
+          const consumer = client.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 1_000 });
+          let count = 0;
+          let timer: NodeJS.Timeout | undefined;
+          let done!: () => void;
+          const finished = new Promise<void>((resolve) => {
+            done = resolve;
+          });
+          const armIdle = () => {
+            if (o.follow) return;
+            clearTimeout(timer);
+            timer = setTimeout(done, idleMs);
+          };
+          consumer.on(consumer.events.GROUP_JOIN, armIdle);
+          const onSignal = () => done();
+          process.once('SIGINT', onSignal);
+          await consumer.connect();
+          try {
+            await consumer.subscribe({ topic: topic as string, fromBeginning: o.from === 'beginning' });
+            await consumer.run({
+              eachMessage: async ({ partition, message }) => {
+                if (count >= max) return;
+                count++;
+                const key = message.key?.toString() ?? null;
+                const value = message.value?.toString() ?? null;
+                if (ctx.format === 'table') {
+                  io.stdout(`${o.printKey ? `${key ?? ''}\t` : ''}${value ?? ''}\n`);
+                } else {
+                  // One JSON document per message (NDJSON), also for yaml: a stream has no closing bracket.
+                  io.stdout(
+                    `${JSON.stringify({ topic, partition, offset: Number(message.offset), timestamp: Number(message.timestamp), key, value })}\n`,
+                  );
+                }
+                if (count >= max) done();
+                else armIdle();
+              },
+            });
+            await finished;
+          } finally {
+            clearTimeout(timer);
+            process.off('SIGINT', onSignal);
+            await consumer.disconnect();
+          }
+          ctx.progress(`${count} message${count === 1 ? '' : 's'} from ${topic}`);
+          return { kind: 'none' };
+        }),
+      ),
+    'flo consume orders payments -n 10',
+    'flo consume orders payments --follow -o json | jq .value',
+  );
+
+  examples(
+    program
+      .command('events')
+      .description("stream the API's events (cluster states, operations and their steps) as they happen")
+      .option('--cluster <cluster>', 'only this cluster (name or ARN)')
+      .option('--duration <duration>', 'stop after this long (default: until interrupted)')
+      .action(
+        action(io, async (ctx, _args, o) => {
+          const clusterArn = o.cluster ? await ctx.clusterArn(o.cluster as string) : undefined;
+          const stop = new AbortController();
+          const onSignal = () => stop.abort();
+          process.once('SIGINT', onSignal);
+          const timer = o.duration ? setTimeout(() => stop.abort(), parseDuration(o.duration as string)) : undefined;
+          try {
+            for await (const event of ctx.client.events({
+              ...(clusterArn ? { clusterArn } : {}),
+              signal: stop.signal,
+            })) {
+              if (ctx.format === 'table') {
+                const { type, clusterArn: arn, ...rest } = event;
+                const detail = Object.entries(rest)
+                  .map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
+                  .join(' ');
+                io.stdout(`${new Date().toISOString()}  ${type.padEnd(14)} ${arn.split('/')[1] ?? arn}  ${detail}\n`);
+              } else {
+                io.stdout(`${JSON.stringify(event)}\n`);
+              }
+            }
+          } finally {
+            clearTimeout(timer);
+            process.off('SIGINT', onSignal);
+          }
+          return { kind: 'none' };
+        }),
+      ),
+    'flo events --cluster orders',
+  );
+}

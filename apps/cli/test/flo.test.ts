@@ -1,0 +1,240 @@
+/**
+ * The built `flo` binary, run as a child process against a real control plane (API and worker
+ * processes, Postgres, Redis, brokers as local processes): login, a cluster's whole life (create with
+ * --wait, describe, list, bootstrap, delete), a produce/consume round trip through its brokers, the
+ * table/json/yaml outputs, and the exit codes of bad input. One cluster of three brokers serves every
+ * test, so they run in order.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import YAML from 'yaml';
+import { type ControlPlane, flo, startControlPlane } from './control-plane.js';
+
+let cp: ControlPlane;
+const CLUSTER = 'cli-e2e';
+
+beforeAll(async () => {
+  cp = await startControlPlane('cli');
+});
+
+afterAll(async () => {
+  await cp?.stop();
+});
+
+/** flo with the test's HOME, where `flo login` saved the profile. */
+const run = (...args: string[]) => flo(cp.home, args);
+
+describe('flo', () => {
+  it('without credentials, says so and exits 3; with an unreachable endpoint, exits 7', async () => {
+    const none = await run('clusters', 'list');
+    expect(none.code).toBe(3);
+    expect(none.stderr).toContain("no credentials for profile 'default'");
+    expect(none.stderr).toContain('flo login');
+
+    const unreachable = await flo(cp.home, ['--endpoint', 'http://127.0.0.1:1', 'clusters', 'list'], {
+      env: { FLOTILLA_ACCESS_KEY_ID: cp.accessKeyId, FLOTILLA_SECRET_ACCESS_KEY: cp.secretAccessKey },
+    });
+    expect(unreachable.code).toBe(7);
+    expect(unreachable.stderr).toContain('NetworkError: cannot reach http://127.0.0.1:1');
+  });
+
+  it('login refuses a wrong secret (exit 3, nothing written), then saves the key and endpoint as an AWS profile', async () => {
+    const credentialsFile = join(cp.home, '.aws', 'credentials');
+    const wrong = await flo(
+      cp.home,
+      ['login', '--endpoint', cp.endpoint, '--access-key-id', cp.accessKeyId, '--secret-access-key-stdin'],
+      { stdin: 'not-the-secret\n' },
+    );
+    expect(wrong.code).toBe(3);
+    expect(wrong.stderr).toContain('InvalidSignatureException');
+    expect(existsSync(credentialsFile)).toBe(false);
+
+    const ok = await flo(
+      cp.home,
+      ['login', '--endpoint', cp.endpoint, '--access-key-id', cp.accessKeyId, '--secret-access-key-stdin'],
+      { stdin: `${cp.secretAccessKey}\n` },
+    );
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stderr).toContain(`Logged in to ${cp.endpoint} as ${cp.accessKeyId}`);
+    expect(readFileSync(credentialsFile, 'utf8')).toBe(
+      `[default]\naws_access_key_id = ${cp.accessKeyId}\naws_secret_access_key = ${cp.secretAccessKey}\n` +
+        `region = us-east-1\nendpoint_url = ${cp.endpoint}\n`,
+    );
+    expect(statSync(credentialsFile).mode & 0o777).toBe(0o600);
+
+    const whoami = await run('whoami', '-o', 'json');
+    expect(whoami.code).toBe(0);
+    expect(JSON.parse(whoami.stdout)).toEqual({
+      endpoint: cp.endpoint,
+      profile: 'default',
+      region: 'us-east-1',
+      accessKeyId: cp.accessKeyId,
+      source: credentialsFile,
+      check: 'accepted',
+    });
+  });
+
+  it('clusters create --wait shows each step and ends with the ACTIVE cluster', async () => {
+    const created = await run(
+      'clusters',
+      'create',
+      CLUSTER,
+      '--brokers',
+      '3',
+      '--kafka-version',
+      '3.8.x',
+      '--wait',
+      '--timeout',
+      '2m',
+    );
+    expect(created.code, created.stderr).toBe(0);
+    // Progress on stderr, step by step; the result on stdout.
+    for (const step of ['plan', 'brokers', 'wait-for-brokers', 'round-trip', 'activate']) {
+      expect(created.stderr).toMatch(new RegExp(`\\s${step}\\s+done`));
+    }
+    expect(created.stderr).toMatch(/CREATE UPDATE_COMPLETE in \d+\.\ds/);
+    expect(created.stdout).toMatch(/^Name:\s+cli-e2e$/m);
+    expect(created.stdout).toMatch(/^State:\s+ACTIVE$/m);
+    expect(created.stdout).toMatch(/^Brokers:\s+3$/m);
+    console.log(`flo clusters create --wait (3 brokers, process driver): ${created.ms} ms`);
+
+    // Already ACTIVE: wait returns at once.
+    const waited = await run('clusters', 'wait', CLUSTER);
+    expect(waited.code).toBe(0);
+    expect(waited.stdout).toMatch(/^State:\s+ACTIVE$/m);
+  });
+
+  it('clusters list and describe in table, json and yaml', async () => {
+    const list = await run('clusters', 'list');
+    expect(list.code).toBe(0);
+    const [header, row, ...rest] = list.stdout.trimEnd().split('\n');
+    expect(header?.split(/\s{2,}/)).toEqual(['NAME', 'STATE', 'VERSION', 'BROKERS', 'TYPE', 'AGE', 'ARN']);
+    expect(row?.split(/\s{2,}/).slice(0, 5)).toEqual(['cli-e2e', 'ACTIVE', '3.8.x', '3', 'kafka.t3.small']);
+    expect(rest).toEqual([]);
+
+    const json = JSON.parse((await run('clusters', 'list', '-o', 'json')).stdout);
+    expect(json.clusterInfoList).toHaveLength(1);
+    expect(json.clusterInfoList[0]).toMatchObject({ clusterName: CLUSTER, state: 'ACTIVE' });
+    const arn = json.clusterInfoList[0].clusterArn as string;
+
+    // By ARN or by name, the same cluster; yaml carries the API's answer as json does.
+    const yaml = YAML.parse((await run('clusters', 'describe', arn, '--output', 'yaml')).stdout);
+    const byName = JSON.parse((await run('-o', 'json', 'clusters', 'describe', CLUSTER)).stdout);
+    expect(yaml).toEqual(byName);
+    expect(byName.clusterInfo).toMatchObject({
+      clusterArn: arn,
+      provisioned: { numberOfBrokerNodes: 3, currentBrokerSoftwareInfo: { kafkaVersion: '3.8.x' } },
+    });
+
+    const nodes = await run('clusters', 'nodes', CLUSTER);
+    expect(nodes.code).toBe(0);
+    expect(
+      nodes.stdout
+        .trimEnd()
+        .split('\n')
+        .slice(1)
+        .map((l) => l.split(/\s+/)[0]),
+    ).toEqual(['1', '2', '3']);
+
+    const ops = await run('operations', 'list', CLUSTER);
+    expect(ops.stdout).toMatch(/^CREATE\s+UPDATE_COMPLETE\s/m);
+  });
+
+  it('bootstrap prints the brokers string; produce and consume round-trip through it', async () => {
+    const bootstrap = await run('clusters', 'bootstrap', CLUSTER);
+    expect(bootstrap.code).toBe(0);
+    expect(bootstrap.stdout.trim()).toMatch(/^127\.0\.0\.1:\d+(,127\.0\.0\.1:\d+){2}$/);
+
+    // The topic through the API where the server has the topic calls; otherwise flo says the server
+    // lacks them (exit 6) and the test makes the topic with kafkajs's admin client.
+    const topic = await run('topics', 'create', CLUSTER, 'cli-orders', '--partitions', '3');
+    if (topic.code === 6) {
+      expect(topic.stderr).toContain('not available on this server: POST /v1/clusters/');
+      const admin = new Kafka({ brokers: bootstrap.stdout.trim().split(','), logLevel: logLevel.NOTHING }).admin();
+      await admin.connect();
+      await admin.createTopics({ topics: [{ topic: 'cli-orders', numPartitions: 3 }], waitForLeaders: true });
+      await admin.disconnect();
+    } else {
+      expect(topic.code, topic.stderr).toBe(0);
+      const listed = JSON.parse((await run('topics', 'list', CLUSTER, '-o', 'json')).stdout);
+      expect(listed.topics.map((t: { topicName: string }) => t.topicName)).toContain('cli-orders');
+    }
+
+    const messages = Array.from({ length: 20 }, (_, i) => `order-${i}`);
+    const produced = await flo(cp.home, ['produce', CLUSTER, 'cli-orders'], { stdin: `${messages.join('\n')}\n` });
+    expect(produced.code, produced.stderr).toBe(0);
+    expect(produced.stdout).toMatch(/^Messages:\s+20$/m);
+
+    const consumed = await run('consume', CLUSTER, 'cli-orders', '--max-messages', '20', '-o', 'json');
+    expect(consumed.code, consumed.stderr).toBe(0);
+    const received = consumed.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { value: string; topic: string; offset: number });
+    expect(received.map((m) => m.value).sort()).toEqual([...messages].sort());
+    expect(consumed.stderr).toContain('20 messages from cli-orders');
+    console.log(
+      `flo produce (20 messages): ${produced.ms} ms; flo consume (20 messages, new group): ${consumed.ms} ms`,
+    );
+  });
+
+  it("bad input: exit codes and the API's own message", async () => {
+    const badName = await run('clusters', 'create', 'bad name!');
+    expect(badName.code).toBe(2);
+    expect(badName.stderr).toMatch(/^flo: BadRequestException: .*\(clusterName\)$/m);
+
+    const taken = await run('clusters', 'create', CLUSTER, '--brokers', '3');
+    expect(taken.code).toBe(5);
+    expect(taken.stderr).toContain('ConflictException');
+
+    const missing = await run('clusters', 'describe', 'no-such-cluster');
+    expect(missing.code).toBe(4);
+    expect(missing.stderr).toContain('no cluster named no-such-cluster');
+
+    const missingArn = await run(
+      'clusters',
+      'describe',
+      'arn:aws:kafka:us-east-1:000000000000:cluster/none/00000000-0000-0000-0000-000000000000-1',
+    );
+    expect(missingArn.code).toBe(4);
+    expect(missingArn.stderr).toContain('NotFoundException');
+
+    const zero = await run('clusters', 'create', 'x', '--brokers', '0');
+    expect(zero.code).toBe(2);
+    expect(zero.stderr).toContain('--brokers must be a positive whole number, got 0');
+
+    const format = await run('clusters', 'list', '-o', 'xml');
+    expect(format.code).toBe(2);
+    expect(format.stderr).toContain("argument 'xml' is invalid");
+
+    const unknown = await run('clusters', 'frobnicate');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("unknown command 'frobnicate'");
+
+    const noArg = await run('clusters', 'describe');
+    expect(noArg.code).toBe(2);
+    expect(noArg.stderr).toContain("missing required argument 'cluster'");
+
+    const stale = await run('clusters', 'delete', CLUSTER, '--current-version', 'K0000000000');
+    expect(stale.code).toBe(5);
+    expect(stale.stderr).toMatch(
+      /ConflictException: The cluster's current version is \S+, not K0000000000.*\(currentVersion\)/,
+    );
+
+    const help = await run('clusters', 'create', '--help');
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('Examples:');
+    expect(help.stdout).toContain('flo clusters create orders --brokers 3 --wait');
+  });
+
+  it('clusters delete --wait removes the cluster; list then says there are none', async () => {
+    const deleted = await run('clusters', 'delete', CLUSTER, '--wait', '--timeout', '90s');
+    expect(deleted.code, deleted.stderr).toBe(0);
+    expect(deleted.stdout).toMatch(/^State:\s+DELETED$/m);
+    const list = await run('clusters', 'list');
+    expect(list.stdout.trim()).toBe('No clusters. Create one: flo clusters create NAME');
+    expect(JSON.parse((await run('clusters', 'list', '-o', 'json')).stdout)).toEqual({ clusterInfoList: [] });
+  });
+});
