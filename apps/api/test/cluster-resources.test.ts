@@ -57,6 +57,7 @@ let endpoint: string;
 let worker: OperationsWorker;
 let reconciler: ReconcileWorker;
 let reconcileQueue: Queue;
+let reconcileRedisUrl: string;
 let driver: ProcessDriver;
 let msk: KafkaClient;
 let catalog: ReturnType<typeof createCatalog>;
@@ -120,6 +121,7 @@ beforeAll(async () => {
   worker = new OperationsWorker({ catalog, driver, redisUrl: config.redisUrl, queuePrefix, log: quiet });
   await worker.start();
   // Only on demand here (after API mutations); the interval is exercised by the worker's own process.
+  reconcileRedisUrl = config.redisUrl;
   reconcileQueue = new Queue(RECONCILE_QUEUE, { connection: { url: config.redisUrl }, prefix: queuePrefix });
   reconciler = new ReconcileWorker({
     catalog,
@@ -440,6 +442,42 @@ describe('reconciliation', () => {
   });
 });
 
+describe('the reconciler on its interval', () => {
+  it('brings a client-made topic into the catalog with no API call at all', async () => {
+    // The same worker, now sweeping every ACTIVE cluster each second (the job scheduler is replaced).
+    await reconciler.close();
+    reconciler = new ReconcileWorker({
+      catalog,
+      redisUrl: reconcileRedisUrl,
+      queuePrefix,
+      intervalMs: 1_000,
+      log: quiet,
+    });
+    await reconciler.start(reconcileQueue);
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      await admin.createTopics({ topics: [{ topic: 'swept', numPartitions: 1, replicationFactor: 3 }] });
+    } finally {
+      await admin.disconnect();
+    }
+    const row = await until('swept in the catalog', () =>
+      catalog.topic.findFirst({ where: { clusterId, name: 'swept' } }).then((r) => r ?? undefined),
+    );
+    expect(row).toMatchObject({ origin: 'cluster', replicationFactor: 3 });
+    // Back to on-demand only, so a sweep cannot interleave with the exact counts the tests below check.
+    await reconciler.close();
+    reconciler = new ReconcileWorker({
+      catalog,
+      redisUrl: reconcileRedisUrl,
+      queuePrefix,
+      intervalMs: 3_600_000,
+      log: quiet,
+    });
+    await reconciler.start(reconcileQueue);
+  });
+});
+
 describe('ACLs', () => {
   it('an ACL created through the API is enforced by the brokers, listed, mirrored, and deleted', async () => {
     await msk.send(
@@ -472,14 +510,21 @@ describe('ACLs', () => {
       expect(listed).toMatchObject({ status: 200, body: { acls: [{ ...acl, patternType: 'LITERAL', host: '*' }] } });
       const none = await call('GET', `${under('/acls')}?principal=User:nobody`);
       expect(none.body.acls).toEqual([]);
-      expect(await catalog.acl.count({ where: { clusterId, resourceName: 'secret', permissionType: 'DENY' } })).toBe(1);
+      // Reconciles run in the background after each mutation; the mirror settles on the cluster's state.
+      await until('the ACL mirrored', async () =>
+        (await catalog.acl.count({ where: { clusterId, resourceName: 'secret', permissionType: 'DENY' } })) === 1
+          ? true
+          : undefined,
+      );
 
       const deleted = await call('DELETE', `${under('/acls')}?resourceType=TOPIC&resourceName=secret`);
       expect(deleted).toMatchObject({
         status: 200,
         body: { deletedAcls: [{ ...acl, patternType: 'LITERAL', host: '*' }] },
       });
-      expect(await catalog.acl.count({ where: { clusterId } })).toBe(0);
+      await until('the mirror emptied', async () =>
+        (await catalog.acl.count({ where: { clusterId } })) === 0 ? true : undefined,
+      );
       await until('writes allowed again', async () =>
         producer
           .send({ topic: 'secret', messages: [{ value: 'after' }] })
@@ -542,7 +587,9 @@ describe('SCRAM users', () => {
 
     expect((await call('DELETE', under('/users/alice'))).status).toBe(204);
     expect((await call('GET', under('/users'))).body.users).toEqual([]);
-    expect(await catalog.scramUser.count({ where: { clusterId } })).toBe(0);
+    await until('the user row gone', async () =>
+      (await catalog.scramUser.count({ where: { clusterId } })) === 0 ? true : undefined,
+    );
     expect(await call('DELETE', under('/users/alice'))).toMatchObject({ status: 404, type: 'NotFoundException' });
   });
 
@@ -654,6 +701,26 @@ describe('consumer groups', () => {
       body: { invalidParameter: 'timestamp' },
     });
     expect((await call('GET', under('/consumer-groups/no-such-group'))).status).toBe(404);
+  });
+});
+
+describe('OpenAPI', () => {
+  it('documents every route of these resources', async () => {
+    const doc = (await (await fetch(`${endpoint}/docs/json`)).json()) as { paths: Record<string, unknown> };
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        '/v1/clusters/{clusterArn}/topics',
+        '/v1/clusters/{clusterArn}/topics/{topicName}',
+        '/v1/clusters/{clusterArn}/topics/{topicName}/partitions',
+        '/v1/clusters/{clusterArn}/acls',
+        '/v1/clusters/{clusterArn}/users',
+        '/v1/clusters/{clusterArn}/users/{username}',
+        '/v1/clusters/{clusterArn}/consumer-groups',
+        '/v1/clusters/{clusterArn}/consumer-groups/{groupId}',
+        '/v1/clusters/{clusterArn}/consumer-groups/{groupId}/reset-offsets',
+        '/v1/events',
+      ]),
+    );
   });
 });
 

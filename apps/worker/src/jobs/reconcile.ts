@@ -268,13 +268,21 @@ async function reconcileUsers(
   return onCluster.length;
 }
 
-/** Asks for a reconcile of one cluster soon (after an API mutation). Coalesces with a waiting request. */
+/**
+ * Asks for a reconcile of one cluster soon (after an API mutation). Requests coalesce: while one is
+ * waiting, another adds nothing (the waiting one will see the change); while one is running, one more
+ * is queued behind it, so a change made during a pass is never left to the next interval.
+ */
 export async function requestReconcile(queue: Queue, clusterId: string): Promise<void> {
-  await queue.add(
-    ONE,
-    { clusterId },
-    { jobId: `reconcile-${clusterId}`, removeOnComplete: true, removeOnFail: true, attempts: 1 },
-  );
+  for (const jobId of [`reconcile-${clusterId}`, `reconcile-${clusterId}-again`]) {
+    const existing = await queue.getJob(jobId);
+    if (!existing) {
+      await queue.add(ONE, { clusterId }, { jobId, removeOnComplete: true, removeOnFail: true, attempts: 1 });
+      return;
+    }
+    const state = await existing.getState();
+    if (state === 'waiting' || state === 'delayed' || state === 'prioritized' || state === 'waiting-children') return;
+  }
 }
 
 export interface ReconcileWorkerOptions {
@@ -295,7 +303,8 @@ export class ReconcileWorker {
     this.worker = new Worker(RECONCILE_QUEUE, (job) => this.process(job), {
       connection: { url: options.redisUrl, maxRetriesPerRequest: null },
       prefix: options.queuePrefix,
-      concurrency: 2,
+      // One pass at a time: two passes over the same cluster could interleave their reads and writes.
+      concurrency: 1,
       autorun: false,
     });
     this.worker.on('failed', (job, error) =>
