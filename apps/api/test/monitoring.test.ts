@@ -10,7 +10,7 @@
  * text-format check.
  */
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,12 +24,12 @@ import {
 import { createCatalog } from '@flotilla/db';
 import { dropDatabase, scratchDatabaseUrl } from '@flotilla/db/testing';
 import { ProcessDriver } from '@flotilla/runtime';
-import { Monitor, type MonitorEvent, OperationsWorker, parsePrometheusText } from '@flotilla/worker';
+import { METRICS, Monitor, type MonitorEvent, OperationsWorker, parsePrometheusText } from '@flotilla/worker';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
-import { consumerGroupLag } from '../src/services/monitoring.js';
+import { consumerGroupLag, prometheusName } from '../src/services/monitoring.js';
 import { buildApi, type StartedApi } from '../src/start.js';
 
 const TOPIC = 'orders';
@@ -364,4 +364,12 @@ describe('monitoring a 3-broker cluster on the ProcessDriver', () => {
     const urp = (await latest('UnderReplicatedPartitions')).find((s) => Object.keys(s.dimensions).length === 0);
     expect(urp?.value).toBeGreaterThan(0);
   }, 60_000);
+});
+
+it('the example Grafana dashboard (infra/grafana) asks only for metrics the Prometheus endpoint serves', () => {
+  const dashboard = readFileSync(new URL('../../../infra/grafana/flotilla-clusters.json', import.meta.url), 'utf8');
+  const used = new Set(dashboard.match(/flotilla_[a-z_]+/g));
+  const served = new Set(Object.keys(METRICS).map(prometheusName));
+  expect(used.size).toBeGreaterThan(10);
+  expect([...used].filter((name) => !served.has(name))).toEqual([]);
 });

@@ -208,6 +208,11 @@ export async function consumerGroupLag(s: Services, arn: string, groupId: string
   return lag;
 }
 
+/** The Prometheus name of an MSK metric: BytesInPerSec -> flotilla_bytes_in_per_sec. */
+export function prometheusName(metric: string): string {
+  return `flotilla_${metric.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase()}`;
+}
+
 /** Every cluster's newest samples in Prometheus' text format, labelled cluster/cluster_arn/broker/topic/... */
 export async function prometheusText(s: Services): Promise<string> {
   const since = new Date(Date.now() - CURRENT_WINDOW_MS);
@@ -220,7 +225,7 @@ export async function prometheusText(s: Services): Promise<string> {
   for (const l of latest) if (names.has(l.clusterId)) byMetric.set(l.metric, [...(byMetric.get(l.metric) ?? []), l]);
   const lines: string[] = [];
   for (const [metric, samples] of [...byMetric].sort(([a], [b]) => a.localeCompare(b))) {
-    const name = `flotilla_${metric.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase()}`;
+    const name = prometheusName(metric);
     const unit = METRICS[metric as keyof typeof METRICS]?.unit ?? 'None';
     lines.push(`# HELP ${name} MSK's ${metric} (${unit}), as last scraped by the Flotilla monitor`);
     lines.push(`# TYPE ${name} gauge`);
