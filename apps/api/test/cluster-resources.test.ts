@@ -733,6 +733,11 @@ describe('the event stream', () => {
     });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    // A second stream is left open on purpose: closing the server must end it, not wait for it.
+    const lingering = await fetch(`${endpoint}/v1/events`, {
+      headers: { authorization: `Bearer ${api.adminKey.accessKeyId}:${api.adminKey.secretAccessKey}` },
+    });
+    expect(lingering.status).toBe(200);
     const reader = (response.body as ReadableStream<Uint8Array>).getReader();
     const decoder = new TextDecoder();
     let buffered = '';
