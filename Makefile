@@ -15,7 +15,7 @@ help:
 	@echo "make lint    biome (lint + format check) and TypeScript type checks"
 
 setup:
-	@$(BOOT); ensure_npm_deps; ensure_kafka_clients; ensure_postgres; ensure_redis; ensure_aws_cli
+	@$(BOOT); ensure_npm_deps; ensure_kafka_clients; ensure_postgres; ensure_redis; ensure_aws_cli; ensure_chromium
 
 build: setup
 	npx turbo run build --output-logs=errors-only

@@ -107,3 +107,9 @@ ensure_redis() {
 ensure_aws_cli() {
   command -v aws >/dev/null || ensure_apt awscli
 }
+
+# Debian's chromium, which the console's browser tests drive headless through playwright-core
+# (Playwright's own browser download cannot reach its host here).
+ensure_chromium() {
+  command -v chromium >/dev/null || ensure_apt chromium
+}

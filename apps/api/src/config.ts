@@ -3,6 +3,7 @@
  * typed (STYLE.md: "config validated once at start and exposed typed").
  */
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { DEFAULT_DATABASE_URL } from '@flotilla/db';
 
 export interface ApiConfig {
@@ -27,6 +28,8 @@ export interface ApiConfig {
    * answers). Recorded on new clusters until the worker writes the driver it actually used.
    */
   readonly runtime: 'docker' | 'process' | 'auto';
+  /** The built web console served at / (FLOTILLA_CONSOLE_DIR; default apps/console/dist beside this package). */
+  readonly consoleDir: string | null;
 }
 
 export class ConfigError extends Error {
@@ -64,5 +67,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     adminSecretAccessKey: secret,
     masterKey: env.FLOTILLA_MASTER_KEY || null,
     runtime,
+    consoleDir: env.FLOTILLA_CONSOLE_DIR || fileURLToPath(new URL('../../console/dist', import.meta.url)),
   };
 }

@@ -54,7 +54,7 @@ export default fp<{ box: SecretBox }>(
     fastify.decorateRequest('accessKeyId', null);
     fastify.addHook('preValidation', async (request) => {
       const path = request.url.split('?')[0] ?? '';
-      if (PUBLIC.some((p) => p.test(path))) return;
+      if (PUBLIC.some((p) => p.test(path)) || request.routeOptions.config?.public) return;
       const header = request.headers.authorization;
       if (!header) {
         throw new ApiError('MissingAuthenticationTokenException', 'Missing Authentication Token');

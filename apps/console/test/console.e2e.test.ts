@@ -1,0 +1,192 @@
+/**
+ * The console end to end, in a real browser (Debian's chromium through playwright-core) against the
+ * real API (Postgres, Redis) and the operations worker on the ProcessDriver (real broker processes):
+ * sign in, create a cluster through the form (validation first), watch it go ACTIVE, see its brokers
+ * and bootstrap servers, create a topic. Screenshots of each main page at 1280x800 and 390x844, light
+ * and dark, go to .test-results/screenshots (look at them).
+ */
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createCatalog } from '@flotilla/db';
+import { dropDatabase, scratchDatabaseUrl } from '@flotilla/db/testing';
+import { ProcessDriver } from '@flotilla/runtime';
+import { OperationsWorker } from '@flotilla/worker';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// The API is started in this process from its source, as apps/api/test/e2e.test.ts does.
+import { loadConfig } from '../../api/src/config.js';
+import { buildApi, type StartedApi } from '../../api/src/start.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const ROOT = join(here, '../../..');
+const CONSOLE_DIST = join(here, '../dist');
+const SHOTS = join(ROOT, '.test-results/screenshots');
+const CHROMIUM = process.env.FLOTILLA_CHROMIUM ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const VIEWPORTS = { wide: { width: 1280, height: 800 }, narrow: { width: 390, height: 844 } } as const;
+const quiet = { info() {}, warn: console.warn, error: console.error };
+
+const ready = existsSync(CHROMIUM) && existsSync(join(CONSOLE_DIST, 'index.html'));
+
+describe.skipIf(!ready)('web console against a real control plane', () => {
+  const databaseUrl = scratchDatabaseUrl('flotilla_console');
+  const stateDir = mkdtempSync(join(tmpdir(), 'flotilla-console-'));
+  const queuePrefix = `flotilla-console-${process.pid}`;
+  const accessKeyId = 'FLOCONSOLETEST000001';
+  const secretAccessKey = 'console-test-secret-0123456789abcdefghij';
+  let api: StartedApi;
+  let base: string;
+  let worker: OperationsWorker;
+  let driver: ProcessDriver;
+  let workerCatalog: ReturnType<typeof createCatalog>;
+  let browser: Browser;
+  let page: Page;
+  let clusterPath: string;
+
+  /** Screenshots of the current URL in both viewports and both colour schemes. */
+  async function shoot(name: string, waitFor?: string, signedIn = true): Promise<void> {
+    for (const [size, viewport] of Object.entries(VIEWPORTS)) {
+      for (const scheme of ['light', 'dark'] as const) {
+        const p = await browser.newPage({ viewport, colorScheme: scheme });
+        if (signedIn) {
+          await p.addInitScript(
+            ([id, secret]) =>
+              sessionStorage.setItem(
+                'flotilla.credentials',
+                JSON.stringify({ accessKeyId: id, secretAccessKey: secret }),
+              ),
+            [accessKeyId, secretAccessKey],
+          );
+        }
+        await p.goto(page.url());
+        if (waitFor) await p.locator(waitFor).first().waitFor({ timeout: 15_000 });
+        await p.waitForTimeout(300); // not networkidle: the event stream stays open
+        await p.screenshot({ path: join(SHOTS, `${name}-${size}-${scheme}.png`), fullPage: true });
+        await p.close();
+      }
+    }
+  }
+
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    const config = loadConfig({
+      DATABASE_URL: databaseUrl,
+      FLOTILLA_STATE_DIR: stateDir,
+      FLOTILLA_QUEUE_PREFIX: queuePrefix,
+      FLOTILLA_RUNTIME: 'process',
+      FLOTILLA_ACCESS_KEY_ID: accessKeyId,
+      FLOTILLA_SECRET_ACCESS_KEY: secretAccessKey,
+      FLOTILLA_CONSOLE_DIR: CONSOLE_DIST,
+    });
+    api = await buildApi(config);
+    base = await api.fastify.listen({ host: '127.0.0.1', port: 0 });
+    driver = new ProcessDriver({ stateDir: join(stateDir, 'runtime') });
+    workerCatalog = createCatalog({ url: databaseUrl });
+    worker = new OperationsWorker({
+      catalog: workerCatalog,
+      driver,
+      redisUrl: config.redisUrl,
+      queuePrefix,
+      log: quiet,
+    });
+    await worker.start();
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+    page = await browser.newPage({ viewport: VIEWPORTS.wide });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await worker?.close(1_000);
+    for (const id of (await driver?.listClusters()) ?? []) await driver.deleteCluster(id);
+    await driver?.close();
+    await workerCatalog?.$disconnect();
+    await api?.fastify.services.queue.obliterate({ force: true });
+    await api?.fastify.close();
+    await dropDatabase(databaseUrl);
+    rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  it('serves the console at / and on deep links without a key, and keeps the API behind auth', async () => {
+    const index = await fetch(`${base}/clusters/anything/topics`);
+    expect(index.status).toBe(200);
+    expect(index.headers.get('content-type')).toContain('text/html');
+    const html = await index.text();
+    const asset = /src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+    expect(asset).toBeDefined();
+    const js = await fetch(`${base}${asset}`);
+    expect(js.status).toBe(200);
+    expect(js.headers.get('cache-control')).toContain('immutable');
+    expect((await fetch(`${base}/api/v2/clusters`)).status).toBe(403);
+  });
+
+  it('refuses a wrong key, then signs in', async () => {
+    await page.goto(base);
+    await page.getByLabel('Access key ID').fill(accessKeyId);
+    await page.getByLabel('Secret access key').fill('wrong');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByText('Sign-in failed').waitFor();
+    await shoot('signin', 'text=Sign in', false);
+    await page.getByLabel('Secret access key').fill(secretAccessKey);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByText('No clusters yet').waitFor();
+    await shoot('clusters-empty', 'text=No clusters yet');
+  });
+
+  it('creates a cluster through the form and sees it go ACTIVE with brokers and bootstrap servers', async () => {
+    await page.getByRole('link', { name: 'Create cluster' }).first().click();
+    await page.getByRole('textbox', { name: 'Kafka version' }).waitFor();
+    // Checked before anything is sent: a name MSK would refuse.
+    await page.getByLabel('Cluster name').fill('-bad name');
+    await page.getByRole('button', { name: 'Create cluster' }).click();
+    await page.getByText('1-64 letters, digits and hyphens').waitFor();
+    await shoot('create-cluster', 'text=Create cluster');
+    await page.getByLabel('Cluster name').fill('console-e2e');
+    const started = Date.now();
+    await page.getByRole('button', { name: 'Create cluster' }).click();
+    await page.getByTestId('cluster-name').getByText('console-e2e').waitFor();
+    clusterPath = new URL(page.url()).pathname;
+    await page.getByTestId('state-badge').getByText('ACTIVE').first().waitFor({ timeout: 90_000 });
+    console.log(`console: cluster ACTIVE ${Date.now() - started} ms after submit`);
+    const brokers = page.getByTestId('brokers-table').locator('tbody tr');
+    await expect.poll(() => brokers.count(), { timeout: 20_000 }).toBe(3);
+    const bootstrap = page.getByTestId('bootstrap-Plaintext');
+    await bootstrap.waitFor({ timeout: 20_000 });
+    expect(await bootstrap.textContent()).toMatch(/^127\.0\.0\.1:\d+(,127\.0\.0\.1:\d+){2}$/);
+    await shoot('cluster', '[data-testid=brokers-table]');
+    await page.getByRole('tab', { name: 'Operations' }).click();
+    await page.getByTestId('operations').getByText('UPDATE COMPLETE').first().waitFor();
+    await shoot('operations', '[data-testid=operations]');
+    await page.goto(`${base}/`);
+    await page.getByTestId('clusters-table').getByText('console-e2e').waitFor();
+    await shoot('clusters', '[data-testid=clusters-table]');
+  });
+
+  it('creates a topic and opens it', async () => {
+    await page.goto(`${base}${clusterPath}/topics`);
+    await page.getByRole('button', { name: 'Create topic' }).click();
+    await page.getByLabel('Name').fill('orders');
+    await page.getByLabel('Partitions').fill('3');
+    await page.getByRole('dialog').getByRole('button', { name: 'Create' }).click();
+    await page.getByTestId('topics-table').getByRole('link', { name: 'orders' }).waitFor({ timeout: 30_000 });
+    await shoot('topics', '[data-testid=topics-table]');
+    await page.getByTestId('topics-table').getByRole('link', { name: 'orders' }).click();
+    await page.getByTestId('topic-name').waitFor();
+    await page.getByRole('tab', { name: 'Partitions' }).click();
+    await expect
+      .poll(() => page.getByTestId('partitions-table').locator('tbody tr').count(), { timeout: 20_000 })
+      .toBe(3);
+    await page.getByRole('tab', { name: 'Messages' }).click();
+    await shoot('topic', '[data-testid=topic-name]');
+  });
+});
