@@ -72,7 +72,9 @@ export async function startControlPlane(name: string): Promise<ControlPlane> {
     FLOTILLA_SECRET_ACCESS_KEY: secretAccessKey,
     FLOTILLA_LOG_LEVEL: 'warn',
   };
-  const api = spawn(process.execPath, [join(ROOT, 'apps/api/dist/server.js')], {
+  // FLOTILLA_TEST_API_DIR: an API built elsewhere (a branch's build, while apps/api/dist is older).
+  const apiDir = process.env.FLOTILLA_TEST_API_DIR ?? join(ROOT, 'apps/api/dist');
+  const api = spawn(process.execPath, [join(apiDir, 'server.js')], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -41,6 +41,27 @@ async function kafka(brokers: string[]): Promise<Kafka> {
   });
 }
 
+/**
+ * Fails fast when the topic does not exist: clusters run with auto.create.topics.enable=false (MSK's
+ * default), where a Kafka client would otherwise retry UNKNOWN_TOPIC_OR_PARTITION for its whole
+ * retry budget and then print the brokers' cryptic answer.
+ */
+async function requireTopic(client: Kafka, cluster: string | undefined, topic: string): Promise<void> {
+  const admin = client.admin();
+  await admin.connect();
+  try {
+    if (!(await admin.listTopics()).includes(topic)) {
+      throw new CliError(
+        `no topic ${topic} on the cluster`,
+        ExitCode.NOT_FOUND,
+        `create it: flo topics create ${cluster ?? 'CLUSTER'} ${topic}`,
+      );
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 export function registerKafka(program: Command, io: Io): void {
   examples(
     program
@@ -77,7 +98,9 @@ export function registerKafka(program: Command, io: Io): void {
           }
           if (!values.length) throw new CliError('nothing to send: give --value or lines on stdin', ExitCode.USAGE);
           const partition = o.partition !== undefined ? Number(o.partition) : undefined;
-          const producer = (await kafka(await bootstrap(ctx, cluster, o))).producer({ allowAutoTopicCreation: true });
+          const client = await kafka(await bootstrap(ctx, cluster, o));
+          await requireTopic(client, cluster, topic as string);
+          const producer = client.producer({ allowAutoTopicCreation: false });
           await producer.connect();
           try {
             const started = Date.now();
@@ -126,15 +149,7 @@ export function registerKafka(program: Command, io: Io): void {
           const idleMs = parseDuration(o.idle as string);
           const groupId = (o.group as string | undefined) ?? `flo-consume-${randomBytes(4).toString('hex')}`;
           const client = await kafka(await bootstrap(ctx, cluster, o));
-          const admin = client.admin();
-          await admin.connect();
-          try {
-            const known = await admin.listTopics();
-            if (!known.includes(topic as string))
-              throw new CliError(`no topic ${topic} on the cluster`, ExitCode.NOT_FOUND);
-          } finally {
-            await admin.disconnect();
-          }
+          await requireTopic(client, cluster, topic as string);
           const consumer = client.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 1_000 });
           let count = 0;
           let timer: NodeJS.Timeout | undefined;
