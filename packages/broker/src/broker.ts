@@ -213,7 +213,10 @@ export async function startBroker(
   server = new SocketServer(
     (listener) =>
       cluster?.isControllerListener(listener.name)
-        ? controllerListenerDispatcher(new Dispatcher(controllerHandlers, controllerServices))
+        ? controllerListenerDispatcher(
+            new Dispatcher(controllerHandlers, controllerServices),
+            securityProtocolOf(config, listener.name),
+          )
         : new Dispatcher(handlers, services),
     {
       maxRequestBytes: config.int('socket.request.max.bytes'),

@@ -279,6 +279,12 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
     { validate: oneOf('PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512') },
   ),
   def('sasl.mechanism.inter.broker.protocol', 'string', 'SCRAM-SHA-512', 'SASL mechanism between brokers.'),
+  def(
+    'sasl.mechanism.controller.protocol',
+    'string',
+    'PLAIN',
+    'SASL mechanism of connections to the controllers (Kafka: GSSAPI; PLAIN here, as SCRAM credentials live in the metadata the quorum serves).',
+  ),
   def('security.inter.broker.protocol', 'string', 'PLAINTEXT', 'Protocol between brokers when no listener is named.'),
   def('sasl.server.max.receive.size', 'int', '524288', 'Largest request accepted before SASL authentication.'),
   def('connections.max.reauth.ms', 'long', '0', 'SASL session lifetime (KIP-368); 0 means sessions never expire.', {

@@ -6,8 +6,8 @@
  * empty answer waits up to maxWaitMs for new entries. Client fetches go to the broker listeners'
  * Fetch handler (01-fetch.ts), never here.
  */
-import { ApiKey, type FetchResponse } from '@flotilla/protocol';
-import { quorumOf } from './quorum-handler.js';
+import { ApiKey, defaultFetchResponse, ErrorCode, type FetchResponse } from '@flotilla/protocol';
+import { quorumOf, quorumPeerAllowed } from './quorum-handler.js';
 import { defineHandler } from './types.js';
 
 export default defineHandler({
@@ -15,6 +15,8 @@ export default defineHandler({
   minVersion: 12,
   maxVersion: 17,
   async handle(ctx, request) {
+    if (!quorumPeerAllowed(ctx))
+      return { ...defaultFetchResponse(), errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED };
     return (await quorumOf(ctx).quorum.handle(ApiKey.Fetch, request, request.maxWaitMs)) as FetchResponse;
   },
 });

@@ -3,8 +3,8 @@
  * lost quorum) tells the voters; its preferred successors, most caught up first, stand for election
  * after shorter timeouts so a new leader follows quickly.
  */
-import { ApiKey, type EndQuorumEpochResponse } from '@flotilla/protocol';
-import { quorumOf } from './quorum-handler.js';
+import { ApiKey, defaultEndQuorumEpochResponse, type EndQuorumEpochResponse, ErrorCode } from '@flotilla/protocol';
+import { quorumOf, quorumPeerAllowed } from './quorum-handler.js';
 import { defineHandler } from './types.js';
 
 export default defineHandler({
@@ -12,6 +12,8 @@ export default defineHandler({
   minVersion: 0,
   maxVersion: 1,
   async handle(ctx, request) {
+    if (!quorumPeerAllowed(ctx))
+      return { ...defaultEndQuorumEpochResponse(), errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED };
     return (await quorumOf(ctx).quorum.handle(ApiKey.EndQuorumEpoch, request)) as EndQuorumEpochResponse;
   },
 });

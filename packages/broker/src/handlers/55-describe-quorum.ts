@@ -12,7 +12,8 @@ import {
   defaultDescribeQuorumResponsePartitionData,
   ErrorCode,
 } from '@flotilla/protocol';
-import { quorumOf } from './quorum-handler.js';
+import { AclOperation } from '../security/acl.js';
+import { quorumOf, quorumPeerAllowed } from './quorum-handler.js';
 import { defineHandler, type HandlerContext } from './types.js';
 
 function singleNodeQuorum(ctx: HandlerContext) {
@@ -50,6 +51,8 @@ export default defineHandler({
   minVersion: 0,
   maxVersion: 2,
   handle(ctx) {
+    if (!quorumPeerAllowed(ctx, AclOperation.DESCRIBE))
+      return { ...defaultDescribeQuorumResponse(), errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED };
     if (!ctx.broker.quorum) return singleNodeQuorum(ctx);
     const { quorum } = quorumOf(ctx);
     const d = quorum.describe();

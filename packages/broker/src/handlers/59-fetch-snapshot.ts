@@ -3,8 +3,8 @@
  * leader's log start reads the latest metadata snapshot in chunks, then fetches the log after it.
  * Snapshots here are JSON arrays of metadata records, not Kafka's record-batch snapshot files.
  */
-import { ApiKey, type FetchSnapshotResponse } from '@flotilla/protocol';
-import { quorumOf } from './quorum-handler.js';
+import { ApiKey, defaultFetchSnapshotResponse, ErrorCode, type FetchSnapshotResponse } from '@flotilla/protocol';
+import { quorumOf, quorumPeerAllowed } from './quorum-handler.js';
 import { defineHandler } from './types.js';
 
 export default defineHandler({
@@ -12,6 +12,8 @@ export default defineHandler({
   minVersion: 0,
   maxVersion: 1,
   async handle(ctx, request) {
+    if (!quorumPeerAllowed(ctx))
+      return { ...defaultFetchSnapshotResponse(), errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED };
     return (await quorumOf(ctx).quorum.handle(ApiKey.FetchSnapshot, request)) as FetchSnapshotResponse;
   },
 });

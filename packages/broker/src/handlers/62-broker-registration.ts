@@ -6,7 +6,7 @@
  * session times out); its leaderships move first, as for a fenced broker.
  */
 import { ApiKey, defaultBrokerRegistrationResponse, ErrorCode } from '@flotilla/protocol';
-import { quorumOf } from './quorum-handler.js';
+import { quorumOf, quorumPeerAllowed } from './quorum-handler.js';
 import { defineHandler } from './types.js';
 
 const PROTOCOL_NAMES = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'];
@@ -16,6 +16,8 @@ export default defineHandler({
   minVersion: 0,
   maxVersion: 4,
   async handle(ctx, request) {
+    if (!quorumPeerAllowed(ctx))
+      return { ...defaultBrokerRegistrationResponse(), errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED };
     const { heartbeats } = quorumOf(ctx);
     try {
       const r = await heartbeats.register({

@@ -4,7 +4,7 @@
  * leaderships away and answers shouldShutDown (controlled shutdown). offlineLogDirs is ignored.
  */
 import { ApiKey, defaultBrokerHeartbeatResponse, ErrorCode } from '@flotilla/protocol';
-import { quorumOf } from './quorum-handler.js';
+import { quorumOf, quorumPeerAllowed } from './quorum-handler.js';
 import { defineHandler } from './types.js';
 
 export default defineHandler({
@@ -12,6 +12,8 @@ export default defineHandler({
   minVersion: 0,
   maxVersion: 1,
   async handle(ctx, request) {
+    if (!quorumPeerAllowed(ctx))
+      return { ...defaultBrokerHeartbeatResponse(), errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED };
     const { heartbeats } = quorumOf(ctx);
     try {
       const r = await heartbeats.heartbeat({

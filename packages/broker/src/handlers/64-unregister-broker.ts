@@ -5,6 +5,8 @@
  * Forwarded to the active controller from any broker listener.
  */
 import { ApiKey, defaultUnregisterBrokerResponse, ErrorCode } from '@flotilla/protocol';
+import { AclOperation } from '../security/acl.js';
+import { quorumPeerAllowed } from './quorum-handler.js';
 import { defineHandler } from './types.js';
 
 export default defineHandler({
@@ -12,6 +14,8 @@ export default defineHandler({
   minVersion: 0,
   maxVersion: 0,
   async handle(ctx, request) {
+    if (!quorumPeerAllowed(ctx, AclOperation.ALTER))
+      return { ...defaultUnregisterBrokerResponse(), errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED };
     const q = ctx.broker.quorum;
     if (!q) {
       return {

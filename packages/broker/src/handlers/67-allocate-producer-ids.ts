@@ -4,7 +4,7 @@
  * Block size is the broker's choice (1000, as Kafka's); the broker epoch is not checked.
  */
 import { ApiKey, defaultAllocateProducerIdsResponse, ErrorCode } from '@flotilla/protocol';
-import { quorumOf } from './quorum-handler.js';
+import { quorumOf, quorumPeerAllowed } from './quorum-handler.js';
 import { defineHandler } from './types.js';
 
 const BLOCK_SIZE = 1000;
@@ -14,6 +14,8 @@ export default defineHandler({
   minVersion: 0,
   maxVersion: 0,
   async handle(ctx, request) {
+    if (!quorumPeerAllowed(ctx))
+      return { ...defaultAllocateProducerIdsResponse(), errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED };
     const { localController } = quorumOf(ctx);
     try {
       const block = await localController.allocateProducerIds(request.brokerId, BLOCK_SIZE);

@@ -129,6 +129,9 @@ export function createControllerHandlers(): Handler[] {
     createAcls,
     deleteAcls,
     alterUserScramCredentials,
+    // A SASL_PLAINTEXT / SASL_SSL controller listener authenticates its peers like any listener.
+    saslHandshake,
+    saslAuthenticate,
   ] as Handler[];
   handlers.push(apiVersionsHandler(() => handlers) as Handler);
   handlers.push(envelopeHandler(() => handlers) as Handler);

@@ -13,6 +13,7 @@ import type { Controller } from '../metadata/controller.js';
 import type { MetadataImage } from '../metadata/image.js';
 import type { EndpointRecord } from '../metadata/records.js';
 import { uncleanElectionPolicy } from '../metadata/replication-control.js';
+import { controllerClientOptions } from '../security/inter-broker.js';
 import type { QuorumServices } from '../services.js';
 import { BrokerLifecycle } from './broker-lifecycle.js';
 import { ControllerChannel } from './controller-channel.js';
@@ -31,6 +32,7 @@ export function openQuorum(config: BrokerConfig, image: MetadataImage, log: Logg
     requestTimeoutMs: config.int('controller.quorum.request.timeout.ms'),
     snapshotBytes: config.long('metadata.log.max.record.bytes.between.snapshots'),
     log: log.child('raft'),
+    clientOptions: () => controllerClientOptions(config),
   });
 }
 
@@ -54,6 +56,7 @@ export class ClusterMembership {
       quorum,
       config.int('controller.quorum.request.timeout.ms'),
       log.child('controller-channel'),
+      () => controllerClientOptions(config),
     );
     this.forwarder = new RequestForwarder(quorum, this.channel);
     this.controller = new ForwardingController(

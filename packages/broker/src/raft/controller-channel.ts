@@ -2,9 +2,18 @@
  * The way to the active controller from any node of a quorum cluster: the quorum leader's controller
  * listener (from controller.quorum.voters), one connection reused, reopened when the leader changes or
  * the connection fails. Requests that meet NOT_CONTROLLER or a dead connection are retried against the
- * new leader until their deadline, as Kafka's NodeToControllerChannelManager does.
+ * new leader until their deadline, as Kafka's NodeToControllerChannelManager does. It authenticates
+ * (TLS/SASL) when the controller listener requires it.
  */
-import { type ApiKey, Connection, ErrorCode, KafkaError, type RequestTypes, type ResponseOf } from '@flotilla/protocol';
+import {
+  type ApiKey,
+  Connection,
+  type ConnectionOptions,
+  ErrorCode,
+  KafkaError,
+  type RequestTypes,
+  type ResponseOf,
+} from '@flotilla/protocol';
 import type { Logger } from '../logger.js';
 import type { MetadataQuorum } from './quorum.js';
 
@@ -16,6 +25,8 @@ export class ControllerChannel {
     private readonly quorum: MetadataQuorum,
     private readonly requestTimeoutMs: number,
     private readonly log: Logger,
+    /** TLS/SASL for the controller listener (security/inter-broker.ts controllerClientOptions). */
+    private readonly clientOptions: () => Pick<ConnectionOptions, 'tls' | 'sasl'> = () => ({}),
   ) {}
 
   private connection(leaderId: number): Promise<Connection> {
@@ -24,6 +35,7 @@ export class ControllerChannel {
     const voter = this.quorum.voters.find((v) => v.id === leaderId);
     if (!voter) return Promise.reject(new Error(`controller ${leaderId} is not a voter`));
     const connection = Connection.open({
+      ...this.clientOptions(),
       host: voter.host,
       port: voter.port,
       clientId: `controller-channel-${this.quorum.nodeId}`,

@@ -1,12 +1,13 @@
 /**
  * Who is asking on the controller listener. Its peers are the cluster's own nodes (Raft, broker
- * registrations and heartbeats, internal topic creation, producer id blocks), so a bare request there
- * runs as the cluster's principal, which the controller's authorizer lets do anything, as Kafka lets
- * its brokers' principal (a super user). A client's request forwarded by a broker arrives in an
- * Envelope and runs as that client (handlers/58-envelope.ts), so ACLs still apply to it.
- *
- * The trust this implies is Kafka's too: the controller listener must be reachable only by the
- * cluster's nodes (a private network), or be given SASL/TLS like any listener.
+ * registrations and heartbeats, internal topic creation, producer id blocks). On a PLAINTEXT controller
+ * listener nobody authenticates, so a bare request there runs as the cluster's principal, which the
+ * controller's authorizer lets do anything (Kafka would see User:ANONYMOUS and need it in super.users);
+ * the listener must then be reachable only by the cluster's nodes (a private network). Once the
+ * controller listener is SASL or SSL, requests run as the principal that authenticated, as in Kafka:
+ * the quorum RPCs need ClusterAction on the cluster (handlers/quorum-handler.ts), so the nodes' own
+ * principal must be a super user or be granted it. A client's request forwarded by a broker arrives in
+ * an Envelope and runs as that client (handlers/58-envelope.ts), so ACLs still apply to it.
  */
 import type { DecodedRequestHeader } from '@flotilla/protocol';
 import type { RequestContext, RequestDispatcher } from '../network/connection.js';
@@ -14,11 +15,21 @@ import type { Authorizer, Requester } from '../security/authorizer.js';
 
 export const CLUSTER_PRINCIPAL = 'User:__flotilla_cluster';
 
-/** Runs every request of the controller listener as the cluster's principal (Envelope then narrows it). */
-export function controllerListenerDispatcher(inner: RequestDispatcher): RequestDispatcher {
+/**
+ * On a PLAINTEXT controller listener, runs every request as the cluster's principal (Envelope then
+ * narrows it); on an authenticating one (`securityProtocol` SSL, SASL_PLAINTEXT, SASL_SSL), as the
+ * connection's own principal.
+ */
+export function controllerListenerDispatcher(
+  inner: RequestDispatcher,
+  securityProtocol = 'PLAINTEXT',
+): RequestDispatcher {
+  const authenticates = securityProtocol !== 'PLAINTEXT';
   return {
     handle: (ctx: RequestContext, body: unknown) =>
-      inner.handle({ ...ctx, connection: { ...ctx.connection, principal: CLUSTER_PRINCIPAL } }, body),
+      authenticates
+        ? inner.handle(ctx, body)
+        : inner.handle({ ...ctx, connection: { ...ctx.connection, principal: CLUSTER_PRINCIPAL } }, body),
     supports: (apiKey: number, version: number) => inner.supports(apiKey, version),
     unsupportedVersionResponse: (header: DecodedRequestHeader) => inner.unsupportedVersionResponse(header),
     onRequest: (header, latencyMs, requestBytes, responseBytes) =>

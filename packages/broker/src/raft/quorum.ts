@@ -7,7 +7,7 @@
  * does. Every `metadata.log.max.record.bytes.between.snapshots` bytes applied, the image is written as
  * a snapshot and the log prefix it covers is dropped.
  */
-import { type ApiKey, Connection, ErrorCode, KafkaError } from '@flotilla/protocol';
+import { type ApiKey, Connection, type ConnectionOptions, ErrorCode, KafkaError } from '@flotilla/protocol';
 import type { QuorumVoter } from '../config/broker-config.js';
 import type { Logger } from '../logger.js';
 import type { MetadataLog } from '../metadata/controller.js';
@@ -42,6 +42,8 @@ export interface QuorumOptions {
   readonly requestTimeoutMs: number;
   readonly snapshotBytes: number;
   readonly log: Logger;
+  /** TLS/SASL for connections to the other voters' controller listener (controllerClientOptions). */
+  readonly clientOptions?: () => Pick<ConnectionOptions, 'tls' | 'sasl'>;
 }
 
 const TICK_MS = 20;
@@ -248,6 +250,7 @@ export class MetadataQuorum implements MetadataLog {
       const voter = this.options.voters.find((v) => v.id === to);
       if (!voter) return Promise.reject(new Error(`node ${to} is not a voter`));
       c = Connection.open({
+        ...this.options.clientOptions?.(),
         host: voter.host,
         port: voter.port,
         clientId: `raft-client-${this.nodeId}`,

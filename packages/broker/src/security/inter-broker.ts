@@ -42,7 +42,29 @@ export function interBrokerListenerName(config: BrokerConfig): string {
 }
 
 export function interBrokerClientOptions(config: BrokerConfig): Pick<ConnectionOptions, 'tls' | 'sasl'> {
-  const listener = interBrokerListenerName(config);
+  return listenerClientOptions(config, interBrokerListenerName(config), 'sasl.mechanism.inter.broker.protocol');
+}
+
+/** The listener controllers are reached on: the first of controller.listener.names (Kafka's rule). */
+export function controllerListenerName(config: BrokerConfig): string {
+  return (config.list('controller.listener.names')[0] ?? 'CONTROLLER').toUpperCase();
+}
+
+/**
+ * How this node connects to the controllers (Raft RPCs between voters, registration, heartbeats and
+ * forwarded requests to the active controller): the controller listener's TLS/SASL settings, SASL with
+ * `sasl.mechanism.controller.protocol`, as Kafka's controller clients do.
+ */
+export function controllerClientOptions(config: BrokerConfig): Pick<ConnectionOptions, 'tls' | 'sasl'> {
+  return listenerClientOptions(config, controllerListenerName(config), 'sasl.mechanism.controller.protocol');
+}
+
+/** TLS and SASL client settings for connecting to `listener` of another node, from this node's config. */
+export function listenerClientOptions(
+  config: BrokerConfig,
+  listener: string,
+  mechanismKey: string,
+): Pick<ConnectionOptions, 'tls' | 'sasl'> {
   const protocol = securityProtocolOf(config, listener);
   const get = (key: string) => listenerValue(config, listener, key);
   const options: { tls?: TlsConnectionOptions; sasl?: SaslMechanism } = {};
@@ -71,7 +93,7 @@ export function interBrokerClientOptions(config: BrokerConfig): Pick<ConnectionO
     options.tls = tls;
   }
   if (protocol === 'SASL_PLAINTEXT' || protocol === 'SASL_SSL') {
-    const mechanism = config.string('sasl.mechanism.inter.broker.protocol') ?? 'SCRAM-SHA-512';
+    const mechanism = config.string(mechanismKey) ?? 'SCRAM-SHA-512';
     const credentials =
       parseJaasCredentials(get(`${mechanism.toLowerCase()}.sasl.jaas.config`)) ??
       parseJaasCredentials(get('sasl.jaas.config'));
@@ -79,7 +101,7 @@ export function interBrokerClientOptions(config: BrokerConfig): Pick<ConnectionO
       throw new ConfigError(
         `listener.name.${listener.toLowerCase()}.${mechanism.toLowerCase()}.sasl.jaas.config`,
         '',
-        `the inter-broker listener ${listener} uses SASL but no JAAS entry gives this broker a username and password`,
+        `listener ${listener}, which this node connects to, uses SASL but no JAAS entry gives this node a username and password`,
       );
     }
     options.sasl =
