@@ -168,7 +168,7 @@ describe('MSK API through @aws-sdk/client-kafka', () => {
     expect((error as ConflictException).$metadata.httpStatusCode).toBe(409);
   });
 
-  it('answers ConflictException for an update in the wrong state or with a stale currentVersion', async () => {
+  it('answers ConflictException in the wrong state and BadRequestException for a stale currentVersion', async () => {
     const arn = (await kafka.send(new ListClustersV2Command({}))).ClusterInfoList?.[0]?.ClusterArn as string;
     // CREATING: no update is accepted.
     const creating = await kafka.send(new DeleteClusterCommand({ ClusterArn: arn })).catch((e: unknown) => e);
@@ -180,8 +180,9 @@ describe('MSK API through @aws-sdk/client-kafka', () => {
     const stale = await kafka
       .send(new DeleteClusterCommand({ ClusterArn: arn, CurrentVersion: 'KSTALE' }))
       .catch((e: unknown) => e);
-    expect(stale).toBeInstanceOf(ConflictException);
-    expect((stale as ConflictException).message).toMatch(/current version/);
+    expect(stale).toBeInstanceOf(BadRequestException);
+    expect((stale as BadRequestException).$metadata.httpStatusCode).toBe(400);
+    expect((stale as BadRequestException).message).toMatch(/current version/);
     // Nothing changed.
     const after = await kafka.send(new DescribeClusterV2Command({ ClusterArn: arn }));
     expect(after.ClusterInfo?.State).toBe('ACTIVE');
@@ -431,7 +432,7 @@ describe.skipIf(awsVersion === null)(
       await api.fastify.services.catalog.cluster.update({ where: { arn }, data: { state: 'ACTIVE' } });
       const stale = await aws(['delete-cluster', '--cluster-arn', arn, '--current-version', 'KSTALE']);
       expect(stale.code).not.toBe(0);
-      expect(stale.stderr).toMatch(/ConflictException/);
+      expect(stale.stderr).toMatch(/BadRequestException/);
       const deleted = await aws([
         'delete-cluster',
         '--cluster-arn',

@@ -144,7 +144,7 @@ export async function createCluster(s: Services, request: CreateClusterV2Request
 }
 
 /** Enqueues the operation's job; when that fails, runs `undo` and answers 503 (the caller may retry). */
-async function enqueueOrUndo(
+export async function enqueueOrUndo(
   s: Services,
   name: JobName,
   payload: { operationId: string; clusterId: string },
@@ -229,7 +229,8 @@ export async function deleteCluster(s: Services, arn: string, currentVersion?: s
     throw conflict(`Cluster ${row.name} is ${row.state}; it can be deleted when it is ACTIVE or FAILED`, 'clusterArn');
   }
   if (currentVersion !== undefined && currentVersion !== row.currentVersion) {
-    throw conflict(
+    // MSK answers a stale currentVersion with BadRequestException (issue 6), as the update calls do.
+    throw badRequest(
       `The cluster's current version is ${row.currentVersion}, not ${currentVersion}. Describe the cluster and retry with its current version`,
       'currentVersion',
     );
