@@ -162,6 +162,13 @@ describe('flo', () => {
       expect(listed.topics.map((t: { topicName: string }) => t.topicName)).toContain('cli-orders');
     }
 
+    // Clusters run with auto.create.topics.enable=false, as MSK: flo says so at once, not after retries.
+    const noTopic = await flo(cp.home, ['produce', CLUSTER, 'no-such-topic', '-v', 'x']);
+    expect(noTopic.code).toBe(4);
+    expect(noTopic.stderr).toContain(
+      `no topic no-such-topic on the cluster\n  create it: flo topics create ${CLUSTER} no-such-topic`,
+    );
+
     const messages = Array.from({ length: 20 }, (_, i) => `order-${i}`);
     const produced = await flo(cp.home, ['produce', CLUSTER, 'cli-orders'], { stdin: `${messages.join('\n')}\n` });
     expect(produced.code, produced.stderr).toBe(0);
@@ -218,9 +225,11 @@ describe('flo', () => {
     expect(noArg.stderr).toContain("missing required argument 'cluster'");
 
     const stale = await run('clusters', 'delete', CLUSTER, '--current-version', 'K0000000000');
+    // MSK answers a stale currentVersion with BadRequestException (older builds of our API said
+    // ConflictException); flo makes either exit 5, a conflict.
     expect(stale.code).toBe(5);
     expect(stale.stderr).toMatch(
-      /ConflictException: The cluster's current version is \S+, not K0000000000.*\(currentVersion\)/,
+      /(BadRequest|Conflict)Exception: The cluster's current version is \S+, not K0000000000.*\(currentVersion\)/,
     );
 
     const help = await run('clusters', 'create', '--help');
