@@ -7,6 +7,7 @@
 
 import type { ServerResponse } from 'node:http';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { ApiError } from '../lib/errors.js';
 import * as S from '../schemas/cluster-resources.js';
 import { EventHub } from '../services/events.js';
 
@@ -54,10 +55,15 @@ const routes: FastifyPluginAsyncTypebox<EventRoutesOptions> = async (fastify, op
         unsubscribe?.();
         open.delete(raw);
       };
-      unsubscribe = await hub.subscribe((event) => {
-        if (clusterArn && event.clusterArn !== clusterArn) return;
-        raw.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
-      });
+      try {
+        unsubscribe = await hub.subscribe((event) => {
+          if (clusterArn && event.clusterArn !== clusterArn) return;
+          raw.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+        });
+      } catch (error) {
+        request.log.warn({ err: error }, 'event stream: cannot LISTEN');
+        throw new ApiError('ServiceUnavailableException', 'The event stream is not available right now; try again');
+      }
       reply.hijack();
       raw.writeHead(200, {
         'content-type': 'text/event-stream; charset=utf-8',

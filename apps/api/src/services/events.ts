@@ -33,7 +33,12 @@ export class EventHub {
   /** Adds a listener; resolves once the hub is listening (so no event after this call is missed). */
   async subscribe(listener: EventListener): Promise<() => void> {
     this.listeners.add(listener);
-    await this.ensureListening();
+    try {
+      await this.ensureListening();
+    } catch (error) {
+      this.listeners.delete(listener);
+      throw error;
+    }
     return () => {
       this.listeners.delete(listener);
     };
