@@ -13,6 +13,7 @@ import rawBody from './plugins/raw-body.js';
 import services from './plugins/services.js';
 import swagger from './plugins/swagger.js';
 import clusterResourceRoutes from './routes/cluster-resources.js';
+import clusterUpdateRoutes from './routes/cluster-updates.js';
 import clusterRoutes from './routes/clusters.js';
 import configurationRoutes from './routes/configurations.js';
 import monitoringRoutes from './routes/monitoring.js';
@@ -47,6 +48,7 @@ export default async function app(fastify: FastifyInstance, opts: AppOptions): P
   await fastify.register(swagger);
   fastify.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   await fastify.register(clusterRoutes);
+  await fastify.register(clusterUpdateRoutes);
   await fastify.register(clusterResourceRoutes, { databaseUrl: opts.config.databaseUrl });
   await fastify.register(configurationRoutes);
   await fastify.register(monitoringRoutes);

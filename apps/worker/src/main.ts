@@ -9,6 +9,7 @@ import { createCatalog, databaseUrl, migrate } from '@flotilla/db';
 import { createRuntimeDriver, type RuntimeKind } from '@flotilla/runtime';
 import { Queue } from 'bullmq';
 import { OPERATIONS_QUEUE } from './jobs/catalog.js';
+import { HealMonitor } from './jobs/heal.js';
 import { RECONCILE_QUEUE, ReconcileWorker } from './jobs/reconcile.js';
 import { requeueUnfinishedOperations } from './jobs/requeue.js';
 import { Monitor } from './monitor/index.js';
@@ -48,6 +49,14 @@ async function main(): Promise<void> {
     log: consoleLogger,
   });
   await reconciler.start(reconcileQueue);
+  // Self-healing (issue 7): dead brokers of ACTIVE clusters are brought back.
+  const healer = new HealMonitor({
+    catalog,
+    driver,
+    log: consoleLogger,
+    intervalMs: Number(process.env.FLOTILLA_HEAL_INTERVAL_MS ?? 5_000),
+  });
+  healer.start();
   consoleLogger.info('worker ready', { runtime: driver.kind });
   // The monitor (issue 8): scrapes, stores samples, evaluates alarms (events go to the API's stream).
   const monitor = new Monitor({
@@ -62,6 +71,7 @@ async function main(): Promise<void> {
   const stop = (signal: string) => {
     stopping ??= (async () => {
       consoleLogger.info('draining', { signal });
+      await healer.close();
       await worker.close();
       await monitor.close();
       await reconciler.close();

@@ -4,6 +4,7 @@ export * from './driver.js';
 export * from './lifecycle.js';
 export * from './plan.js';
 export * from './process-driver.js';
+export * from './scale.js';
 export * from './select.js';
 export * from './spec.js';
 export * from './versions.js';

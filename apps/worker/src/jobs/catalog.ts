@@ -38,6 +38,13 @@ const OperationJob = Type.Object(
 export const JOBS = {
   'create-cluster': { schema: OperationJob, timeoutMs: 10 * 60_000, attempts: 5, backoffMs: 2_000 },
   'delete-cluster': { schema: OperationJob, timeoutMs: 5 * 60_000, attempts: 5, backoffMs: 2_000 },
+  // Day-2 operations (issue 7): a roll waits up to 5 minutes per broker, so their limits are generous.
+  'reboot-broker': { schema: OperationJob, timeoutMs: 30 * 60_000, attempts: 5, backoffMs: 2_000 },
+  'update-broker-type': { schema: OperationJob, timeoutMs: 60 * 60_000, attempts: 5, backoffMs: 2_000 },
+  'update-configuration': { schema: OperationJob, timeoutMs: 60 * 60_000, attempts: 5, backoffMs: 2_000 },
+  'update-kafka-version': { schema: OperationJob, timeoutMs: 60 * 60_000, attempts: 5, backoffMs: 2_000 },
+  'update-broker-count': { schema: OperationJob, timeoutMs: 2 * 60 * 60_000, attempts: 5, backoffMs: 2_000 },
+  'update-storage': { schema: OperationJob, timeoutMs: 60 * 60_000, attempts: 5, backoffMs: 2_000 },
 } as const satisfies Record<string, JobDefinition>;
 
 export type JobName = keyof typeof JOBS;
@@ -78,4 +85,11 @@ export async function enqueueJob<N extends JobName>(queue: Queue, name: N, paylo
 export const JOB_FOR_OPERATION: Readonly<Record<string, JobName>> = {
   CREATE: 'create-cluster',
   DELETE: 'delete-cluster',
+  REBOOT_NODE: 'reboot-broker',
+  UPDATE_BROKER_TYPE: 'update-broker-type',
+  UPDATE_CLUSTER_CONFIGURATION: 'update-configuration',
+  UPDATE_CLUSTER_KAFKA_VERSION: 'update-kafka-version',
+  INCREASE_BROKER_COUNT: 'update-broker-count',
+  DECREASE_BROKER_COUNT: 'update-broker-count',
+  UPDATE_BROKER_STORAGE: 'update-storage',
 };

@@ -45,7 +45,8 @@ export class LeaderEpochCache {
 
   /**
    * The largest epoch <= `requested` and the offset where it ended (the next epoch's start, or the log
-   * end offset for the latest epoch); {epoch: -1, endOffset: -1} when the history has no such epoch.
+   * end offset for the latest epoch); for an epoch older than the whole history, that epoch ending where
+   * the history starts; {epoch: -1, endOffset: -1} when the history is empty.
    */
   endOffsetFor(requested: number, logEndOffset: number): { epoch: number; endOffset: number } {
     for (let i = this.entries.length - 1; i >= 0; i--) {
@@ -55,6 +56,12 @@ export class LeaderEpochCache {
         return { epoch: e.epoch, endOffset: next ? next.startOffset : logEndOffset };
       }
     }
+    // Older than every epoch this log knows (a follower that led the partition before this leader,
+    // whose log never held a batch of the epochs in between): Kafka answers the requested epoch ending
+    // where the first known epoch starts (LeaderEpochFileCache.endOffsetFor), not "undefined", which
+    // would make an idle partition's returning follower diverge on every fetch and never rejoin the ISR.
+    const first = this.entries[0];
+    if (first && requested >= 0) return { epoch: requested, endOffset: first.startOffset };
     return { epoch: -1, endOffset: -1 };
   }
 

@@ -1,0 +1,72 @@
+/**
+ * Request and response shapes of MSK's update calls (the AWS "kafka" model, 2018-11-14): RebootBroker,
+ * UpdateBrokerCount, UpdateBrokerType, UpdateBrokerStorage, UpdateStorage, UpdateClusterConfiguration,
+ * UpdateClusterKafkaVersion. Members as the REST-JSON wire carries them; unknown members rejected.
+ */
+import { type Static, Type } from '@sinclair/typebox';
+import { ConfigurationInfo } from './msk.js';
+
+const closed = { additionalProperties: false } as const;
+
+export const UpdateResponse = Type.Object({ clusterArn: Type.String(), clusterOperationArn: Type.String() });
+
+export const RebootBrokerRequest = Type.Object(
+  { brokerIds: Type.Array(Type.String({ pattern: '^[0-9]+$' }), { minItems: 1 }) },
+  closed,
+);
+
+export const UpdateBrokerCountRequest = Type.Object(
+  { currentVersion: Type.String({ minLength: 1 }), targetNumberOfBrokerNodes: Type.Integer({ minimum: 1 }) },
+  closed,
+);
+
+export const UpdateBrokerTypeRequest = Type.Object(
+  { currentVersion: Type.String({ minLength: 1 }), targetInstanceType: Type.String({ minLength: 1 }) },
+  closed,
+);
+
+export const BrokerEBSVolumeInfo = Type.Object(
+  {
+    kafkaBrokerNodeId: Type.String({ minLength: 1 }),
+    volumeSizeGB: Type.Optional(Type.Integer({ minimum: 1, maximum: 16384 })),
+    provisionedThroughput: Type.Optional(Type.Object({}, { additionalProperties: true })),
+  },
+  closed,
+);
+
+export const UpdateBrokerStorageRequest = Type.Object(
+  { currentVersion: Type.String({ minLength: 1 }), targetBrokerEBSVolumeInfo: Type.Array(BrokerEBSVolumeInfo) },
+  closed,
+);
+
+export const UpdateStorageRequest = Type.Object(
+  {
+    currentVersion: Type.String({ minLength: 1 }),
+    volumeSizeGB: Type.Optional(Type.Integer({ minimum: 1, maximum: 16384 })),
+    provisionedThroughput: Type.Optional(Type.Object({}, { additionalProperties: true })),
+    storageMode: Type.Optional(Type.Union([Type.Literal('LOCAL'), Type.Literal('TIERED')])),
+  },
+  closed,
+);
+
+export const UpdateClusterConfigurationRequest = Type.Object(
+  { currentVersion: Type.String({ minLength: 1 }), configurationInfo: ConfigurationInfo },
+  closed,
+);
+
+export const UpdateClusterKafkaVersionRequest = Type.Object(
+  {
+    currentVersion: Type.String({ minLength: 1 }),
+    targetKafkaVersion: Type.String({ minLength: 1 }),
+    configurationInfo: Type.Optional(ConfigurationInfo),
+  },
+  closed,
+);
+
+export type RebootBrokerRequest = Static<typeof RebootBrokerRequest>;
+export type UpdateBrokerCountRequest = Static<typeof UpdateBrokerCountRequest>;
+export type UpdateBrokerTypeRequest = Static<typeof UpdateBrokerTypeRequest>;
+export type UpdateBrokerStorageRequest = Static<typeof UpdateBrokerStorageRequest>;
+export type UpdateStorageRequest = Static<typeof UpdateStorageRequest>;
+export type UpdateClusterConfigurationRequest = Static<typeof UpdateClusterConfigurationRequest>;
+export type UpdateClusterKafkaVersionRequest = Static<typeof UpdateClusterKafkaVersionRequest>;

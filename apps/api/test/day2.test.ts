@@ -1,0 +1,486 @@
+/**
+ * Day-2 operations with no downtime (issue 7), on real things: the API (Postgres, Redis), the
+ * operations worker and its heal monitor on the ProcessDriver (real broker processes), driven through
+ * @aws-sdk/client-kafka. A 3-broker cluster with a topic of replication factor 3 and
+ * min.insync.replicas 2; a kafkajs producer (acks=all, idempotent, retries) and a consumer group run
+ * through every operation, in sequence: RebootBroker, UpdateClusterConfiguration (one dynamic and one
+ * read-only key), UpdateBrokerType, UpdateClusterKafkaVersion, UpdateBrokerCount 3 -> 4 and 4 -> 3 (and
+ * the refusals), a worker stopped mid-roll and resumed by another, a SIGKILLed broker healed. At the
+ * end every acknowledged message must have been consumed; produce errors, duplicates and the longest
+ * produce stall are printed.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  BadRequestException,
+  CreateClusterV2Command,
+  CreateConfigurationCommand,
+  DescribeClusterOperationV2Command,
+  DescribeClusterV2Command,
+  GetBootstrapBrokersCommand,
+  KafkaClient,
+  ListNodesCommand,
+  RebootBrokerCommand,
+  UpdateBrokerCountCommand,
+  UpdateBrokerTypeCommand,
+  UpdateClusterConfigurationCommand,
+  UpdateClusterKafkaVersionCommand,
+} from '@aws-sdk/client-kafka';
+import { createCatalog } from '@flotilla/db';
+import { dropDatabase, scratchDatabaseUrl } from '@flotilla/db/testing';
+import { ProcessDriver } from '@flotilla/runtime';
+import { HealMonitor, OperationsWorker } from '@flotilla/worker';
+import { ConfigResourceTypes, Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
+import { buildApi, type StartedApi } from '../src/start.js';
+
+const quiet = {
+  info() {},
+  warn: (m: string, f?: Record<string, unknown>) => console.warn(m, f),
+  error: (m: string, f?: Record<string, unknown>) => console.error(m, f),
+};
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+const databaseUrl = scratchDatabaseUrl('flotilla_day2');
+const stateDir = mkdtempSync(join(tmpdir(), 'flotilla-day2-'));
+const queuePrefix = `flotilla-day2-${process.pid}`;
+let api: StartedApi;
+let worker: OperationsWorker;
+let healer: HealMonitor;
+let driver: ProcessDriver;
+let msk: KafkaClient;
+let workerCatalog: ReturnType<typeof createCatalog>;
+let redisUrl: string;
+
+function startWorker(): Promise<void> {
+  worker = new OperationsWorker({ catalog: workerCatalog, driver, redisUrl, queuePrefix, log: quiet });
+  return worker.start();
+}
+
+beforeAll(async () => {
+  const config = loadConfig({
+    DATABASE_URL: databaseUrl,
+    FLOTILLA_STATE_DIR: stateDir,
+    FLOTILLA_QUEUE_PREFIX: queuePrefix,
+    FLOTILLA_RUNTIME: 'process',
+  });
+  redisUrl = config.redisUrl;
+  api = await buildApi(config);
+  const endpoint = await api.fastify.listen({ host: '127.0.0.1', port: 0 });
+  msk = new KafkaClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: api.adminKey.accessKeyId, secretAccessKey: api.adminKey.secretAccessKey },
+  });
+  driver = new ProcessDriver({ stateDir: join(stateDir, 'runtime') });
+  workerCatalog = createCatalog({ url: databaseUrl });
+  await startWorker();
+  healer = new HealMonitor({ catalog: workerCatalog, driver, log: quiet, intervalMs: 1_000 });
+  healer.start();
+});
+
+afterAll(async () => {
+  await healer?.close();
+  await worker?.close(1_000);
+  for (const id of (await driver?.listClusters()) ?? []) await driver.deleteCluster(id);
+  await driver?.close();
+  await workerCatalog?.$disconnect();
+  await api?.fastify.services.queue.obliterate({ force: true });
+  msk?.destroy();
+  await api?.fastify.close();
+  await dropDatabase(databaseUrl);
+  rmSync(stateDir, { recursive: true, force: true });
+});
+
+/** The producer and consumer that run through every operation. */
+class Traffic {
+  readonly acked = new Set<string>();
+  readonly received = new Map<string, number>();
+  produceErrors = 0;
+  maxStallMs = 0;
+  private stopped = false;
+  private loop: Promise<void> | undefined;
+  private producer: Producer | undefined;
+  private readonly consumer;
+
+  constructor(private readonly client: Kafka) {
+    this.consumer = client.consumer({ groupId: 'day2-group', sessionTimeout: 10_000, heartbeatInterval: 1_000 });
+  }
+
+  async start(): Promise<void> {
+    this.producer = this.client.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      createPartitioner: Partitioners.DefaultPartitioner,
+      retry: { retries: 30, initialRetryTime: 100, maxRetryTime: 2_000 },
+    });
+    await this.producer.connect();
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topic: 'orders', fromBeginning: true });
+    await this.consumer.run({
+      eachMessage: async ({ message }) => {
+        const v = message.value?.toString() ?? '';
+        this.received.set(v, (this.received.get(v) ?? 0) + 1);
+      },
+    });
+    let n = 0;
+    this.loop = (async () => {
+      while (!this.stopped) {
+        const value = `m-${n++}`;
+        const started = Date.now();
+        try {
+          await this.producer?.send({ topic: 'orders', acks: -1, messages: [{ key: value, value }] });
+          this.acked.add(value);
+        } catch {
+          this.produceErrors++;
+        }
+        this.maxStallMs = Math.max(this.maxStallMs, Date.now() - started);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.loop;
+    await this.producer?.disconnect();
+  }
+
+  lost(): string[] {
+    return [...this.acked].filter((v) => !this.received.has(v));
+  }
+
+  duplicates(): number {
+    return [...this.received.values()].filter((c) => c > 1).length;
+  }
+
+  async close(): Promise<void> {
+    await this.consumer.disconnect();
+  }
+}
+
+describe('day-2 operations on a 3-broker cluster while clients run (ProcessDriver)', () => {
+  let clusterArn: string;
+  let clusterId: string;
+  let bootstrap: string[];
+  let kafka: Kafka;
+  let traffic: Traffic;
+  const timings: Record<string, number> = {};
+
+  const currentVersion = async () =>
+    (await msk.send(new DescribeClusterV2Command({ ClusterArn: clusterArn }))).ClusterInfo?.CurrentVersion;
+
+  /** Waits for the operation to end; fails with its error when it failed. Returns its steps. */
+  async function finished(operationArn: string | undefined, label: string) {
+    const started = Date.now();
+    const op = await until(
+      `${label} to finish`,
+      async () => {
+        const d = await msk.send(new DescribeClusterOperationV2Command({ ClusterOperationArn: operationArn }));
+        const state = d.ClusterOperationInfo?.OperationState;
+        if (state === 'UPDATE_FAILED') {
+          throw new Error(`${label} failed: ${d.ClusterOperationInfo?.ErrorInfo?.ErrorString}`);
+        }
+        return state === 'UPDATE_COMPLETE' ? d.ClusterOperationInfo : undefined;
+      },
+      300_000,
+    );
+    timings[label] = Date.now() - started;
+    const cluster = await msk.send(new DescribeClusterV2Command({ ClusterArn: clusterArn }));
+    expect(cluster.ClusterInfo?.State).toBe('ACTIVE');
+    return op;
+  }
+
+  it('creates the cluster and starts the traffic', async () => {
+    const created = await msk.send(
+      new CreateClusterV2Command({
+        ClusterName: 'day2',
+        Provisioned: {
+          KafkaVersion: '3.8.x',
+          NumberOfBrokerNodes: 3,
+          BrokerNodeGroupInfo: {
+            InstanceType: 'kafka.t3.small',
+            ClientSubnets: ['subnet-a'],
+            StorageInfo: { EbsStorageInfo: { VolumeSize: 1 } },
+          },
+        },
+      }),
+    );
+    clusterArn = created.ClusterArn as string;
+    clusterId = clusterArn.split('/')[2]?.slice(0, 36) as string;
+    await until('ACTIVE', async () => {
+      const d = await msk.send(new DescribeClusterV2Command({ ClusterArn: clusterArn }));
+      if (d.ClusterInfo?.State === 'FAILED') throw new Error(`FAILED: ${d.ClusterInfo.StateInfo?.Message}`);
+      return d.ClusterInfo?.State === 'ACTIVE' ? true : undefined;
+    });
+    const brokers = await msk.send(new GetBootstrapBrokersCommand({ ClusterArn: clusterArn }));
+    bootstrap = (brokers.BootstrapBrokerString as string).split(',');
+    kafka = new Kafka({ clientId: 'day2', brokers: bootstrap, logLevel: logLevel.NOTHING });
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({
+      topics: [
+        {
+          topic: 'orders',
+          numPartitions: 6,
+          replicationFactor: 3,
+          configEntries: [{ name: 'min.insync.replicas', value: '2' }],
+        },
+      ],
+      waitForLeaders: true,
+    });
+    await admin.disconnect();
+    traffic = new Traffic(kafka);
+    await traffic.start();
+    await until('first acks', async () => (traffic.acked.size > 20 ? true : undefined), 30_000);
+  }, 180_000);
+
+  it('RebootBroker restarts one broker, the cluster REBOOTING_BROKER meanwhile', async () => {
+    const op = await msk.send(new RebootBrokerCommand({ ClusterArn: clusterArn, BrokerIds: ['2'] }));
+    const during = await msk.send(new DescribeClusterV2Command({ ClusterArn: clusterArn }));
+    expect(during.ClusterInfo?.State).toBe('REBOOTING_BROKER');
+    const info = await finished(op.ClusterOperationArn, 'reboot-broker');
+    expect(info.OperationType).toBe('REBOOT_NODE');
+    expect(info.Provisioned?.OperationSteps?.map((s) => s.StepName)).toEqual(['reboot-broker-2']);
+  }, 300_000);
+
+  it('UpdateClusterConfiguration applies a dynamic key live and a read-only key by a rolling restart', async () => {
+    const configuration = await msk.send(
+      new CreateConfigurationCommand({
+        Name: 'day2-config',
+        ServerProperties: new TextEncoder().encode('log.retention.ms=3600000\nnum.io.threads=4\n'),
+      }),
+    );
+    const op = await msk.send(
+      new UpdateClusterConfigurationCommand({
+        ClusterArn: clusterArn,
+        CurrentVersion: await currentVersion(),
+        ConfigurationInfo: { Arn: configuration.Arn, Revision: 1 },
+      }),
+    );
+    const info = await finished(op.ClusterOperationArn, 'update-configuration');
+    const steps = info.Provisioned?.OperationSteps?.map((s) => s.StepName) ?? [];
+    expect(steps.slice(0, 3)).toEqual(['classify', 'apply-dynamic', 'roll-order']);
+    expect(steps.filter((name) => name?.startsWith('roll-broker-'))).toHaveLength(3);
+    const classify = await workerCatalog.operationStep.findFirst({
+      where: { name: 'classify', operation: { arn: op.ClusterOperationArn as string } },
+    });
+    expect(classify?.detail).toEqual({
+      dynamic: { 'log.retention.ms': '3600000' },
+      readOnly: { 'num.io.threads': '4' },
+    });
+    const admin = kafka.admin();
+    await admin.connect();
+    const described = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: [1, 2, 3].map((id) => ({
+        type: ConfigResourceTypes.BROKER,
+        name: String(id),
+        configNames: ['log.retention.ms', 'num.io.threads'],
+      })),
+    });
+    await admin.disconnect();
+    for (const r of described.resources) {
+      expect(Object.fromEntries(r.configEntries.map((e) => [e.configName, e.configValue]))).toEqual({
+        'log.retention.ms': '3600000',
+        'num.io.threads': '4',
+      });
+    }
+    const cluster = await msk.send(new DescribeClusterV2Command({ ClusterArn: clusterArn }));
+    expect(cluster.ClusterInfo?.Provisioned?.CurrentBrokerSoftwareInfo?.ConfigurationArn).toBe(configuration.Arn);
+  }, 600_000);
+
+  it('UpdateBrokerType replaces every broker with the new limits, controller last', async () => {
+    const op = await msk.send(
+      new UpdateBrokerTypeCommand({
+        ClusterArn: clusterArn,
+        CurrentVersion: await currentVersion(),
+        TargetInstanceType: 'kafka.m5.large',
+      }),
+    );
+    await finished(op.ClusterOperationArn, 'update-broker-type');
+    for (const id of [1, 2, 3]) {
+      expect((await driver.brokerSpec({ clusterId, nodeId: id }))?.limits.memoryBytes).toBe(512 * 1024 * 1024);
+    }
+    const nodes = await msk.send(new ListNodesCommand({ ClusterArn: clusterArn }));
+    expect(nodes.NodeInfoList?.map((n) => n.InstanceType)).toEqual(['m5.large', 'm5.large', 'm5.large']);
+  }, 600_000);
+
+  it('UpdateClusterKafkaVersion rolls to another version of the catalog', async () => {
+    const op = await msk.send(
+      new UpdateClusterKafkaVersionCommand({
+        ClusterArn: clusterArn,
+        CurrentVersion: await currentVersion(),
+        TargetKafkaVersion: '3.9.x',
+      }),
+    );
+    const info = await finished(op.ClusterOperationArn, 'update-kafka-version');
+    expect(info.Provisioned?.SourceClusterInfo?.KafkaVersion).toBe('3.8.x');
+    expect(info.Provisioned?.TargetClusterInfo?.KafkaVersion).toBe('3.9.x');
+    for (const id of [1, 2, 3])
+      expect((await driver.brokerSpec({ clusterId, nodeId: id }))?.kafkaVersion).toBe('3.9.x');
+  }, 600_000);
+
+  it('UpdateBrokerCount 3 -> 2 is refused: the controller quorum stays', async () => {
+    await expect(
+      msk.send(
+        new UpdateBrokerCountCommand({
+          ClusterArn: clusterArn,
+          CurrentVersion: await currentVersion(),
+          TargetNumberOfBrokerNodes: 2,
+        }),
+      ),
+    ).rejects.toBeInstanceOf(BadRequestException);
+  });
+
+  it('UpdateBrokerCount 3 -> 4 adds broker 4 and moves partitions and leaders onto it', async () => {
+    const op = await msk.send(
+      new UpdateBrokerCountCommand({
+        ClusterArn: clusterArn,
+        CurrentVersion: await currentVersion(),
+        TargetNumberOfBrokerNodes: 4,
+      }),
+    );
+    const info = await finished(op.ClusterOperationArn, 'scale-out');
+    expect(info.Provisioned?.TargetClusterInfo?.BrokerCountUpdateInfo?.CreatedBrokerIds).toEqual([4]);
+    const admin = kafka.admin();
+    await admin.connect();
+    const metadata = await admin.fetchTopicMetadata({ topics: ['orders'] });
+    await admin.disconnect();
+    const partitions = metadata.topics[0]?.partitions ?? [];
+    expect(partitions.filter((p) => p.replicas.includes(4)).length).toBeGreaterThanOrEqual(4);
+    expect(partitions.filter((p) => p.leader === 4).length).toBeGreaterThanOrEqual(1);
+    const cluster = await msk.send(new DescribeClusterV2Command({ ClusterArn: clusterArn }));
+    expect(cluster.ClusterInfo?.Provisioned?.NumberOfBrokerNodes).toBe(4);
+  }, 600_000);
+
+  it('UpdateBrokerCount 4 -> 3 is refused while a topic has 4 replicas, then drains broker 4 and removes it', async () => {
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({
+      topics: [{ topic: 'wide', numPartitions: 1, replicationFactor: 4 }],
+      waitForLeaders: true,
+    });
+    const refused = msk.send(
+      new UpdateBrokerCountCommand({
+        ClusterArn: clusterArn,
+        CurrentVersion: await currentVersion(),
+        TargetNumberOfBrokerNodes: 3,
+      }),
+    );
+    await expect(refused).rejects.toThrow(/replication factor 4/);
+    await admin.deleteTopics({ topics: ['wide'] });
+    await admin.disconnect();
+    const op = await msk.send(
+      new UpdateBrokerCountCommand({
+        ClusterArn: clusterArn,
+        CurrentVersion: await currentVersion(),
+        TargetNumberOfBrokerNodes: 3,
+      }),
+    );
+    const info = await finished(op.ClusterOperationArn, 'scale-in');
+    expect(info.Provisioned?.TargetClusterInfo?.BrokerCountUpdateInfo?.DeletedBrokerIds).toEqual([4]);
+    expect((await driver.inspectBroker({ clusterId, nodeId: 4 })).state).toBe('missing');
+    const admin2 = kafka.admin();
+    await admin2.connect();
+    const metadata = await admin2.fetchTopicMetadata({ topics: ['orders'] });
+    await admin2.disconnect();
+    for (const p of metadata.topics[0]?.partitions ?? []) expect(p.replicas).not.toContain(4);
+  }, 600_000);
+
+  it('a worker stopped mid-roll is replaced and the roll resumes at the broker it was on', async () => {
+    const op = await msk.send(
+      new UpdateBrokerTypeCommand({
+        ClusterArn: clusterArn,
+        CurrentVersion: await currentVersion(),
+        TargetInstanceType: 'kafka.m5.xlarge',
+      }),
+    );
+    const arn = op.ClusterOperationArn as string;
+    // Stop the worker once the second broker of the roll has been taken down.
+    const second = await until(
+      'the second broker of the roll restarting',
+      async () => {
+        const steps = await workerCatalog.operationStep.findMany({
+          where: { operation: { arn }, name: { startsWith: 'roll-broker-' } },
+          orderBy: { index: 'asc' },
+        });
+        const s = steps[1];
+        return s && (s.detail as { phase?: string } | null)?.phase === 'restarting' ? s : undefined;
+      },
+      300_000,
+    );
+    await worker.close(0);
+    const firstBefore = await workerCatalog.operationStep.findFirst({
+      where: { operation: { arn }, name: { startsWith: 'roll-broker-' } },
+      orderBy: { index: 'asc' },
+    });
+    await startWorker();
+    await finished(arn, 'update-broker-type resumed');
+    const steps = await workerCatalog.operationStep.findMany({
+      where: { operation: { arn }, name: { startsWith: 'roll-broker-' } },
+      orderBy: { index: 'asc' },
+    });
+    expect(steps.map((s) => s.status)).toEqual(['COMPLETE', 'COMPLETE', 'COMPLETE']);
+    // The first broker's step was not run again; the second resumed (one restart, not two).
+    expect(steps[0]?.endedAt?.getTime()).toBe(firstBefore?.endedAt?.getTime());
+    const secondId = Number(second.name.replace('roll-broker-', ''));
+    const status = await driver.inspectBroker({ clusterId, nodeId: secondId });
+    expect(status.startedAt?.getTime()).toBeGreaterThanOrEqual(
+      Date.parse((second.detail as { stoppedAt: string }).stoppedAt),
+    );
+    for (const id of [1, 2, 3]) {
+      expect((await driver.brokerSpec({ clusterId, nodeId: id }))?.limits.memoryBytes).toBe(1024 * 1024 * 1024);
+    }
+  }, 600_000);
+
+  it('a SIGKILLed broker is brought back (HEALING, then ACTIVE once every partition is in sync)', async () => {
+    const started = Date.now();
+    await driver.killBroker({ clusterId, nodeId: 3 });
+    await until(
+      'HEALING',
+      async () => {
+        const d = await msk.send(new DescribeClusterV2Command({ ClusterArn: clusterArn }));
+        return d.ClusterInfo?.State === 'HEALING' ? true : undefined;
+      },
+      30_000,
+    );
+    await until('ACTIVE again', async () => {
+      const d = await msk.send(new DescribeClusterV2Command({ ClusterArn: clusterArn }));
+      return d.ClusterInfo?.State === 'ACTIVE' ? true : undefined;
+    });
+    timings.heal = Date.now() - started;
+    expect((await driver.inspectBroker({ clusterId, nodeId: 3 })).state).toBe('running');
+  }, 180_000);
+
+  it('every acknowledged message was consumed', async () => {
+    await traffic.stop();
+    await until('the consumer to catch up', async () => (traffic.lost().length === 0 ? true : undefined), 60_000).catch(
+      () => undefined,
+    );
+    await traffic.close();
+    console.log(
+      JSON.stringify({
+        acked: traffic.acked.size,
+        received: traffic.received.size,
+        lost: traffic.lost().length,
+        duplicates: traffic.duplicates(),
+        produceErrors: traffic.produceErrors,
+        maxProduceStallMs: traffic.maxStallMs,
+        operationMs: timings,
+      }),
+    );
+    expect(traffic.lost()).toEqual([]);
+  }, 120_000);
+});

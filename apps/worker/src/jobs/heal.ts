@@ -1,0 +1,154 @@
+/**
+ * Self-healing (issue 7): a loop in the worker that notices a broker whose container/process died or
+ * was removed and brings it back with the same node id, ports and volume (runtime replaceBroker), so
+ * it rejoins with its log and only catches up what it missed.
+ *
+ * Only ACTIVE clusters are healed: during an operation (UPDATING, REBOOTING_BROKER, ...) brokers are
+ * stopped on purpose and the operation's own waits bring them back. A healed cluster is HEALING, with
+ * the broker named in its stateInfo, until every broker runs and no partition is under-replicated,
+ * then ACTIVE again. The move to HEALING is conditional on the cluster still being ACTIVE, so an API
+ * update accepted at the same moment wins and the monitor leaves that cluster alone.
+ *
+ * The broker's spec comes from the runtime (a stopped or exited broker keeps it); for a broker whose
+ * container was removed it is rebuilt from the cluster's create plan with the cluster's current
+ * version, broker type and storage (what later operations changed).
+ */
+import type { Catalog } from '@flotilla/db';
+import {
+  type BrokerSpec,
+  brokerType,
+  hostCapacity,
+  type RuntimeDriver,
+  replaceBroker,
+  resolveKafkaVersion,
+  scaleLimits,
+} from '@flotilla/runtime';
+import type { JobLogger } from './context.js';
+import { underReplicatedPartitions } from './rolling-restart.js';
+
+const DOWN_STATES = new Set(['exited', 'dead', 'missing', 'created']);
+
+export interface HealMonitorOptions {
+  readonly catalog: Catalog;
+  readonly driver: RuntimeDriver;
+  readonly log: JobLogger;
+  /** Time between checks. Default 5 s. */
+  readonly intervalMs?: number;
+}
+
+export interface HealAction {
+  readonly clusterId: string;
+  readonly action: 'replaced' | 'recovered';
+  readonly nodeIds: number[];
+}
+
+export class HealMonitor {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<unknown> | undefined;
+  private closing: Promise<void> | undefined;
+  /** Brokers being replaced now, so a slow replacement is not started twice. */
+  private readonly inFlight = new Set<string>();
+
+  constructor(private readonly options: HealMonitorOptions) {}
+
+  start(): void {
+    const tick = () => {
+      this.running = this.checkOnce()
+        .catch((error: unknown) => this.options.log.warn('heal check failed', { error: String(error) }))
+        .finally(() => {
+          if (!this.closing) this.timer = setTimeout(tick, this.options.intervalMs ?? 5_000);
+        });
+    };
+    this.timer = setTimeout(tick, 0);
+  }
+
+  /** One pass over the clusters on this runtime: replace dead brokers, finish healed clusters. */
+  async checkOnce(): Promise<HealAction[]> {
+    const { catalog, driver } = this.options;
+    const actions: HealAction[] = [];
+    const candidates = await catalog.cluster.findMany({
+      where: { state: { in: ['ACTIVE', 'HEALING'] }, runtime: driver.kind },
+      include: { brokers: true },
+    });
+    for (const cluster of candidates) {
+      const dead: number[] = [];
+      for (const broker of cluster.brokers) {
+        const status = await driver.inspectBroker({ clusterId: cluster.id, nodeId: broker.nodeId });
+        if (DOWN_STATES.has(status.state)) dead.push(broker.nodeId);
+      }
+      if (dead.length > 0) {
+        const message = `broker(s) ${dead.join(', ')} stopped running and are being brought back`;
+        if (cluster.state === 'ACTIVE') {
+          const { count } = await catalog.cluster.updateMany({
+            where: { id: cluster.id, state: 'ACTIVE', currentVersion: cluster.currentVersion },
+            data: { state: 'HEALING', stateCode: 'BROKER_REPLACED', stateMessage: message },
+          });
+          if (count === 0) continue;
+        }
+        for (const nodeId of dead) {
+          const key = `${cluster.id}/${nodeId}`;
+          if (this.inFlight.has(key)) continue;
+          this.inFlight.add(key);
+          try {
+            const spec = await this.specFor(cluster, nodeId);
+            this.options.log.warn('replacing dead broker', { cluster: cluster.name, nodeId });
+            const status = await replaceBroker(driver, spec, { stopTimeoutMs: 10_000 });
+            await catalog.broker.updateMany({
+              where: { clusterId: cluster.id, nodeId },
+              data: { containerId: status.id, state: 'STARTING' },
+            });
+          } finally {
+            this.inFlight.delete(key);
+          }
+        }
+        actions.push({ clusterId: cluster.id, action: 'replaced', nodeIds: dead });
+        continue;
+      }
+      if (cluster.state === 'HEALING' && cluster.bootstrapBrokerString) {
+        const urp = await underReplicatedPartitions(cluster.bootstrapBrokerString.split(',')).catch(() => -1);
+        if (urp === 0) {
+          await catalog.$transaction(async (tx) => {
+            await tx.broker.updateMany({ where: { clusterId: cluster.id }, data: { state: 'RUNNING' } });
+            await tx.cluster.updateMany({
+              where: { id: cluster.id, state: 'HEALING' },
+              data: { state: 'ACTIVE', stateCode: null, stateMessage: null },
+            });
+          });
+          this.options.log.info('cluster healed', { cluster: cluster.name });
+          actions.push({ clusterId: cluster.id, action: 'recovered', nodeIds: [] });
+        }
+      }
+    }
+    return actions;
+  }
+
+  private async specFor(
+    cluster: { id: string; kafkaVersion: string; instanceType: string; volumeSizeGiB: number },
+    nodeId: number,
+  ): Promise<BrokerSpec> {
+    const known = await this.options.driver.brokerSpec({ clusterId: cluster.id, nodeId });
+    if (known) return known;
+    const plan = await this.options.catalog.operationStep.findFirst({
+      where: { name: 'plan', status: 'COMPLETE', operation: { clusterId: cluster.id, operationType: 'CREATE' } },
+    });
+    const planned = ((plan?.detail ?? {}) as { brokers?: BrokerSpec[] }).brokers?.find((b) => b.nodeId === nodeId);
+    if (!planned) throw new Error(`no spec for broker ${nodeId} of cluster ${cluster.id}`);
+    const version = resolveKafkaVersion(cluster.kafkaVersion);
+    return {
+      ...planned,
+      image: version.image,
+      kafkaVersion: version.name,
+      limits: scaleLimits(brokerType(cluster.instanceType), hostCapacity()),
+      storageBytes: cluster.volumeSizeGiB * 1024 ** 3,
+    };
+  }
+
+  /** Stops the loop and waits for a check in progress. Safe twice. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      clearTimeout(this.timer);
+      await this.running;
+    })();
+    return this.closing;
+  }
+}
