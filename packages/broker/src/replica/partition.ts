@@ -90,6 +90,12 @@ export class Partition {
   private isrChangeInFlight: IsrChange | null = null;
   /** Appended batches not yet below the high watermark: [end offset, appendedBytesTotal after it]. */
   private unreadable: [number, number][] = [];
+  /**
+   * Appended batches not yet below the last stable offset, as `unreadable` for the high watermark:
+   * what a read_committed fetch may not read yet, however far the high watermark went.
+   */
+  private unstable: [number, number][] = [];
+  private stableBytes = 0;
   /** Called after every append and high watermark move (wakes long-polling fetches). */
   private readonly listeners = new Set<() => void>();
   private readonly now: () => number;
@@ -226,6 +232,23 @@ export class Partition {
   private recordAppended(endOffset: number, bytes: number): void {
     this.appendedBytesTotal += bytes;
     this.unreadable.push([endOffset, this.appendedBytesTotal]);
+    this.unstable.push([endOffset, this.appendedBytesTotal]);
+  }
+
+  /**
+   * Bytes appended below the last stable offset since start: how much became readable to read_committed
+   * consumers (their fetch's min.bytes, as Kafka's DelayedFetch measures from the LSO). Worked out when
+   * asked, since the LSO moves with both the high watermark and the transactions' markers.
+   */
+  get stableBytesTotal(): number {
+    const lso = this.lastStableOffset;
+    let i = 0;
+    while (i < this.unstable.length && (this.unstable[i] as [number, number])[0] <= lso) i++;
+    if (i > 0) {
+      this.stableBytes = (this.unstable[i - 1] as [number, number])[1];
+      this.unstable.splice(0, i);
+    }
+    return this.stableBytes;
   }
 
   /**
@@ -322,6 +345,7 @@ export class Partition {
     this.producers.truncateAndRebuild(this.log.batchesFrom(this.log.logStartOffset));
     this.highWatermark = Math.min(this.highWatermark, this.log.logEndOffset);
     this.unreadable = this.unreadable.filter(([end]) => end <= this.log.logEndOffset);
+    this.unstable = this.unstable.filter(([end]) => end <= this.log.logEndOffset);
   }
 
   /** Starts the log over at `offset` (the leader's log start offset passed this follower's position). */
@@ -330,6 +354,7 @@ export class Partition {
     this.producers.truncateAndRebuild([]);
     this.highWatermark = offset;
     this.unreadable = [];
+    this.unstable = [];
   }
 
   /**

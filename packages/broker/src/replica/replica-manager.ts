@@ -366,9 +366,12 @@ export class ReplicaManager {
         .map((r) => this.get(r.topic, r.partition))
         .filter((p): p is Partition => p !== undefined);
       // Bytes made readable since the first read: the growth of each partition below its high watermark
-      // (for a follower: anything appended, since it reads up to the log end offset).
+      // (for a follower: anything appended, since it reads up to the log end offset; for read_committed:
+      // below the last stable offset, so that appends inside an open transaction do not wake the fetch
+      // into an early empty answer).
       const follower = (params.replicaId ?? -1) >= 0;
-      const total = (p: Partition) => (follower ? p.appendedBytesTotal : p.readableBytesTotal);
+      const total = (p: Partition) =>
+        follower ? p.appendedBytesTotal : params.readCommitted ? p.stableBytesTotal : p.readableBytesTotal;
       const start = watched.map(total);
       const unsubscribe: (() => void)[] = [];
       const done = () => {
