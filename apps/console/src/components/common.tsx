@@ -196,6 +196,7 @@ export function StateBadge({ state }: { state: string }) {
       color={STATE_COLORS[state] ?? 'gray'}
       variant="light"
       leftSection={BUSY.has(state) ? <Loader size={10} color={STATE_COLORS[state]} /> : undefined}
+      style={{ flexShrink: 0, overflow: 'visible' }}
       data-testid="state-badge"
     >
       {state.replaceAll('_', ' ')}
