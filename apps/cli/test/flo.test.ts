@@ -7,7 +7,6 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { type ControlPlane, flo, startControlPlane } from './control-plane.js';
@@ -76,7 +75,27 @@ describe('flo', () => {
     });
   });
 
-  it('clusters create --wait shows each step and ends with the ACTIVE cluster', async () => {
+  it('clusters create --wait, with a configuration made by flo, shows each step and ends ACTIVE', async () => {
+    // The brokers' authorizer on (everyone allowed where no ACL names a resource), so ACLs work later.
+    const configuration = await run(
+      'configurations',
+      'create',
+      'cli-authz',
+      '--set',
+      'authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer',
+      '--set',
+      'allow.everyone.if.no.acl.found=true',
+      '-o',
+      'json',
+    );
+    expect(configuration.code, configuration.stderr).toBe(0);
+    const configurationArn = JSON.parse(configuration.stdout).arn as string;
+    const described = await run('configurations', 'describe', configurationArn);
+    expect(described.stdout).toMatch(/^Latest revision:\s+1$/m);
+    expect(described.stdout).toContain(
+      '\nauthorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer\n',
+    );
+
     const created = await run(
       'clusters',
       'create',
@@ -85,6 +104,8 @@ describe('flo', () => {
       '3',
       '--kafka-version',
       '3.8.x',
+      '--configuration',
+      `${configurationArn}:1`,
       '--wait',
       '--timeout',
       '2m',
@@ -147,20 +168,9 @@ describe('flo', () => {
     expect(bootstrap.code).toBe(0);
     expect(bootstrap.stdout.trim()).toMatch(/^127\.0\.0\.1:\d+(,127\.0\.0\.1:\d+){2}$/);
 
-    // The topic through the API where the server has the topic calls; otherwise flo says the server
-    // lacks them (exit 6) and the test makes the topic with kafkajs's admin client.
     const topic = await run('topics', 'create', CLUSTER, 'cli-orders', '--partitions', '3');
-    if (topic.code === 6) {
-      expect(topic.stderr).toContain('not available on this server: POST /v1/clusters/');
-      const admin = new Kafka({ brokers: bootstrap.stdout.trim().split(','), logLevel: logLevel.NOTHING }).admin();
-      await admin.connect();
-      await admin.createTopics({ topics: [{ topic: 'cli-orders', numPartitions: 3 }], waitForLeaders: true });
-      await admin.disconnect();
-    } else {
-      expect(topic.code, topic.stderr).toBe(0);
-      const listed = JSON.parse((await run('topics', 'list', CLUSTER, '-o', 'json')).stdout);
-      expect(listed.topics.map((t: { topicName: string }) => t.topicName)).toContain('cli-orders');
-    }
+    expect(topic.code, topic.stderr).toBe(0);
+    expect(topic.stdout).toMatch(/^Topic:\s+cli-orders$/m);
 
     // Clusters run with auto.create.topics.enable=false, as MSK: flo says so at once, not after retries.
     const noTopic = await flo(cp.home, ['produce', CLUSTER, 'no-such-topic', '-v', 'x']);
@@ -174,7 +184,7 @@ describe('flo', () => {
     expect(produced.code, produced.stderr).toBe(0);
     expect(produced.stdout).toMatch(/^Messages:\s+20$/m);
 
-    const consumed = await run('consume', CLUSTER, 'cli-orders', '--max-messages', '20', '-o', 'json');
+    const consumed = await run('consume', CLUSTER, 'cli-orders', '-n', '20', '--group', 'cli-readers', '-o', 'json');
     expect(consumed.code, consumed.stderr).toBe(0);
     const received = consumed.stdout
       .trim()
@@ -185,6 +195,58 @@ describe('flo', () => {
     console.log(
       `flo produce (20 messages): ${produced.ms} ms; flo consume (20 messages, new group): ${consumed.ms} ms`,
     );
+  });
+
+  it('topics, consumer groups (lag, reset-offsets), SCRAM users and ACLs', async () => {
+    const topic = JSON.parse((await run('topics', 'describe', CLUSTER, 'cli-orders', '-o', 'json')).stdout);
+    expect(topic).toMatchObject({ topicName: 'cli-orders', partitionCount: 3, replicationFactor: 3 });
+    expect(topic.partitions.map((p: { isr: number[] }) => p.isr.length)).toEqual([3, 3, 3]);
+    const topics = await run('topics', 'list', CLUSTER);
+    expect(topics.stdout).toMatch(/^cli-orders\s+3\s+3\s+0$/m);
+
+    // The consumer above committed every offset and left: no lag, and its offsets can be moved.
+    expect((await run('groups', 'list', CLUSTER)).stdout).toMatch(/^cli-readers\s+Empty\s+consumer$/m);
+    const before = JSON.parse((await run('groups', 'describe', CLUSTER, 'cli-readers', '-o', 'json')).stdout);
+    expect(before.totalOffsetLag).toBe(0);
+    const preview = await run('groups', 'reset-offsets', CLUSTER, 'cli-readers', '--to-earliest', '--dry-run');
+    expect(preview.code, preview.stderr).toBe(0);
+    expect(preview.stderr).toContain('dry run: nothing changed');
+    expect(preview.stdout.trim().split('\n')[0]?.split(/\s+/)).toEqual(['TOPIC', 'PARTITION', 'FROM', 'TO']);
+    expect((await run('groups', 'describe', CLUSTER, 'cli-readers')).stdout).toMatch(/^Total lag:\s+0$/m);
+    expect((await run('groups', 'reset-offsets', CLUSTER, 'cli-readers', '--to-earliest')).code).toBe(0);
+    expect((await run('groups', 'describe', CLUSTER, 'cli-readers')).stdout).toMatch(/^Total lag:\s+20$/m);
+    expect((await run('groups', 'reset-offsets', CLUSTER, 'cli-readers')).code).toBe(2);
+
+    const user = await flo(cp.home, ['users', 'create', CLUSTER, 'alice', '--password-stdin'], {
+      stdin: 'a-long-enough-password\n',
+    });
+    expect(user.code, user.stderr).toBe(0);
+    expect((await run('users', 'list', CLUSTER)).stdout).toMatch(/^alice\s+SCRAM-SHA-\d+\s+\d+/m);
+    expect((await run('users', 'delete', CLUSTER, 'alice')).code).toBe(0);
+    expect((await run('users', 'list', CLUSTER)).stdout.trim()).toBe('No users.');
+
+    const aclArgs = ['--principal', 'User:alice', '--resource-type', 'topic', '--resource-name', 'cli-orders'];
+    const acl = await run('acls', 'create', CLUSTER, '--operation', 'read', ...aclArgs);
+    expect(acl.code, acl.stderr).toBe(0);
+    const acls = JSON.parse((await run('acls', 'list', CLUSTER, '-o', 'json')).stdout);
+    expect(acls.acls).toEqual([
+      {
+        principal: 'User:alice',
+        permissionType: 'ALLOW',
+        operation: 'READ',
+        resourceType: 'TOPIC',
+        resourceName: 'cli-orders',
+        patternType: 'LITERAL',
+        host: '*',
+      },
+    ]);
+    // No filter would delete every ACL: flo wants --all for that.
+    expect((await run('acls', 'delete', CLUSTER)).code).toBe(2);
+    const deleted = await run('acls', 'delete', CLUSTER, ...aclArgs);
+    expect(deleted.code, deleted.stderr).toBe(0);
+    expect(deleted.stdout).toMatch(/^User:alice\s+ALLOW\s+READ\s+TOPIC\s+cli-orders/m);
+
+    expect((await run('topics', 'delete', CLUSTER, 'cli-orders')).code).toBe(0);
   });
 
   it("bad input: exit codes and the API's own message", async () => {
