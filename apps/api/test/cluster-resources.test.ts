@@ -5,6 +5,7 @@
  * MSK's topic calls go through @aws-sdk/client-kafka; Flotilla's own resources through fetch with a
  * bearer key; kafkajs plays the client applications; the reconciler runs as the worker runs it.
  */
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -373,6 +374,64 @@ describe('MSK topic calls', () => {
     } finally {
       await catalog.cluster.update({ where: { id: clusterId }, data: { state: 'ACTIVE' } });
     }
+  });
+});
+
+/** The aws CLI (botocore signs and serializes on its own), when installed. */
+function aws(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      'aws',
+      ['kafka', ...args, '--endpoint-url', endpoint, '--output', 'json'],
+      {
+        env: {
+          ...process.env,
+          AWS_ACCESS_KEY_ID: api.adminKey.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: api.adminKey.secretAccessKey,
+          AWS_DEFAULT_REGION: 'us-east-1',
+          AWS_CONFIG_FILE: '/dev/null',
+          AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+          AWS_PAGER: '',
+        },
+      },
+      (error, stdout, stderr) =>
+        resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+const awsVersion = await new Promise<string | null>((resolve) =>
+  execFile('aws', ['--version'], (error, stdout) => resolve(error ? null : stdout.trim())),
+);
+
+describe.skipIf(awsVersion === null)(`topics with the aws CLI (${awsVersion ?? 'not installed'})`, () => {
+  it('create-topic, list-topics, describe-topic-partitions and delete-topic', async () => {
+    const created = await aws([
+      'create-topic',
+      '--cluster-arn',
+      clusterArn,
+      '--topic-name',
+      'from-cli',
+      '--partition-count',
+      '2',
+      '--replication-factor',
+      '2',
+    ]);
+    expect(created.stderr).toBe('');
+    expect(JSON.parse(created.stdout)).toMatchObject({ TopicName: 'from-cli', Status: 'ACTIVE' });
+    const listed = JSON.parse(
+      (await aws(['list-topics', '--cluster-arn', clusterArn, '--topic-name-filter', 'from-'])).stdout,
+    );
+    expect(listed.Topics).toEqual([
+      expect.objectContaining({ TopicName: 'from-cli', PartitionCount: 2, ReplicationFactor: 2 }),
+    ]);
+    const partitions = JSON.parse(
+      (await aws(['describe-topic-partitions', '--cluster-arn', clusterArn, '--topic-name', 'from-cli'])).stdout,
+    );
+    expect(partitions.Partitions.map((p: { Partition: number }) => p.Partition)).toEqual([0, 1]);
+    expect((await aws(['delete-topic', '--cluster-arn', clusterArn, '--topic-name', 'from-cli'])).code).toBe(0);
+    const missing = await aws(['describe-topic', '--cluster-arn', clusterArn, '--topic-name', 'from-cli']);
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toMatch(/NotFoundException/);
   });
 });
 
