@@ -81,6 +81,7 @@ export async function startBroker(
 
   const topicConfigs = new TopicConfigs(image, config);
   const logs = new LogManager(logDirs, (topic) => topicConfigs.logConfig(topic), log.child('log-manager'));
+  logs.storageLimitBytes = config.long('log.dirs.max.bytes');
   logs.loadLogs();
   const replicas = new ReplicaManager(
     nodeId,

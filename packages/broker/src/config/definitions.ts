@@ -117,6 +117,8 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
   def('log.retention.bytes', 'long', '-1', 'Maximum size of a partition log before old segments go. -1: no limit.', {
     updateMode: 'cluster-wide',
   }),
+  // Flotilla's own key (not in Kafka): the broker's volume size, set by the control plane (issue 7).
+  def('log.dirs.max.bytes', 'long', '-1', 'Bytes all partition logs may hold; past it produce fails with KAFKA_STORAGE_ERROR. -1: no limit.'),
   def('log.retention.check.interval.ms', 'long', '300000', 'How often retention is enforced.', {
     validate: atLeast(1),
   }),

@@ -6,6 +6,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ErrorCode, KafkaError } from '@flotilla/protocol';
 import type { Logger } from '../logger.js';
 import { type CleanedLog, type CleanerCandidate, type CleanerOptions, LogCleaner } from './cleaner.js';
 import { type LogConfig, PartitionLog, readPartitionMetadata, writePartitionMetadata } from './partition-log.js';
@@ -59,6 +60,14 @@ export class LogManager {
   private cleanerTimer: NodeJS.Timeout | undefined;
   private closed = false;
   readonly cleaner: LogCleaner;
+  /**
+   * log.dirs.max.bytes (Flotilla's, not Kafka's): the bytes this broker's partition logs may hold, its
+   * volume size (issue 7, UpdateBrokerStorage); -1 for no limit. Past it, leader appends (produce,
+   * offset commits) are refused with KAFKA_STORAGE_ERROR, which is what a Kafka broker's clients see
+   * when its log directory fails on a full disk; nothing is written, so no segment is cut short, and
+   * retention keeps deleting old segments, which makes room again.
+   */
+  storageLimitBytes = -1;
 
   constructor(
     readonly logDirs: readonly string[],
@@ -94,6 +103,7 @@ export class LogManager {
           logStartOffset: starts.get(key),
           recoveryPoint: clean ? Number.POSITIVE_INFINITY : (recovery.get(key) ?? 0),
         });
+        log.beforeLeaderAppend = this.checkStorage;
         this.logs.set(key, { topic, partition, topicId: readPartitionMetadata(path), logDir: dir, log });
         this.log.debug(
           `loaded ${key}: offsets ${log.logStartOffset}..${log.logEndOffset}, ${log.segmentCount} segment(s) in ${(performance.now() - started).toFixed(1)} ms`,
@@ -129,10 +139,29 @@ export class LogManager {
     const path = join(logDir, key);
     writePartitionMetadata(path, topicId);
     const log = PartitionLog.open(path, this.configFor(topic));
+    log.beforeLeaderAppend = this.checkStorage;
     const hosted = { topic, partition, topicId, logDir, log };
     this.logs.set(key, hosted);
     return hosted;
   }
+
+  /** Bytes held by every partition log of this broker (segment files, indexes excluded). */
+  usedBytes(): number {
+    let total = 0;
+    for (const l of this.logs.values()) total += l.log.size;
+    return total;
+  }
+
+  private readonly checkStorage = (bytes: number): void => {
+    if (this.storageLimitBytes < 0) return;
+    const used = this.usedBytes();
+    if (used + bytes > this.storageLimitBytes) {
+      throw new KafkaError(
+        ErrorCode.KAFKA_STORAGE_ERROR,
+        `the broker's storage is full: ${used} of ${this.storageLimitBytes} bytes (log.dirs.max.bytes) used`,
+      );
+    }
+  };
 
   private leastLoadedDir(): string {
     const counts = new Map(this.logDirs.map((d) => [d, 0]));

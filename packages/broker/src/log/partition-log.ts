@@ -207,6 +207,9 @@ export class PartitionLog {
     return this.active.nextOffset;
   }
 
+  /** Called with the batch bytes before a leader append; throws to refuse it (LogManager's storage limit). */
+  beforeLeaderAppend: ((bytes: number) => void) | undefined;
+
   get size(): number {
     let total = 0;
     for (const s of this.segments) total += s.size;
@@ -236,6 +239,7 @@ export class PartitionLog {
    * leader epoch (and LogAppendTime where configured), writes, and flushes per flush.messages.
    */
   appendAsLeader(records: Buffer, infos: readonly BatchInfo[], leaderEpoch: number, now = Date.now()): AppendInfo {
+    this.beforeLeaderAppend?.(records.length);
     const firstOffset = this.logEndOffset;
     let offset = firstOffset;
     let at = 0;
