@@ -59,6 +59,7 @@ compat: build
 	npm run capture -w @flotilla/protocol
 	npx vitest run --project protocol test/golden.test.ts
 	infra/compat/librdkafka.sh
+	npx tsx apps/worker/compat/burrow-lag.ts
 
 lint: setup
 	npx biome check .

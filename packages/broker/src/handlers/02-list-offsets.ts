@@ -1,7 +1,9 @@
 /**
- * ListOffsets (key 2), v1-10: earliest (-2), latest (-1: the high watermark, or for isolation level 1,
+ * ListOffsets (key 2), v0-10: earliest (-2), latest (-1: the high watermark, or for isolation level 1,
  * read_committed, the last stable offset, KIP-98), max timestamp (-3, v7+), earliest local (-4, v8+), and
  * by timestamp (the first offset whose timestamp is at or after it, or -1).
+ * v0 (Kafka serves it until 4.0, KIP-896; Burrow's sarama still sends it) answers a list of offsets:
+ * here the one offset found, never Kafka's legacy list of segment base offsets, and none when not found.
  */
 import {
   ApiKey,
@@ -15,7 +17,7 @@ import { defineHandler } from './types.js';
 
 export default defineHandler({
   apiKey: ApiKey.ListOffsets,
-  minVersion: 1,
+  minVersion: 0,
   maxVersion: 10,
   handle(ctx, request) {
     const { replicas } = ctx.broker;
@@ -44,6 +46,7 @@ export default defineHandler({
               offset: BigInt(found.offset),
               timestamp: BigInt(found.timestamp),
               leaderEpoch: found.leaderEpoch,
+              ...(ctx.apiVersion === 0 ? { oldStyleOffsets: found.offset >= 0 ? [BigInt(found.offset)] : [] } : {}),
             };
           } catch (e) {
             if (!(e instanceof KafkaError)) throw e;
