@@ -9,7 +9,8 @@
 import pg from 'pg';
 
 export interface FlotillaEvent {
-  readonly type: 'cluster' | 'operation' | 'operation-step';
+  /** cluster, operation, operation-step (the triggers); others (the monitor's alarms) publish on the same channel. */
+  readonly type: string;
   readonly clusterArn: string;
   readonly [member: string]: unknown;
 }
