@@ -18,22 +18,23 @@ export async function followOperation(
   const seen = new Map<string, string>();
   let headerShown = false;
   const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1).padStart(6)}s`;
-  const op = await waitForOperation(ctx.client, operationArn, {
+  const onPoll = (current: ClusterOperationV2) => {
+    if (options.quiet) return;
+    if (!headerShown) {
+      ctx.progress(`${current.operationType} ${current.operationArn}`);
+      headerShown = true;
+    }
+    for (const step of current.provisioned.operationSteps) {
+      const status = step.stepInfo.stepStatus;
+      if (seen.get(step.stepName) === status || status === 'PENDING') continue;
+      seen.set(step.stepName, status);
+      ctx.progress(`  ${elapsed()}  ${step.stepName.padEnd(22)} ${MARK[status] ?? status}`);
+    }
+  };
+  let op = await waitForOperation(ctx.client, operationArn, {
     timeoutMs: options.timeoutMs,
     intervalMs: 500,
-    onPoll: (current) => {
-      if (options.quiet) return;
-      if (!headerShown) {
-        ctx.progress(`${current.operationType} ${current.operationArn}`);
-        headerShown = true;
-      }
-      for (const step of current.provisioned.operationSteps) {
-        const status = step.stepInfo.stepStatus;
-        if (seen.get(step.stepName) === status || status === 'PENDING') continue;
-        seen.set(step.stepName, status);
-        ctx.progress(`  ${elapsed()}  ${step.stepName.padEnd(22)} ${MARK[status] ?? status}`);
-      }
-    },
+    onPoll,
   }).catch((error: unknown) => {
     if (error instanceof SdkError && error.type === 'TimeoutError') {
       throw new CliError(
@@ -44,6 +45,13 @@ export async function followOperation(
     }
     throw error;
   });
+  // The worker may end the operation from inside its last step and mark that step complete just
+  // after (create-cluster's `activate`): give the steps a moment to settle so the display ends true.
+  for (let i = 0; i < 10 && op.provisioned.operationSteps.some((st) => st.stepInfo.stepStatus === 'IN_PROGRESS'); i++) {
+    await new Promise((r) => setTimeout(r, 200));
+    op = await ctx.client.describeClusterOperationV2(operationArn);
+    onPoll(op);
+  }
   if (op.operationState === 'UPDATE_FAILED') {
     const why = [op.errorInfo?.errorCode, op.errorInfo?.errorString].filter(Boolean).join(': ');
     throw new CliError(`${op.operationType} failed${why ? `: ${why}` : ''}`, ExitCode.FAILED);

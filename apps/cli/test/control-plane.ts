@@ -154,3 +154,38 @@ export function flo(
     child.stdin.end(options.stdin ?? '');
   });
 }
+
+/** `flo` left running (events, consume --follow): its output so far, and a way to interrupt it. */
+export function floBackground(home: string, args: readonly string[]) {
+  const child = spawn(process.execPath, [FLO, ...args], {
+    cwd: home,
+    env: { PATH: process.env.PATH ?? '', HOME: home },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output = { stdout: '', stderr: '' };
+  child.stdout.on('data', (c: Buffer) => {
+    output.stdout += c.toString();
+  });
+  child.stderr.on('data', (c: Buffer) => {
+    output.stderr += c.toString();
+  });
+  const exited = new Promise<number>((resolve) => child.once('close', (code) => resolve(code ?? -1)));
+  return {
+    output,
+    /** Resolves once stderr shows `text`. */
+    async waitFor(text: string, timeoutMs = 15_000): Promise<void> {
+      const deadline = Date.now() + timeoutMs;
+      while (!output.stderr.includes(text)) {
+        if (Date.now() > deadline || child.exitCode !== null) {
+          throw new Error(`flo ${args.join(' ')} never printed "${text}": ${output.stderr}`);
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    /** Ctrl-C, and the exit code. */
+    interrupt(): Promise<number> {
+      child.kill('SIGINT');
+      return exited;
+    },
+  };
+}

@@ -9,7 +9,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
-import { type ControlPlane, flo, startControlPlane } from './control-plane.js';
+import { type ControlPlane, flo, floBackground, startControlPlane } from './control-plane.js';
 
 let cp: ControlPlane;
 const CLUSTER = 'cli-e2e';
@@ -301,8 +301,20 @@ describe('flo', () => {
   });
 
   it('clusters delete --wait removes the cluster; list then says there are none', async () => {
+    // The API's event stream, watched through flo while the cluster goes.
+    const events = floBackground(cp.home, ['events', '--cluster', CLUSTER, '-o', 'json']);
+    await events.waitFor('streaming events from');
     const deleted = await run('clusters', 'delete', CLUSTER, '--wait', '--timeout', '90s');
     expect(deleted.code, deleted.stderr).toBe(0);
+    expect(await events.interrupt()).toBe(0);
+    const seen = events.output.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(seen.filter((e) => e.type === 'cluster').map((e) => e.state)).toEqual(['DELETING', 'DELETED']);
+    expect(seen).toContainEqual(
+      expect.objectContaining({ type: 'operation', operationType: 'DELETE', operationState: 'UPDATE_COMPLETE' }),
+    );
     expect(deleted.stdout).toMatch(/^State:\s+DELETED$/m);
     const list = await run('clusters', 'list');
     expect(list.stdout.trim()).toBe('No clusters. Create one: flo clusters create NAME');

@@ -415,7 +415,14 @@ export class FlotillaClient {
    * iterator of parsed events; optionally for one cluster. Ends when `signal` aborts or the server
    * closes the stream. Uses fetch's streaming body (not EventSource), so it can sign the request.
    */
-  async *events(options: { clusterArn?: string; signal?: AbortSignal } = {}): AsyncGenerator<T.FlotillaEvent> {
+  async *events(
+    options: {
+      clusterArn?: string;
+      signal?: AbortSignal;
+      /** Called once the server has answered 200: from then on no event is missed. */
+      onOpen?: () => void;
+    } = {},
+  ): AsyncGenerator<T.FlotillaEvent> {
     const url = new URL('v1/events', this.endpoint);
     if (options.clusterArn) url.searchParams.set('clusterArn', options.clusterArn);
     const headers: Record<string, string> = { accept: 'text/event-stream', ...this.options.headers };
@@ -433,6 +440,7 @@ export class FlotillaClient {
       await this.readResponse('GET', url, response);
       return;
     }
+    options.onOpen?.();
     const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
     let buffer = '';
     try {

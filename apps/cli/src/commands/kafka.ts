@@ -214,10 +214,12 @@ export function registerKafka(program: Command, io: Io): void {
           process.once('SIGINT', onSignal);
           const timer = o.duration ? setTimeout(() => stop.abort(), parseDuration(o.duration as string)) : undefined;
           try {
-            for await (const event of ctx.client.events({
+            const stream = ctx.client.events({
               ...(clusterArn ? { clusterArn } : {}),
               signal: stop.signal,
-            })) {
+              onOpen: () => ctx.progress(`streaming events from ${ctx.settings.endpoint} (Ctrl-C stops)`),
+            });
+            for await (const event of stream) {
               if (ctx.format === 'table') {
                 const { type, clusterArn: arn, ...rest } = event;
                 const detail = Object.entries(rest)
