@@ -8,6 +8,7 @@ import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import type { ApiConfig } from './config.js';
 import type { SecretBox } from './lib/secret-box.js';
 import auth from './plugins/auth.js';
+import consoleUi from './plugins/console.js';
 import errors from './plugins/errors.js';
 import rawBody from './plugins/raw-body.js';
 import services from './plugins/services.js';
@@ -16,6 +17,7 @@ import clusterResourceRoutes from './routes/cluster-resources.js';
 import clusterUpdateRoutes from './routes/cluster-updates.js';
 import clusterRoutes from './routes/clusters.js';
 import configurationRoutes from './routes/configurations.js';
+import messageRoutes from './routes/messages.js';
 import monitoringRoutes from './routes/monitoring.js';
 import operationRoutes from './routes/operations.js';
 import tagRoutes from './routes/tags.js';
@@ -55,4 +57,6 @@ export default async function app(fastify: FastifyInstance, opts: AppOptions): P
   await fastify.register(operationRoutes);
   await fastify.register(tagRoutes);
   await fastify.register(versionRoutes);
+  await fastify.register(messageRoutes);
+  await fastify.register(consoleUi, { root: opts.config.consoleDir });
 }

@@ -2,7 +2,8 @@
  * The console end to end, in a real browser (Debian's chromium through playwright-core) against the
  * real API (Postgres, Redis) and the operations worker on the ProcessDriver (real broker processes):
  * sign in, create a cluster through the form (validation first), watch it go ACTIVE, see its brokers
- * and bootstrap servers, create a topic. Screenshots of each main page at 1280x800 and 390x844, light
+ * and bootstrap servers, create a topic, produce a message in the browser and find it in the message
+ * browser. Screenshots of each main page at 1280x800 and 390x844, light
  * and dark, go to .test-results/screenshots (look at them).
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -199,6 +200,18 @@ describe.skipIf(!ready)('web console against a real control plane', () => {
       .poll(() => page.getByTestId('partitions-table').locator('tbody tr').count(), { timeout: 20_000 })
       .toBe(3);
     await page.getByRole('tab', { name: 'Messages' }).click();
+    await page.getByText('No messages').waitFor();
+    // Produce in the browser, then find the message in the browser's message view.
+    await page.getByLabel('Key', { exact: true }).fill('order-42');
+    await page.getByRole('textbox', { name: 'Value' }).fill('{"id":42,"item":"sloop"}');
+    await page.getByRole('button', { name: 'Produce message' }).click();
+    await page.getByText(/partition \d, offset 0/).waitFor();
+    await page.getByRole('button', { name: 'Read' }).click();
+    const value = page.getByTestId('message-value').first();
+    await value.waitFor();
+    expect(await value.textContent()).toBe('{"id":42,"item":"sloop"}');
+    await page.getByText('json', { exact: true }).click();
+    await expect.poll(() => value.textContent()).toContain('"item": "sloop"');
     await shoot('topic', '[data-testid=topic-name]');
   });
 });
