@@ -13,7 +13,10 @@ import { dropDatabase, scratchDatabaseUrl } from '@flotilla/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collect, decodeServerProperties, FlotillaClient, paginate, SdkError, waitForCluster } from '../src/index.js';
 
-const SERVER = fileURLToPath(new URL('../../../apps/api/dist/server.js', import.meta.url));
+// FLOTILLA_TEST_API_DIR: an API built elsewhere (a branch's build, while apps/api/dist is older).
+const SERVER = process.env.FLOTILLA_TEST_API_DIR
+  ? `${process.env.FLOTILLA_TEST_API_DIR}/server.js`
+  : fileURLToPath(new URL('../../../apps/api/dist/server.js', import.meta.url));
 const credentials = {
   accessKeyId: 'AKIASDKTEST000000001',
   secretAccessKey: 'sdk-test-secret-0123456789abcdefghijklmn',
@@ -174,6 +177,34 @@ describe('typed calls', () => {
     await expect(waitForCluster(c, created.clusterArn, { timeoutMs: 300, intervalMs: 100 })).rejects.toMatchObject({
       type: 'TimeoutError',
     });
+  });
+});
+
+describe('events', () => {
+  it('the server-sent-events stream yields the changes a call makes, once open', async () => {
+    const client = new FlotillaClient({ endpoint, credentials });
+    const stop = new AbortController();
+    let open!: () => void;
+    const opened = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const seen: Record<string, unknown>[] = [];
+    const reading = (async () => {
+      for await (const event of client.events({ signal: stop.signal, onOpen: open })) {
+        seen.push(event);
+        if (seen.some((e) => e.type === 'operation')) break;
+      }
+    })();
+    await opened;
+    const created = await client.createClusterV2({ clusterName: 'sdk-events', provisioned });
+    await Promise.race([reading, new Promise((_, reject) => setTimeout(() => reject(new Error('no event')), 10_000))]);
+    stop.abort();
+    expect(seen).toContainEqual(
+      expect.objectContaining({ type: 'cluster', clusterArn: created.clusterArn, state: 'CREATING' }),
+    );
+    expect(seen).toContainEqual(
+      expect.objectContaining({ type: 'operation', clusterArn: created.clusterArn, operationType: 'CREATE' }),
+    );
   });
 });
 
