@@ -9,11 +9,11 @@ import {
   Button,
   Card,
   Code,
+  Grid,
   Group,
   NumberInput,
   SegmentedControl,
   Select,
-  SimpleGrid,
   Stack,
   Table,
   Tabs,
@@ -63,16 +63,18 @@ export function TopicPage({ clusterArn, topic }: { clusterArn: string; topic: st
           <Tabs.Tab value="configs">Configs</Tabs.Tab>
         </Tabs.List>
         <Tabs.Panel value="messages" pt="md">
-          <SimpleGrid cols={{ base: 1, md: 3 }}>
-            <div style={{ gridColumn: 'span 2' }}>
+          <Grid>
+            <Grid.Col span={{ base: 12, md: 8 }}>
               <MessageBrowser
                 clusterArn={clusterArn}
                 topic={topic}
                 partitions={description.data?.partitionCount ?? 1}
               />
-            </div>
-            <ProduceForm clusterArn={clusterArn} topic={topic} partitions={description.data?.partitionCount ?? 1} />
-          </SimpleGrid>
+            </Grid.Col>
+            <Grid.Col span={{ base: 12, md: 4 }}>
+              <ProduceForm clusterArn={clusterArn} topic={topic} partitions={description.data?.partitionCount ?? 1} />
+            </Grid.Col>
+          </Grid>
         </Tabs.Panel>
         <Tabs.Panel value="partitions" pt="md">
           <Card withBorder padding={0}>
