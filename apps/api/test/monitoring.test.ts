@@ -264,6 +264,19 @@ describe('monitoring a 3-broker cluster on the ProcessDriver', () => {
     });
     expect(response.status).toBe(200);
 
+    // The API's event stream (GET /v1/events, server-sent events) for this cluster, read as it arrives.
+    const stream = new AbortController();
+    const sse = await fetch(`${endpoint}/v1/events?clusterArn=${encodeURIComponent(clusterArn)}`, {
+      headers: { authorization: auth },
+      signal: stream.signal,
+    });
+    expect(sse.status).toBe(200);
+    let sseText = '';
+    const reading = (async () => {
+      const decoder = new TextDecoder();
+      for await (const chunk of sse.body as unknown as AsyncIterable<Uint8Array>) sseText += decoder.decode(chunk);
+    })().catch(() => undefined);
+
     await monitor.runOnce(); // the baseline the rates are measured from
     const producedAt = Date.now();
     await produceWithKcat(bootstrap, 10_000);
@@ -313,6 +326,14 @@ describe('monitoring a 3-broker cluster on the ProcessDriver', () => {
     expect(webhookCalls[0]).toMatchObject({ type: 'alarm', clusterArn, alarm: 'lag', state: 'ALARM', value: 6000 });
     await until('pg_notify', async () => (notified.length ? true : undefined), 10_000);
     expect(notified[0]).toMatchObject({ alarm: 'lag', state: 'ALARM' });
+    // ... and forwarded on the SSE stream clients read.
+    await until(
+      'the alarm on /v1/events',
+      async () => (/event: alarm\ndata: .*"state":"ALARM"/.test(sseText) ? true : undefined),
+      10_000,
+    );
+    stream.abort();
+    await reading;
   }, 120_000);
 
   it('EstimatedMaxTimeLag grows while the group is idle, and lag is 0 once it catches up', async () => {
