@@ -4,8 +4,8 @@
  * API reading it back. kcat produces 10,000 records; a confluent-kafka group consumes and commits 4,000;
  * the metrics API then shows BytesInPerSec > 0 and SumOffsetLag 6,000 exactly (OffsetLag per partition
  * adding up to it), EstimatedMaxTimeLag grows while the group is idle and lag drops to 0 once it
- * catches up. A lag alarm fires its webhook (a real HTTP server here) and a pg_notify event on the
- * API's event channel, and clears again. A SIGKILLed broker is named by the health summary with
+ * catches up. A lag alarm fires its webhook (a real HTTP server here) and an event on the API's event
+ * stream (pg_notify, then GET /v1/events as server-sent events), and clears again. A SIGKILLed broker is named by the health summary with
  * UnderReplicatedPartitions > 0 within two scrape passes. The Prometheus endpoint passes a strict
  * text-format check.
  */
