@@ -80,7 +80,8 @@ export async function startControlPlane(name: string): Promise<ControlPlane> {
   });
   // The API applies the migrations first; the worker starts after it so that they do not race.
   const [, endpoint] = (await waitForLine(api, /Flotilla API on (http:\/\/\S+)/, 'API')) as unknown as [string, string];
-  const worker = spawn(process.execPath, [join(ROOT, 'apps/worker/dist/main.js')], {
+  const workerDir = process.env.FLOTILLA_TEST_WORKER_DIR ?? join(ROOT, 'apps/worker/dist');
+  const worker = spawn(process.execPath, [join(workerDir, 'main.js')], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

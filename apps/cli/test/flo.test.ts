@@ -192,6 +192,11 @@ describe('flo', () => {
       .map((l) => JSON.parse(l) as { value: string; topic: string; offset: number });
     expect(received.map((m) => m.value).sort()).toEqual([...messages].sort());
     expect(consumed.stderr).toContain('20 messages from cli-orders');
+    // The same records through the API, without a Kafka client.
+    const viaApi = JSON.parse(
+      (await run('topics', 'messages', CLUSTER, 'cli-orders', '-n', '100', '-o', 'json')).stdout,
+    );
+    expect(viaApi.messages.map((m: { value: string }) => m.value).sort()).toEqual([...messages].sort());
     console.log(
       `flo produce (20 messages): ${produced.ms} ms; flo consume (20 messages, new group): ${consumed.ms} ms`,
     );
@@ -247,6 +252,15 @@ describe('flo', () => {
     expect(deleted.stdout).toMatch(/^User:alice\s+ALLOW\s+READ\s+TOPIC\s+cli-orders/m);
 
     expect((await run('topics', 'delete', CLUSTER, 'cli-orders')).code).toBe(0);
+  });
+
+  it('reboot-broker --wait restarts one broker through a recorded operation', async () => {
+    const rebooted = await run('clusters', 'reboot-broker', CLUSTER, '2', '--wait', '--timeout', '2m');
+    expect(rebooted.code, rebooted.stderr).toBe(0);
+    expect(rebooted.stderr).toMatch(/^REBOOT_NODE arn:aws:kafka:/m);
+    expect(rebooted.stdout).toMatch(/^State:\s+UPDATE_COMPLETE$/m);
+    expect((await run('clusters', 'describe', CLUSTER)).stdout).toMatch(/^State:\s+ACTIVE$/m);
+    console.log(`flo clusters reboot-broker --wait: ${rebooted.ms} ms`);
   });
 
   it("bad input: exit codes and the API's own message", async () => {

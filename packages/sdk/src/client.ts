@@ -320,6 +320,30 @@ export class FlotillaClient {
     return this.request('DELETE', `/v1/clusters/${seg(clusterArn)}/topics/${seg(topicName)}`);
   }
 
+  // Messages
+
+  async readMessages(
+    clusterArn: string,
+    topicName: string,
+    input: T.ReadMessagesRequest = {},
+  ): Promise<T.TopicMessage[]> {
+    const out = await this.request<{ messages: T.TopicMessage[] }>(
+      'GET',
+      `/v1/clusters/${seg(clusterArn)}/topics/${seg(topicName)}/messages`,
+      { query: { ...input } },
+    );
+    return out.messages;
+  }
+
+  /** One record, written with acks=all; answers where it went. */
+  produceMessage(
+    clusterArn: string,
+    topicName: string,
+    input: T.ProduceMessageRequest,
+  ): Promise<{ partition: number; offset: string }> {
+    return this.request('POST', `/v1/clusters/${seg(clusterArn)}/topics/${seg(topicName)}/messages`, { body: input });
+  }
+
   // ACLs
 
   createAcl(clusterArn: string, input: T.CreateAclRequest): Promise<T.Acl> {

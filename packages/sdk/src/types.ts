@@ -621,3 +621,34 @@ export interface FlotillaEvent {
   clusterArn: string;
   [member: string]: unknown;
 }
+
+// Messages (a topic's records through the API, for the console's browser and quick checks)
+
+export interface ReadMessagesRequest {
+  from?: 'earliest' | 'latest' | 'offset' | 'timestamp';
+  partition?: number;
+  offset?: number;
+  /** ISO 8601 or epoch milliseconds, with `from: 'timestamp'`. */
+  timestamp?: string;
+  /** Only records whose key contains this text. */
+  key?: string;
+  /** 1 to 500. */
+  limit?: number;
+}
+
+export interface TopicMessage {
+  partition: number;
+  /** A decimal string: offsets can pass 2^53. */
+  offset: string;
+  timestamp: string;
+  key: string | null;
+  value: string | null;
+  headers: Record<string, string>;
+}
+
+export interface ProduceMessageRequest {
+  key?: string;
+  value: string;
+  partition?: number;
+  headers?: Record<string, string>;
+}

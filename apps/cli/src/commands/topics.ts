@@ -3,7 +3,7 @@
  * UpdateTopic, DeleteTopic) on a cluster named by name or ARN.
  */
 import { decodeTopicConfigs, type TopicInfo } from '@flotilla/sdk';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import type { Io } from '../context.js';
 import { CliError, ExitCode } from '../errors.js';
 import { fields, table } from '../output.js';
@@ -20,6 +20,12 @@ function configs(values: readonly string[] | undefined): Record<string, string> 
     out[v.slice(0, eq)] = v.slice(eq + 1);
   }
   return out;
+}
+
+function nonNegative(name: string, value: unknown): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new CliError(`${name} must be a whole number, got ${value}`, ExitCode.USAGE);
+  return n;
 }
 
 function count(name: string, value: unknown): number {
@@ -160,6 +166,51 @@ export function registerTopics(program: Command, io: Io): void {
       ),
     'flo topics update orders payments -p 12',
     'flo topics update orders payments -c cleanup.policy=compact',
+  );
+
+  examples(
+    topics
+      .command('messages')
+      .description("read a topic's records through the API (no access to the brokers needed)")
+      .argument('<cluster>', 'cluster name or ARN')
+      .argument('<topic>', 'topic name')
+      .addOption(
+        new Option('--from <where>', 'where to start')
+          .choices(['earliest', 'latest', 'offset', 'timestamp'])
+          .default('earliest'),
+      )
+      .option('--offset <offset>', 'with --from offset')
+      .option('--timestamp <when>', 'with --from timestamp: ISO 8601 or epoch ms')
+      .option('--partition <n>', 'only this partition')
+      .option('--key <text>', 'only records whose key contains this')
+      .option('-n, --limit <n>', 'at most this many (1 to 500)', '20')
+      .action(
+        action(io, async (ctx, [cluster, topic], o) => {
+          const arn = await ctx.clusterArn(cluster as string);
+          const list = await ctx.client.readMessages(arn, topic as string, {
+            from: o.from as 'earliest',
+            ...(o.offset !== undefined ? { offset: nonNegative('--offset', o.offset) } : {}),
+            ...(o.timestamp !== undefined ? { timestamp: o.timestamp as string } : {}),
+            ...(o.partition !== undefined ? { partition: nonNegative('--partition', o.partition) } : {}),
+            ...(o.key !== undefined ? { key: o.key as string } : {}),
+            limit: count('--limit', o.limit),
+          });
+          return table(
+            { messages: list },
+            list,
+            [
+              { header: 'PARTITION', value: (m) => m.partition },
+              { header: 'OFFSET', value: (m) => m.offset },
+              { header: 'TIMESTAMP', value: (m) => m.timestamp },
+              { header: 'KEY', value: (m) => m.key },
+              { header: 'VALUE', value: (m) => m.value },
+            ],
+            'No messages.',
+          );
+        }),
+      ),
+    'flo topics messages orders payments -n 5',
+    'flo topics messages orders payments --from timestamp --timestamp 2026-11-25T10:00:00Z --key customer-42',
   );
 
   topics
