@@ -67,6 +67,7 @@ describe('buildClusterPlan on a cluster network', () => {
     );
     expect(b?.config['log.dirs']).toBe('/var/lib/flotilla/logs');
     expect(b?.config['metrics.port']).toBe('9404');
+    expect(b?.config['log.dirs.max.bytes']).toBe(String(b?.storageBytes));
     expect(b?.ports).toEqual({ kafka: 19002, metrics: 19102 });
     expect(b?.containerPorts).toEqual({ kafka: 9092, metrics: 9404 });
     expect(networkPlan(3).bootstrapServers).toBe('127.0.0.1:19001,127.0.0.1:19002,127.0.0.1:19003');

@@ -169,6 +169,8 @@ export const RESERVED_KEYS: ReadonlySet<string> = new Set([
   'cluster.id',
   'metrics.port',
   'metrics.host',
+  // The storage size (UpdateBrokerStorage changes it, not a configuration).
+  'log.dirs.max.bytes',
 ]);
 
 /** Node ids that form the controller quorum: the three lowest (all of them when fewer). */
@@ -282,6 +284,8 @@ export function buildClusterPlan(
       'log.dirs': `${dataDir}/logs`,
       'metrics.port': String(inside.metrics),
       'metrics.host': bind,
+      // The broker refuses produce with KAFKA_STORAGE_ERROR past its volume size (issue 7).
+      'log.dirs.max.bytes': String(Math.round(desc.storageGiB * GIB)),
     };
     return {
       clusterId: desc.clusterId,

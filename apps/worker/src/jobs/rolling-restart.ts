@@ -93,7 +93,7 @@ export async function rollOneBroker(ctx: JobContext, options: RollOptions, nodeI
     const started = Date.now();
     if (!resumed) {
       await waitUntil(ctx, timeoutMs, `broker ${nodeId} could not be stopped safely`, async () => {
-        const blocker = await rollBlocker(options.bootstrap, nodeId);
+        const blocker = await rollBlocker(options.bootstrap, nodeId, await brokersDown(ctx, options.clusterId, nodeId));
         if (blocker) await progress({ phase: 'waiting', waiting: blocker });
         return blocker;
       });
@@ -137,12 +137,20 @@ export async function rollOneBroker(ctx: JobContext, options: RollOptions, nodeI
  * single replica cannot be protected by waiting (they are offline during any restart of their broker,
  * as on Kafka) and do not block.
  */
-export async function rollBlocker(bootstrap: readonly string[], nodeId: number): Promise<string | null> {
+export async function rollBlocker(
+  bootstrap: readonly string[],
+  nodeId: number,
+  down: readonly number[] = [],
+): Promise<string | null> {
+  // A broker that just died is still in the ISR until the controller fences it (its session times
+  // out): the runtime knows sooner, so its word counts too.
+  if (down.length > 0) return `broker(s) ${down.join(', ')} not running: waiting for them to come back`;
   return withAdmin(bootstrap, async (admin) => {
     const metadata = await admin.metadata();
     if (!metadata.brokers.some((b) => b.nodeId === nodeId)) {
       return `broker ${nodeId} is not registered in the cluster metadata`;
     }
+    const registered = new Set(metadata.brokers.map((b) => b.nodeId));
     const minIsr = await minInsyncReplicas(
       admin,
       metadata.topics.map((t) => t.name),
@@ -151,9 +159,10 @@ export async function rollBlocker(bootstrap: readonly string[], nodeId: number):
     const wouldFall: string[] = [];
     for (const topic of metadata.topics) {
       for (const p of topic.partitions) {
-        if (p.replicas.length > 1 && p.isr.length < p.replicas.length) underReplicated.push(describe(topic.name, p));
+        const isr = p.isr.filter((id) => registered.has(id));
+        if (p.replicas.length > 1 && isr.length < p.replicas.length) underReplicated.push(describe(topic.name, p));
         const floor = minIsr.get(topic.name) ?? 1;
-        if (p.replicas.length > 1 && p.isr.includes(nodeId) && p.isr.length - 1 < floor) {
+        if (p.replicas.length > 1 && isr.includes(nodeId) && isr.length - 1 < floor) {
           wouldFall.push(`${describe(topic.name, p)} min.insync.replicas ${floor}`);
         }
       }
@@ -192,6 +201,12 @@ export async function underReplicatedPartitions(bootstrap: readonly string[]): P
       0,
     );
   });
+}
+
+/** The cluster's other brokers that the runtime does not report running. */
+async function brokersDown(ctx: JobContext, clusterId: string, except: number): Promise<number[]> {
+  const statuses = await ctx.driver.listBrokers(clusterId);
+  return statuses.filter((b) => b.nodeId !== except && b.state !== 'running').map((b) => b.nodeId);
 }
 
 async function minInsyncReplicas(admin: AdminClient, topics: readonly string[]): Promise<Map<string, number>> {
