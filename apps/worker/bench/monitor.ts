@@ -148,9 +148,11 @@ c.close()
 
     const passesPerDay = (24 * 3600) / INTERVAL_S;
     const fleetRowsPerPass = rowsPerPassPerCluster * FLEET;
-    // Raw rows live 6 h; 5-minute means (one row per series per bucket) live 15 days (monitor.ts).
+    // DEFAULT_COMPACTION (monitor.ts): raw rows live 6 h, 5-minute means 2 days, hourly means 90 days;
+    // each mean is one row per series per bucket.
     const rawRowsSteady = (fleetRowsPerPass * (6 * 3600)) / INTERVAL_S;
-    const bucketRowsPerDay = fleetRowsPerPass * 288;
+    const fiveMinuteRowsSteady = fleetRowsPerPass * 288 * 2;
+    const hourlyRowsPerDay = fleetRowsPerPass * 24;
     const f = (n: number) => n.toLocaleString('en-US', { maximumFractionDigits: 1 });
     console.log(
       `monitor bench: ${CLUSTERS} cluster(s) x 3 brokers x ${TOPICS * PARTITIONS} partitions, PER_TOPIC_PER_PARTITION, ${PASSES} passes`,
@@ -172,7 +174,7 @@ c.close()
       `  catalog growth per day before compaction: ${f((fleetRowsPerPass * passesPerDay * bytesPerRow) / 2 ** 20)} MiB`,
     );
     console.log(
-      `  kept after compaction: raw 6 h = ${f((rawRowsSteady * bytesPerRow) / 2 ** 20)} MiB; 5-minute means grow ${f((bucketRowsPerDay * bytesPerRow) / 2 ** 20)} MiB per day, ${f((bucketRowsPerDay * 15 * bytesPerRow) / 2 ** 20)} MiB at 15 days`,
+      `  kept after compaction: raw 6 h = ${f((rawRowsSteady * bytesPerRow) / 2 ** 20)} MiB, 5-minute means 2 days = ${f((fiveMinuteRowsSteady * bytesPerRow) / 2 ** 20)} MiB, hourly means grow ${f((hourlyRowsPerDay * bytesPerRow) / 2 ** 20)} MiB per day (${f((hourlyRowsPerDay * 90 * bytesPerRow) / 2 ** 20)} MiB at 90 days)`,
     );
     await monitor.close();
   } finally {

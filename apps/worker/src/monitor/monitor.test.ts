@@ -97,7 +97,7 @@ describe('samples and alarms on real Postgres', () => {
     await dropDatabase(databaseUrl);
   });
 
-  it('stores a batch, reads the newest per series, folds old raw samples into 5-minute means and expires them', async () => {
+  it('stores a batch, reads the newest per series, folds old raw samples into 5-minute then hourly means and expires them', async () => {
     const now = new Date('2026-11-25T12:00:00Z');
     const minutes = (m: number) => new Date(now.getTime() - m * 60_000);
     const samples = [];
@@ -132,10 +132,36 @@ describe('samples and alarms on real Postgres', () => {
     ]);
     // From 11:50 (the cutoff's bucket) on, raw samples stay: 11 per series.
     expect(await catalog.metricSample.count({ where: { clusterId, resolution: 0 } })).toBe(22);
+    // With a coarse tier, 5-minute means older than their retention become hourly means instead.
+    const hourly = await monitoring.compactSamples(
+      catalog,
+      {
+        rawRetentionMs: 10 * 60_000,
+        bucketSeconds: 300,
+        bucketRetentionMs: 3600_000,
+        coarse: { bucketSeconds: 3600, retentionMs: 7 * 24 * 3600_000 },
+      },
+      new Date(now.getTime() + 3 * 3600_000),
+    );
+    expect(hourly.folded).toBeGreaterThan(0);
+    const coarse = await catalog.metricSample.findMany({
+      where: { clusterId, dimensions: 'broker=1', resolution: 3600 },
+    });
+    // 11:00 holds the 5-minute means of 11:40..11:55 (1.5, 6, 11, 16); 12:00 the one of 12:00 (19).
+    expect(coarse.map((r) => [r.time.toISOString(), r.value])).toEqual([
+      ['2026-11-25T11:00:00.000Z', 8.625],
+      ['2026-11-25T12:00:00.000Z', 19],
+    ]);
+    expect(await catalog.metricSample.count({ where: { clusterId, resolution: { in: [0, 300] } } })).toBe(0);
     // A day later everything has expired.
     const later = await monitoring.compactSamples(
       catalog,
-      { rawRetentionMs: 10 * 60_000, bucketSeconds: 300, bucketRetentionMs: 3600_000 },
+      {
+        rawRetentionMs: 10 * 60_000,
+        bucketSeconds: 300,
+        bucketRetentionMs: 3600_000,
+        coarse: { bucketSeconds: 3600, retentionMs: 3600_000 },
+      },
       new Date(now.getTime() + 24 * 3600_000),
     );
     expect(later.expired).toBeGreaterThan(0);

@@ -2,7 +2,7 @@
  * The monitor (ARCHITECTURE.md flow 4, issue 8): every `intervalMs`, each cluster that has brokers to
  * watch (ACTIVE, HEALING, UPDATING, MAINTENANCE, REBOOTING_BROKER) is scraped (scrape.ts), the series its
  * monitoring level keeps are written in one batch, and its alarms are evaluated. Every
- * `compactEveryMs` old raw samples are folded into 5-minute averages and old averages expire.
+ * `compactEveryMs` old samples are folded into coarser means (DEFAULT_COMPACTION) and the oldest expire.
  *
  * One monitor per control plane is enough; two would write the same (series, time) rows rarely and
  * harmlessly (inserts skip duplicates), but scrape twice as often.
@@ -35,11 +35,12 @@ export interface ClusterScrape extends ScrapeResult {
   readonly events: MonitorEvent[];
 }
 
-/** Raw samples for 6 hours, 5-minute averages for 15 days. */
+/** Raw samples for 6 hours, 5-minute means for 2 days, hourly means for 90 days. */
 export const DEFAULT_COMPACTION: monitoring.CompactionPolicy = {
   rawRetentionMs: 6 * 3600_000,
   bucketSeconds: 300,
-  bucketRetentionMs: 15 * 24 * 3600_000,
+  bucketRetentionMs: 2 * 24 * 3600_000,
+  coarse: { bucketSeconds: 3600, retentionMs: 90 * 24 * 3600_000 },
 };
 
 export class Monitor {

@@ -86,34 +86,55 @@ export interface CompactionPolicy {
   readonly rawRetentionMs: number;
   /** Width of the downsampled buckets, in seconds. */
   readonly bucketSeconds: number;
-  /** Buckets older than this are deleted. */
+  /** Buckets older than this are folded into coarse buckets when `coarse` is set, else deleted. */
   readonly bucketRetentionMs: number;
+  /** A second, coarser tier (e.g. hourly means for 90 days), so long history stays small. */
+  readonly coarse?: { readonly bucketSeconds: number; readonly retentionMs: number };
 }
 
-/** Downsamples and expires samples; returns the raw rows folded and the rows deleted in all. */
+/** Downsamples and expires samples; returns the rows folded into buckets and the rows deleted in all. */
 export async function compactSamples(
   db: ClientOrTransaction,
   policy: CompactionPolicy,
   now = new Date(),
 ): Promise<{ folded: number; expired: number }> {
-  const rawCutoff = new Date(now.getTime() - policy.rawRetentionMs);
-  const bucketCutoff = new Date(now.getTime() - policy.bucketRetentionMs);
-  const width = policy.bucketSeconds;
+  let folded = 0;
+  let expired = 0;
   // Buckets are aligned to the epoch and only whole buckets (ending before the cutoff) are folded, so a
-  // bucket is written once from all its raw rows and never needs merging with a later partial one.
-  const wholeCutoff = new Date(Math.floor(rawCutoff.getTime() / (width * 1000)) * width * 1000);
-  const folded = await db.$executeRaw`
-    INSERT INTO "MetricSample" ("clusterId", metric, dimensions, resolution, time, value)
-    SELECT "clusterId", metric, dimensions, ${width}::int,
-           to_timestamp(floor(extract(epoch FROM time) / ${width}::int) * ${width}::int), avg(value)
-    FROM "MetricSample" WHERE resolution = 0 AND time < ${wholeCutoff}
-    GROUP BY 1, 2, 3, 5
-    ON CONFLICT DO NOTHING`;
-  const deletedRaw = await db.$executeRaw`
-    DELETE FROM "MetricSample" WHERE resolution = 0 AND time < ${wholeCutoff}`;
-  const deletedBuckets = await db.$executeRaw`
-    DELETE FROM "MetricSample" WHERE resolution > 0 AND time < ${bucketCutoff}`;
-  return { folded: Number(folded), expired: Number(deletedRaw) + Number(deletedBuckets) };
+  // bucket is written once from all its finer rows and never needs merging with a later partial one.
+  const fold = async (from: number, width: number, olderThanMs: number) => {
+    const cutoffMs = now.getTime() - olderThanMs;
+    const cutoff = new Date(Math.floor(cutoffMs / (width * 1000)) * width * 1000);
+    folded += Number(
+      await db.$executeRaw`
+      INSERT INTO "MetricSample" ("clusterId", metric, dimensions, resolution, time, value)
+      SELECT "clusterId", metric, dimensions, ${width}::int,
+             to_timestamp(floor(extract(epoch FROM time) / ${width}::int) * ${width}::int), avg(value)
+      FROM "MetricSample" WHERE resolution = ${from}::int AND time < ${cutoff}
+      GROUP BY 1, 2, 3, 5
+      ON CONFLICT DO NOTHING`,
+    );
+    expired += Number(
+      await db.$executeRaw`
+      DELETE FROM "MetricSample" WHERE resolution = ${from}::int AND time < ${cutoff}`,
+    );
+  };
+  await fold(0, policy.bucketSeconds, policy.rawRetentionMs);
+  if (policy.coarse) {
+    await fold(policy.bucketSeconds, policy.coarse.bucketSeconds, policy.bucketRetentionMs);
+    expired += Number(
+      await db.$executeRaw`
+      DELETE FROM "MetricSample" WHERE resolution = ${policy.coarse.bucketSeconds}::int
+        AND time < ${new Date(now.getTime() - policy.coarse.retentionMs)}`,
+    );
+  } else {
+    expired += Number(
+      await db.$executeRaw`
+      DELETE FROM "MetricSample" WHERE resolution = ${policy.bucketSeconds}::int
+        AND time < ${new Date(now.getTime() - policy.bucketRetentionMs)}`,
+    );
+  }
+  return { folded, expired };
 }
 
 export async function deleteClusterSamples(db: ClientOrTransaction, clusterId: string): Promise<void> {
