@@ -12,6 +12,7 @@ import { registerConfigurations } from './commands/configurations.js';
 import { registerGroups } from './commands/groups.js';
 import { registerKafka } from './commands/kafka.js';
 import { registerLogin } from './commands/login.js';
+import { registerMonitoring } from './commands/monitoring.js';
 import { registerOperations } from './commands/operations.js';
 import { registerTags } from './commands/tags.js';
 import { registerTopics } from './commands/topics.js';
@@ -84,6 +85,7 @@ export function createProgram(io: Io): Command {
   registerUsers(program, io);
   registerGroups(program, io);
   registerKafka(program, io);
+  registerMonitoring(program, io);
   registerVersions(program, io);
   registerTags(program, io);
   registerCompletion(program, io);

@@ -263,6 +263,21 @@ describe('flo', () => {
     console.log(`flo clusters reboot-broker --wait: ${rebooted.ms} ms`);
   });
 
+  it('health, metrics and alarms', async () => {
+    const health = await run('health', CLUSTER, '-o', 'json');
+    expect(health.code, health.stderr).toBe(0);
+    expect(['HEALTHY', 'DEGRADED', 'UNHEALTHY', 'UNKNOWN']).toContain(JSON.parse(health.stdout).status);
+    expect((await run('metrics', CLUSTER)).code).toBe(0);
+
+    const put = await run('alarms', 'put', CLUSTER, 'lag', '--metric', 'MaxOffsetLag', '--threshold', '1000');
+    expect(put.code, put.stderr).toBe(0);
+    expect((await run('alarms', 'list', CLUSTER)).stdout).toMatch(/^lag\s+MaxOffsetLag\s+> 1000\s/m);
+    const badMetric = await run('alarms', 'put', CLUSTER, 'x', '--metric', 'Nope', '--threshold', '1');
+    expect(badMetric.code).toBe(2);
+    expect((await run('alarms', 'delete', CLUSTER, 'lag')).code).toBe(0);
+    expect((await run('alarms', 'list', CLUSTER)).stdout.trim()).toBe('No alarms.');
+  });
+
   it("bad input: exit codes and the API's own message", async () => {
     const badName = await run('clusters', 'create', 'bad name!');
     expect(badName.code).toBe(2);
