@@ -168,6 +168,19 @@ describe('samples and alarms on real Postgres', () => {
     expect(await catalog.metricSample.count({ where: { clusterId } })).toBe(0);
   });
 
+  it('removes the samples of a cluster that is no longer in the catalog, and only those', async () => {
+    const gone = randomUUID();
+    const time = new Date();
+    await monitoring.insertSamples(catalog, [
+      { clusterId: gone, metric: 'CpuUser', dimensions: 'broker=1', time, value: 1 },
+      { clusterId, metric: 'CpuUser', dimensions: 'broker=1', time, value: 2 },
+    ]);
+    expect(await monitoring.pruneDeletedClusters(catalog)).toBe(1);
+    expect(await catalog.metricSample.count({ where: { clusterId: gone } })).toBe(0);
+    expect(await catalog.metricSample.count({ where: { clusterId } })).toBe(1);
+    await catalog.metricSample.deleteMany({ where: { clusterId } });
+  });
+
   it('raises an alarm once when its threshold is crossed and clears it once when back under', async () => {
     await monitoring.putAlarm(catalog, clusterId, { name: 'disk', metric: 'KafkaDataLogsDiskUsed', threshold: 85 });
     const published: MonitorEvent[] = [];

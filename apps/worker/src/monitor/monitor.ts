@@ -95,7 +95,8 @@ export class Monitor {
     if (now.getTime() - this.lastCompaction >= compactEvery) {
       this.lastCompaction = now.getTime();
       const compacted = await monitoring.compactSamples(catalog, this.options.compaction ?? DEFAULT_COMPACTION, now);
-      if (compacted.folded || compacted.expired) this.log.info('samples compacted', compacted);
+      const pruned = await monitoring.pruneDeletedClusters(catalog);
+      if (compacted.folded || compacted.expired || pruned) this.log.info('samples compacted', { ...compacted, pruned });
     }
     return results.filter((r): r is ClusterScrape => r !== undefined);
   }

@@ -137,6 +137,25 @@ export async function compactSamples(
   return { folded, expired };
 }
 
+/**
+ * Deletes the samples of clusters no longer in the catalog (a delete removes the Cluster row; samples
+ * have no foreign key). The cluster ids are found with a loose index scan over the primary key (one
+ * index probe per distinct cluster, not a scan of the table); returns the rows deleted.
+ */
+export async function pruneDeletedClusters(db: ClientOrTransaction): Promise<number> {
+  const gone = await db.$queryRaw<{ id: string }[]>`
+    WITH RECURSIVE ids AS (
+      (SELECT "clusterId" AS id FROM "MetricSample" ORDER BY "clusterId" LIMIT 1)
+      UNION ALL
+      SELECT (SELECT "clusterId" FROM "MetricSample" WHERE "clusterId" > ids.id ORDER BY "clusterId" LIMIT 1)
+      FROM ids WHERE ids.id IS NOT NULL
+    )
+    SELECT id::text AS id FROM ids WHERE id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "Cluster" c WHERE c.id = ids.id)`;
+  if (gone.length === 0) return 0;
+  const { count } = await db.metricSample.deleteMany({ where: { clusterId: { in: gone.map((g) => g.id) } } });
+  return count;
+}
+
 export async function deleteClusterSamples(db: ClientOrTransaction, clusterId: string): Promise<void> {
   await db.metricSample.deleteMany({ where: { clusterId } });
 }
