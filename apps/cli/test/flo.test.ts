@@ -5,7 +5,7 @@
  * table/json/yaml outputs, and the exit codes of bad input. One cluster of three brokers serves every
  * test, so they run in order.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
@@ -62,6 +62,17 @@ describe('flo', () => {
         `region = us-east-1\nendpoint_url = ${cp.endpoint}\n`,
     );
     expect(statSync(credentialsFile).mode & 0o777).toBe(0o600);
+
+    // --from copies the key of a credentials file such as the one `make up` writes, into another profile.
+    const madeByMakeUp = join(cp.home, 'make-up-credentials');
+    writeFileSync(
+      madeByMakeUp,
+      `[default]\naws_access_key_id = ${cp.accessKeyId}\naws_secret_access_key = ${cp.secretAccessKey}\nregion = us-east-1\n`,
+    );
+    const fromFile = await run('login', '--endpoint', cp.endpoint, '--from', madeByMakeUp, '--profile', 'local');
+    expect(fromFile.code, fromFile.stderr).toBe(0);
+    expect((await run('--profile', 'local', 'whoami')).stdout).toMatch(/^Key:\s+accepted$/m);
+    expect((await run('--profile', 'nobody', 'whoami')).code).toBe(3);
 
     const whoami = await run('whoami', '-o', 'json');
     expect(whoami.code).toBe(0);
