@@ -335,6 +335,8 @@ export interface GroupDescription {
     offsetLag?: number;
   }[];
   totalOffsetLag?: number;
+  /** MSK's lag figures (issue 8); estimatedMaxTimeLag in seconds. */
+  lag?: { sumOffsetLag: number; maxOffsetLag: number; estimatedMaxTimeLag: number };
   sumOffsetLag?: number;
   maxOffsetLag?: number;
   estimatedMaxTimeLag?: number;

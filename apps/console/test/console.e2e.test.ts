@@ -14,6 +14,7 @@ import { createCatalog } from '@flotilla/db';
 import { dropDatabase, scratchDatabaseUrl } from '@flotilla/db/testing';
 import { ProcessDriver } from '@flotilla/runtime';
 import { OperationsWorker } from '@flotilla/worker';
+import { Kafka, logLevel } from 'kafkajs';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // The API is started in this process from its source, as apps/api/test/e2e.test.ts does.
@@ -213,5 +214,42 @@ describe.skipIf(!ready)('web console against a real control plane', () => {
     await page.getByText('json', { exact: true }).click();
     await expect.poll(() => value.textContent()).toContain('"item": "sloop"');
     await shoot('topic', '[data-testid=topic-name]');
+  });
+
+  it("shows a consumer group's lag and resets it after a preview", async () => {
+    const clusterArn = decodeURIComponent(clusterPath.split('/')[2] ?? '');
+    const brokers = await fetch(`${base}/v1/clusters/${encodeURIComponent(clusterArn)}/bootstrap-brokers`, {
+      headers: { authorization: `Bearer ${accessKeyId}:${secretAccessKey}` },
+    }).then((r) => r.json() as Promise<{ bootstrapBrokerString: string }>);
+    const kafka = new Kafka({ brokers: brokers.bootstrapBrokerString.split(','), logLevel: logLevel.NOTHING });
+    const producer = kafka.producer();
+    const admin = kafka.admin();
+    try {
+      await producer.connect();
+      await producer.send({
+        topic: 'orders',
+        messages: Array.from({ length: 9 }, (_, i) => ({ key: `k${i}`, value: `v${i}` })),
+      });
+      await admin.connect();
+      // A group that committed offset 0 everywhere: it lags by every message (10 with the browser's).
+      await admin.setOffsets({
+        groupId: 'billing',
+        topic: 'orders',
+        partitions: [0, 1, 2].map((partition) => ({ partition, offset: '0' })),
+      });
+    } finally {
+      await producer.disconnect();
+      await admin.disconnect();
+    }
+    await page.goto(`${base}${clusterPath}/groups`);
+    await page.getByRole('button', { name: 'billing' }).click();
+    await expect.poll(() => page.getByTestId('group-lag').textContent(), { timeout: 20_000 }).toBe('total lag 10');
+    await page.getByRole('textbox', { name: 'To', exact: true }).click();
+    await page.getByRole('option', { name: 'Latest' }).click();
+    await page.getByRole('button', { name: 'Preview' }).click();
+    await page.getByRole('button', { name: 'Apply reset' }).waitFor();
+    await shoot('groups', 'text=billing');
+    await page.getByRole('button', { name: 'Apply reset' }).click();
+    await expect.poll(() => page.getByTestId('group-lag').textContent(), { timeout: 20_000 }).toBe('total lag 0');
   });
 });

@@ -76,7 +76,7 @@ function GroupDetail({ clusterArn, groupId }: { clusterArn: string; groupId: str
   const group = useAsync(() => api.describeGroup(clusterArn, groupId), [clusterArn, groupId], 5_000);
   const [samples, setSamples] = useState<{ t: number[]; lag: number[] }>({ t: [], lag: [] });
   useEffect(() => {
-    const lag = group.data?.totalOffsetLag ?? group.data?.sumOffsetLag;
+    const lag = group.data?.lag?.sumOffsetLag ?? group.data?.totalOffsetLag;
     if (lag === undefined) return;
     setSamples((s) => ({ t: [...s.t, Date.now() / 1000].slice(-360), lag: [...s.lag, lag].slice(-360) }));
   }, [group.data]);
@@ -89,15 +89,17 @@ function GroupDetail({ clusterArn, groupId }: { clusterArn: string; groupId: str
               {g.groupId}
             </Text>
             <StateBadge state={g.state} />
-            <Badge variant="light">total lag {g.totalOffsetLag ?? g.sumOffsetLag ?? '—'}</Badge>
-            {g.maxOffsetLag !== undefined && (
+            <Badge variant="light" data-testid="group-lag">
+              total lag {g.lag?.sumOffsetLag ?? g.totalOffsetLag ?? '—'}
+            </Badge>
+            {(g.lag?.maxOffsetLag ?? g.maxOffsetLag) !== undefined && (
               <Badge variant="light" color="gray">
-                max lag {g.maxOffsetLag}
+                max lag {g.lag?.maxOffsetLag ?? g.maxOffsetLag}
               </Badge>
             )}
-            {g.estimatedMaxTimeLag !== undefined && (
+            {g.lag && (
               <Badge variant="light" color="gray">
-                oldest unconsumed {Math.round(g.estimatedMaxTimeLag / 1000)} s
+                oldest unconsumed {Math.round(g.lag.estimatedMaxTimeLag)} s
               </Badge>
             )}
           </Group>
