@@ -5,6 +5,7 @@
  * table/json/yaml outputs, and the exit codes of bad input. One cluster of three brokers serves every
  * test, so they run in order.
  */
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -136,6 +137,25 @@ describe('flo', () => {
     const waited = await run('clusters', 'wait', CLUSTER);
     expect(waited.code).toBe(0);
     expect(waited.stdout).toMatch(/^State:\s+ACTIVE$/m);
+  });
+
+  it('bash completion, generated from the command tree, completes commands and options', async () => {
+    const script = await run('completion', 'bash');
+    expect(script.code).toBe(0);
+    const complete = (words: string[]) =>
+      new Promise<string>((resolve, reject) => {
+        const line = `COMP_WORDS=(${words.join(' ')}); COMP_CWORD=${words.length - 1}; _flo; echo "\${COMPREPLY[*]}"`;
+        const bash = spawn('bash', ['-c', `${script.stdout}\n${line}`], { stdio: ['ignore', 'pipe', 'inherit'] });
+        let out = '';
+        bash.stdout.on('data', (c: Buffer) => {
+          out += c.toString();
+        });
+        bash.once('error', reject);
+        bash.once('close', () => resolve(out.trim()));
+      });
+    expect(await complete(['flo', 'clusters', 'cr'])).toBe('create');
+    expect(await complete(['flo', 'clusters', 'create', '--w'])).toBe('--wait');
+    expect(await complete(['flo', '-o', 'json', 'groups', 're'])).toBe('reset-offsets');
   });
 
   it('clusters list and describe in table, json and yaml', async () => {
