@@ -245,7 +245,7 @@ describe('monitoring a 3-broker cluster on the ProcessDriver', () => {
           EnhancedMonitoring: 'DEFAULT',
         }),
       ),
-    ).rejects.toThrow(/current version/);
+    ).rejects.toMatchObject({ name: 'BadRequestException', message: expect.stringMatching(/current version/) });
   }, 180_000);
 
   it('reports BytesInPerSec > 0 and SumOffsetLag 6,000 exactly after 10,000 produced and 4,000 committed', async () => {

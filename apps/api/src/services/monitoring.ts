@@ -299,7 +299,8 @@ export async function updateMonitoring(s: Services, arn: string, body: UpdateMon
   if (row.state !== 'ACTIVE')
     throw conflict(`Cluster ${row.name} is ${row.state}; monitoring can be changed when it is ACTIVE`, 'clusterArn');
   if (body.currentVersion !== row.currentVersion) {
-    throw conflict(
+    // A stale currentVersion is MSK's BadRequestException, as on every update call.
+    throw badRequest(
       `The cluster's current version is ${row.currentVersion}, not ${body.currentVersion}`,
       'currentVersion',
     );
