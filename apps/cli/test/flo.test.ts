@@ -299,6 +299,9 @@ describe('flo', () => {
     expect(health.code, health.stderr).toBe(0);
     expect(['HEALTHY', 'DEGRADED', 'UNHEALTHY', 'UNKNOWN']).toContain(JSON.parse(health.stdout).status);
     expect((await run('metrics', CLUSTER)).code).toBe(0);
+    const monitoring = await run('clusters', 'update-monitoring', CLUSTER, '--level', 'PER_BROKER', '--wait');
+    expect(monitoring.code, monitoring.stderr).toBe(0);
+    expect((await run('clusters', 'describe', CLUSTER)).stdout).toMatch(/^Monitoring:\s+PER_BROKER$/m);
 
     const put = await run('alarms', 'put', CLUSTER, 'lag', '--metric', 'MaxOffsetLag', '--threshold', '1000');
     expect(put.code, put.stderr).toBe(0);

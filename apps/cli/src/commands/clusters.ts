@@ -518,6 +518,28 @@ export function registerClusters(program: Command, io: Io): void {
   examples(
     waitOptions(
       clusters
+        .command('update-monitoring')
+        .description('change the enhanced monitoring level (UpdateMonitoring)')
+        .argument('<cluster>', 'cluster name or ARN')
+        .addOption(
+          new Option('--level <level>', 'enhanced monitoring level')
+            .choices(['DEFAULT', 'PER_BROKER', 'PER_TOPIC_PER_BROKER', 'PER_TOPIC_PER_PARTITION'])
+            .makeOptionMandatory(),
+        )
+        .option('--current-version <version>', 'fail if the cluster changed since this version'),
+    ).action(
+      action(io, (ctx, [cluster], o) =>
+        update(ctx, cluster as string, o, (arn, currentVersion) =>
+          ctx.client.updateMonitoring(arn, { currentVersion, enhancedMonitoring: o.level as 'DEFAULT' }),
+        ),
+      ),
+    ),
+    'flo clusters update-monitoring orders --level PER_TOPIC_PER_PARTITION --wait',
+  );
+
+  examples(
+    waitOptions(
+      clusters
         .command('reboot-broker')
         .description('restart one broker (RebootBroker)')
         .argument('<cluster>', 'cluster name or ARN')
