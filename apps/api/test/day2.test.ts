@@ -23,6 +23,7 @@ import {
   ListNodesCommand,
   RebootBrokerCommand,
   UpdateBrokerCountCommand,
+  UpdateBrokerStorageCommand,
   UpdateBrokerTypeCommand,
   UpdateClusterConfigurationCommand,
   UpdateClusterKafkaVersionCommand,
@@ -332,6 +333,47 @@ describe('day-2 operations on a 3-broker cluster while clients run (ProcessDrive
       expect((await driver.brokerSpec({ clusterId, nodeId: id }))?.kafkaVersion).toBe('3.9.x');
   }, 600_000);
 
+  it('UpdateBrokerStorage grows the storage limit of every broker by a rolling restart; shrinking is refused', async () => {
+    const shrink = msk.send(
+      new UpdateBrokerStorageCommand({
+        ClusterArn: clusterArn,
+        CurrentVersion: await currentVersion(),
+        TargetBrokerEBSVolumeInfo: [{ KafkaBrokerNodeId: 'All', VolumeSizeGB: 1 }],
+      }),
+    );
+    await expect(shrink).rejects.toThrow(/can only grow/);
+    const op = await msk.send(
+      new UpdateBrokerStorageCommand({
+        ClusterArn: clusterArn,
+        CurrentVersion: await currentVersion(),
+        TargetBrokerEBSVolumeInfo: [{ KafkaBrokerNodeId: 'All', VolumeSizeGB: 2 }],
+      }),
+    );
+    const info = await finished(op.ClusterOperationArn, 'update-storage');
+    expect(info.OperationType).toBe('UPDATE_BROKER_STORAGE');
+    for (const id of [1, 2, 3]) {
+      const spec = await driver.brokerSpec({ clusterId, nodeId: id });
+      expect(spec?.storageBytes).toBe(2 * 1024 ** 3);
+      expect(spec?.config['log.dirs.max.bytes']).toBe(String(2 * 1024 ** 3));
+    }
+  }, 300_000);
+
+  it('an update with a stale currentVersion, or while the cluster is busy, is a BadRequestException', async () => {
+    const stale = msk.send(
+      new UpdateBrokerTypeCommand({
+        ClusterArn: clusterArn,
+        CurrentVersion: 'K0',
+        TargetInstanceType: 'kafka.m5.xlarge',
+      }),
+    );
+    await expect(stale).rejects.toBeInstanceOf(BadRequestException);
+    await expect(stale).rejects.toThrow(/current version/);
+    const op = await msk.send(new RebootBrokerCommand({ ClusterArn: clusterArn, BrokerIds: ['1'] }));
+    const busy = msk.send(new RebootBrokerCommand({ ClusterArn: clusterArn, BrokerIds: ['2'] }));
+    await expect(busy).rejects.toThrow(/REBOOTING_BROKER/);
+    await finished(op.ClusterOperationArn, 'reboot-broker 1');
+  }, 300_000);
+
   it('UpdateBrokerCount 3 -> 2 is refused: the controller quorum stays', async () => {
     await expect(
       msk.send(
@@ -444,6 +486,32 @@ describe('day-2 operations on a 3-broker cluster while clients run (ProcessDrive
       expect((await driver.brokerSpec({ clusterId, nodeId: id }))?.limits.memoryBytes).toBe(1024 * 1024 * 1024);
     }
   }, 600_000);
+
+  it('a roll that cannot proceed waits and says why, then goes on once the cluster is in sync again', async () => {
+    // Broker 3 down and not healed (the monitor paused): broker 1 must not be stopped.
+    await healer.close();
+    await driver.killBroker({ clusterId, nodeId: 3 });
+    const op = await msk.send(new RebootBrokerCommand({ ClusterArn: clusterArn, BrokerIds: ['1'] }));
+    const arn = op.ClusterOperationArn as string;
+    const waiting = await until(
+      'the roll to report why it waits',
+      async () => {
+        const step = await workerCatalog.operationStep.findFirst({
+          where: { operation: { arn }, name: 'reboot-broker-1' },
+        });
+        return (step?.detail as { waiting?: string } | null)?.waiting;
+      },
+      60_000,
+    );
+    expect(waiting).toMatch(/not running|under-replicated|would drop/);
+    expect((await driver.inspectBroker({ clusterId, nodeId: 1 })).state).toBe('running');
+    const d = await msk.send(new DescribeClusterOperationV2Command({ ClusterOperationArn: arn }));
+    expect(d.ClusterOperationInfo?.OperationState).toBe('UPDATE_IN_PROGRESS');
+    await driver.startBroker({ clusterId, nodeId: 3 });
+    await finished(arn, 'reboot-broker after waiting');
+    healer = new HealMonitor({ catalog: workerCatalog, driver, log: quiet, intervalMs: 1_000 });
+    healer.start();
+  }, 300_000);
 
   it('a SIGKILLed broker is brought back (HEALING, then ACTIVE once every partition is in sync)', async () => {
     const started = Date.now();
