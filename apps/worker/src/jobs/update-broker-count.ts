@@ -189,6 +189,20 @@ export function balancedAssignment(
     leads.set(leader, (leads.get(leader) ?? 0) + 1);
     out.set(`${a.p.topic}:${a.p.partition}`, [leader, ...a.replicas.filter((r) => r !== leader)]);
   }
+  // The greedy pass can leave a spread of two: hand leaderships from the busiest to the idlest broker
+  // where a partition has both, until every broker leads within one of the others.
+  for (let guard = 0; guard < out.size * brokers.length; guard++) {
+    const byLeads = [...brokers].sort((x, y) => (leads.get(y) ?? 0) - (leads.get(x) ?? 0));
+    const most = byLeads[0];
+    const least = byLeads.at(-1);
+    if (most === undefined || least === undefined || (leads.get(most) ?? 0) - (leads.get(least) ?? 0) <= 1) break;
+    const entry = [...out].find(([, r]) => r[0] === most && r.includes(least));
+    if (!entry) break;
+    const [key, r] = entry;
+    out.set(key, [least, ...r.filter((b) => b !== least)]);
+    leads.set(most, (leads.get(most) ?? 0) - 1);
+    leads.set(least, (leads.get(least) ?? 0) + 1);
+  }
   return out;
 }
 
