@@ -201,7 +201,17 @@ describe.skipIf(!ready)('web console against a real control plane', () => {
       .poll(() => page.getByTestId('partitions-table').locator('tbody tr').count(), { timeout: 20_000 })
       .toBe(3);
     await page.getByRole('tab', { name: 'Messages' }).click();
-    await page.getByText('No messages').waitFor();
+    // A topic a moment old may not have its leaders everywhere yet: Read again until it answers.
+    await expect
+      .poll(
+        async () => {
+          if (await page.getByText('No messages').isVisible()) return true;
+          await page.getByRole('button', { name: 'Read' }).click();
+          return false;
+        },
+        { timeout: 30_000, intervals: [1_000] },
+      )
+      .toBe(true);
     // Produce in the browser, then find the message in the browser's message view.
     await page.getByLabel('Key', { exact: true }).fill('order-42');
     await page.getByRole('textbox', { name: 'Value' }).fill('{"id":42,"item":"sloop"}');
@@ -248,8 +258,12 @@ describe.skipIf(!ready)('web console against a real control plane', () => {
     await page.getByRole('option', { name: 'Latest' }).click();
     await page.getByRole('button', { name: 'Preview' }).click();
     await page.getByRole('button', { name: 'Apply reset' }).waitFor();
-    await shoot('groups', 'text=billing');
+    await shoot('groups', 'text=Reset offsets');
     await page.getByRole('button', { name: 'Apply reset' }).click();
     await expect.poll(() => page.getByTestId('group-lag').textContent(), { timeout: 20_000 }).toBe('total lag 0');
+    for (const tab of ['security', 'monitoring']) {
+      await page.goto(`${base}${clusterPath}/${tab}`);
+      await shoot(tab, tab === 'security' ? 'text=SCRAM users' : "text=MSK's metric names");
+    }
   });
 });

@@ -19,6 +19,7 @@ import {
 } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useEffect, useState } from 'react';
+import { useLocation, useSearch } from 'wouter';
 import { useApi } from '../App.js';
 import type { ResetPreview } from '../api.js';
 import { AsyncView, Empty, ErrorState, StateBadge, useAsync } from '../components/common.js';
@@ -27,7 +28,10 @@ import { TimeChart } from '../components/TimeChart.js';
 export function GroupsTab({ clusterArn }: { clusterArn: string }) {
   const api = useApi();
   const groups = useAsync(() => api.listGroups(clusterArn), [clusterArn], 10_000);
-  const [selected, setSelected] = useState<string | null>(null);
+  // The open group is in the URL (?group=), so it survives a reload and can be linked to.
+  const [location, navigate] = useLocation();
+  const selected = new URLSearchParams(useSearch()).get('group');
+  const setSelected = (groupId: string) => navigate(`${location}?group=${encodeURIComponent(groupId)}`);
   return (
     <Stack>
       <Card withBorder padding={0}>
