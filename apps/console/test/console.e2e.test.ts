@@ -209,7 +209,7 @@ describe.skipIf(!ready)('web console against a real control plane', () => {
           await page.getByRole('button', { name: 'Read' }).click();
           return false;
         },
-        { timeout: 30_000, intervals: [1_000] },
+        { timeout: 30_000, interval: 1_000 },
       )
       .toBe(true);
     // Produce in the browser, then find the message in the browser's message view.

@@ -68,6 +68,10 @@ function hintFor(error: Error): string {
   if (error.status === 404)
     return 'This API server does not serve this yet, or the resource is gone. Update the control plane or go back.';
   if (error.status === 409) return 'Someone changed it meanwhile: reload and try again.';
+  if (error.message.includes('SECURITY_DISABLED'))
+    return 'Apply a configuration that sets authorizer.class.name (for ACLs) or enable SASL/SCRAM (for users), then come back.';
+  if (error.status === 400 && !error.invalidParameter)
+    return 'The cluster cannot do this in its current state or configuration.';
   if (error.status === 400)
     return error.invalidParameter
       ? `Fix the field "${error.invalidParameter}" and try again.`
