@@ -59,6 +59,8 @@ compat: build
 	npm run capture -w @flotilla/protocol
 	npx vitest run --project protocol test/golden.test.ts
 	infra/compat/librdkafka.sh
+	infra/compat/librdkafka.sh --cluster
+	infra/compat/librdkafka.sh --cluster --noautocreate
 	npx tsx apps/worker/compat/burrow-lag.ts
 
 lint: setup
