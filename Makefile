@@ -56,6 +56,7 @@ bench: build
 	npx turbo run bench --concurrency=1 --output-logs=full
 
 compat: build
+	@$(BOOT); ensure_compat_tools
 	npm run capture -w @flotilla/protocol
 	npx vitest run --project protocol test/golden.test.ts
 	infra/compat/librdkafka.sh

@@ -47,6 +47,12 @@ ensure_kafka_clients() {
   ensure_apt kcat python3-kafka python3-confluent-kafka python3-snappy python3-lz4 lz4 zstd openssl
 }
 
+# Independent tools `make compat` checks our figures against: LinkedIn's Burrow (consumer lag), which
+# keeps its own state in a ZooKeeper (Debian's zookeeper: only the jar is used, started by the check).
+ensure_compat_tools() {
+  ensure_apt burrow zookeeper
+}
+
 # Docker Engine for the DockerDriver: the docker.io package when no engine is installed, and dockerd
 # started in the background (logging to .flotilla/dockerd.log) when none answers. Returns non-zero,
 # without failing the caller's shell, when the engine cannot run here (the ProcessDriver is used then).

@@ -52,8 +52,9 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
 
 async function main(): Promise<number> {
   if (!existsSync('/usr/bin/Burrow') || !existsSync('/usr/share/java/zookeeper.jar')) {
-    console.log('burrow-lag: skipped (apt-get install burrow zookeeper)');
-    return 0;
+    // `make compat` installs both (ensure_compat_tools); a cross-check that cannot run is a failure.
+    console.error('burrow-lag: Burrow or ZooKeeper is missing (apt-get install burrow zookeeper)');
+    return 1;
   }
   const driver = new ProcessDriver({ stateDir: join(dir, 'runtime') });
   const clusterId = randomUUID();
