@@ -153,6 +153,28 @@ export class BrokerMetrics {
       'ISR expansions this broker asked for as leader',
       () => replicas().isrExpands,
     );
+    // Replication quotas (KIP-73): kafka.server:type=LeaderReplication,name=byte-rate and
+    // type=FollowerReplication,name=byte-rate as the JMX exporter names them, plus how long the quota
+    // holds throttled replicas back now and how often it did (Flotilla's own).
+    for (const type of ['leader', 'follower'] as const) {
+      const quota = () => replicas().quotas?.[type];
+      const Type = type === 'leader' ? 'Leader' : 'Follower';
+      brokerGauge(
+        `kafka_server_${type}replication_byte_rate`,
+        `Bytes/s of throttled partitions ${type === 'leader' ? 'sent to followers' : 'fetched from leaders'} (${Type}Replication byte-rate)`,
+        () => quota()?.rate() ?? 0,
+      );
+      brokerGauge(
+        `kafka_server_${type}replication_throttle_time_ms`,
+        `How long the ${type} replication quota holds throttled replicas back from now (0: not exceeded)`,
+        () => quota()?.throttleTimeMs() ?? 0,
+      );
+      replicaCounter(
+        `kafka_server_${type}replication_throttled_total`,
+        `Throttled partition fetches held back by the ${type} replication quota`,
+        () => quota()?.throttledCount ?? 0,
+      );
+    }
   }
 
   recordProduce(topic: string, bytes: number, records: number): void {

@@ -48,6 +48,15 @@ const oneOf =
     return bad === undefined ? undefined : `must be one of ${allowed.join(', ')}`;
   };
 
+/** Kafka's ThrottledReplicaListValidator: `*`, or `partition:broker` pairs. */
+const throttledReplicaList = (v: ConfigValue): string | undefined => {
+  const items = Array.isArray(v) ? v : [];
+  if (items.length === 1 && items[0] === '*') return undefined;
+  return items.every((i) => /^\d+:\d+$/.test(i))
+    ? undefined
+    : 'must be the literal * or a list of replicas as [partitionId]:[brokerId],[partitionId]:[brokerId],...';
+};
+
 const COMPRESSION = ['uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer'];
 
 const def = (
@@ -118,7 +127,12 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
     updateMode: 'cluster-wide',
   }),
   // Flotilla's own key (not in Kafka): the broker's volume size, set by the control plane (issue 7).
-  def('log.dirs.max.bytes', 'long', '-1', 'Bytes all partition logs may hold; past it produce fails with KAFKA_STORAGE_ERROR. -1: no limit.'),
+  def(
+    'log.dirs.max.bytes',
+    'long',
+    '-1',
+    'Bytes all partition logs may hold; past it produce fails with KAFKA_STORAGE_ERROR. -1: no limit.',
+  ),
   def('log.retention.check.interval.ms', 'long', '300000', 'How often retention is enforced.', {
     validate: atLeast(1),
   }),
@@ -193,6 +207,21 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
   def('replica.fetch.backoff.ms', 'int', '1000', 'Pause after a follower fetch fails.'),
   def('replica.fetch.response.max.bytes', 'int', '10485760', 'Bytes a follower fetch returns in all.'),
   def('replica.socket.timeout.ms', 'int', '30000', 'Timeout of a follower fetch request beyond its wait.'),
+  // Replication quotas (KIP-73): bytes/s for the partitions the throttled-replicas topic configs name.
+  def('leader.replication.throttled.rate', 'long', LONG_MAX, 'Bytes/s this broker sends to throttled followers.', {
+    validate: atLeast(0),
+    updateMode: 'per-broker',
+  }),
+  def('follower.replication.throttled.rate', 'long', LONG_MAX, 'Bytes/s this broker fetches for throttled replicas.', {
+    validate: atLeast(0),
+    updateMode: 'per-broker',
+  }),
+  def('replication.quota.window.num', 'int', '11', 'Samples kept to measure replication quota rates.', {
+    validate: atLeast(1),
+  }),
+  def('replication.quota.window.size.seconds', 'int', '1', 'Length of one replication quota sample.', {
+    validate: atLeast(1),
+  }),
   def('auto.leader.rebalance.enable', 'boolean', 'true', 'Move leadership back to preferred replicas.'),
   def('leader.imbalance.check.interval.seconds', 'long', '300', 'How often the controller checks leaders.'),
   def('leader.imbalance.per.broker.percentage', 'int', '10', 'Imbalance per broker that triggers rebalance.'),
@@ -341,6 +370,24 @@ export const TOPIC_CONFIGS: readonly TopicConfigDef[] = [
       validate: atLeast(1),
     }),
     brokerSynonym: 'log.cleaner.max.compaction.lag.ms',
+  },
+  {
+    ...def(
+      'follower.replication.throttled.replicas',
+      'list',
+      '',
+      'Replicas (partition:broker, or *) whose follower fetches are throttled on the follower side.',
+      { validate: throttledReplicaList },
+    ),
+  },
+  {
+    ...def(
+      'leader.replication.throttled.replicas',
+      'list',
+      '',
+      'Replicas (partition:broker, or *) whose fetches from followers are throttled on the leader side.',
+      { validate: throttledReplicaList },
+    ),
   },
   {
     ...def('max.message.bytes', 'int', '1048588', 'Largest record batch.', { validate: atLeast(0) }),

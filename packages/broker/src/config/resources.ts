@@ -139,7 +139,8 @@ export class ConfigResources {
         const changes = this.resolve(ops, legacy, current, (n) => TOPIC_CONFIG_DEFS.get(n));
         records = this.controller.planTopicConfigs(topic, resourceName, changes);
       } else if (resourceType === ResourceType.BROKER) {
-        this.checkBroker(resourceName);
+        // Any registered broker, as Kafka's controller accepts: a broker-only node forwards the change
+        // here (KIP-590), and the broker it names applies it from the metadata log.
         const current = this.image.brokerConfigs.get(resourceName) ?? new Map<string, string>();
         const changes = this.resolve(ops, legacy, current, (n) => BROKER_CONFIG_DEFS.get(n));
         records = this.controller.planBrokerConfigs(resourceName, changes);

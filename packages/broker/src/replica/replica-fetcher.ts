@@ -19,6 +19,7 @@ import {
 } from '@flotilla/protocol';
 import type { Logger } from '../logger.js';
 import type { Partition } from './partition.js';
+import type { ReplicationQuota } from './replication-quota.js';
 
 export interface FetcherSettings {
   readonly brokerId: number;
@@ -34,6 +35,8 @@ export interface FetcherSettings {
   readonly requestTimeoutMs: number;
   /** Opens the connection (tests may pass options such as a client id; TLS/SASL later). */
   readonly connect?: (options: ConnectionOptions) => Promise<Connection>;
+  /** The follower replication quota (KIP-73); without it nothing is throttled here. */
+  readonly quota?: ReplicationQuota;
 }
 
 /** Log directories are not reported (KIP-858): the all-zero uuid. */
@@ -94,10 +97,13 @@ class ReplicaFetcher {
   private async run(): Promise<void> {
     while (!this.stopped) {
       const now = Date.now();
-      const ready = [...this.states.values()].filter((s) => s.delayedUntil <= now);
+      const due = [...this.states.values()].filter((s) => s.delayedUntil <= now);
+      const ready = due.filter((s) => !this.heldByQuota(s.partition));
       if (ready.length === 0) {
         const next = Math.min(...[...this.states.values()].map((s) => s.delayedUntil), now + 1000);
-        await this.sleep(Math.max(10, next - now));
+        // Everything due is throttled: wait until the quota lets bytes through again.
+        const quotaWait = due.length > 0 ? (this.settings.quota?.throttleTimeMs() ?? 0) : Number.POSITIVE_INFINITY;
+        await this.sleep(Math.max(10, Math.min(next - now, quotaWait, 1000)));
         continue;
       }
       try {
@@ -112,6 +118,18 @@ class ReplicaFetcher {
     }
     await this.connection?.close().catch(() => {});
     this.connection = null;
+  }
+
+  /**
+   * KIP-73 follower side (ReplicaFetcherThread.shouldFollowerThrottle): a throttled replica that is not
+   * in the ISR is left out of the fetch while the follower quota is exceeded.
+   */
+  private heldByQuota(partition: Partition): boolean {
+    const quota = this.settings.quota;
+    if (!quota || partition.isr.includes(this.settings.brokerId)) return false;
+    if (!quota.isThrottled(partition.topic, partition.partitionId) || !quota.isQuotaExceeded()) return false;
+    quota.throttledCount++;
+    return true;
   }
 
   private async ensureConnection(): Promise<Connection> {
@@ -191,6 +209,13 @@ class ReplicaFetcher {
           );
           partition.truncateTo(target);
           return;
+        }
+        if (
+          p.records &&
+          p.records.length > 0 &&
+          this.settings.quota?.isThrottled(partition.topic, partition.partitionId)
+        ) {
+          this.settings.quota.record(p.records.length);
         }
         if (p.records && p.records.length > 0) partition.appendAsFollower(p.records, Number(p.highWatermark));
         else partition.updateFollowerHighWatermark(Number(p.highWatermark));

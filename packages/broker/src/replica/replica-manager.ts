@@ -13,6 +13,7 @@ import type { Logger } from '../logger.js';
 import type { ImageChange, MetadataImage, TopicInfo } from '../metadata/image.js';
 import { type AlterIsr, Partition } from './partition.js';
 import { type FetcherSettings, ReplicaFetcherManager } from './replica-fetcher.js';
+import type { ReplicationQuotas } from './replication-quota.js';
 
 export const ListOffsetsTimestamp = {
   LATEST: -1,
@@ -63,6 +64,8 @@ export interface ReplicationOptions {
   readonly replicaLagTimeMaxMs?: () => number;
   /** min.insync.replicas in force for a topic (metrics: under-min-ISR partitions). */
   readonly minInsyncReplicas?: (topic: string) => number;
+  /** Replication quotas (KIP-73); without them nothing is throttled. */
+  readonly quotas?: ReplicationQuotas;
 }
 
 export class ReplicaManager {
@@ -72,6 +75,7 @@ export class ReplicaManager {
   /** ISR changes this broker asked for, as leader (IsrShrinksPerSec / IsrExpandsPerSec). */
   isrShrinks = 0;
   isrExpands = 0;
+  readonly quotas: ReplicationQuotas | null;
 
   constructor(
     private readonly brokerId: number,
@@ -81,6 +85,7 @@ export class ReplicaManager {
     private readonly replication: ReplicationOptions = {},
   ) {
     this.fetchers = replication.fetcher ? new ReplicaFetcherManager(replication.fetcher, log.child('fetcher')) : null;
+    this.quotas = replication.quotas ?? null;
   }
 
   /**
@@ -292,7 +297,16 @@ export class ReplicaManager {
         };
       }
     }
-    const { records, logStartOffset } = p.log.read(req.fetchOffset, maxBytes, leo, first);
+    // KIP-73 leader side: a throttled replica outside the ISR gets no records while the leader's quota
+    // is exceeded (ReplicaManager.shouldLeaderThrottle); bytes of throttled partitions count either way.
+    const quota = this.quotas?.leader;
+    const throttled = quota?.isThrottled(req.topic, req.partition) ?? false;
+    const held = throttled && !p.isr.includes(replicaId) && (quota?.isQuotaExceeded() ?? false);
+    if (held && quota) quota.throttledCount++;
+    const { records, logStartOffset } = held
+      ? { records: Buffer.alloc(0), logStartOffset: p.log.logStartOffset }
+      : p.log.read(req.fetchOffset, maxBytes, leo, first);
+    if (throttled) quota?.record(records?.length ?? 0);
     p.updateFollowerFetchState(replicaId, req.fetchOffset, leo);
     return {
       errorCode: 0,

@@ -11,6 +11,7 @@ import { planAlterPartition } from '../metadata/replication-control.js';
 import { interBrokerConnect } from '../security/inter-broker.js';
 import type { AlterIsr } from './partition.js';
 import type { ReplicationOptions } from './replica-manager.js';
+import { replicationQuotas } from './replication-quota.js';
 
 /**
  * ISR changes committed through this process's controller (KIP-497's AlterPartition, without the
@@ -91,8 +92,15 @@ export function replicationOptions(
   alterIsr: AlterIsr,
 ): ReplicationOptions {
   const listenerName = config.string('inter.broker.listener.name');
+  // KIP-73 replication quotas: the rates are dynamic broker configs, read at each check.
+  const quotas = replicationQuotas(brokerId, image, {
+    rate: (type) => config.long(`${type}.replication.throttled.rate`),
+    windowMs: () => config.int('replication.quota.window.size.seconds') * 1000,
+    windows: () => config.int('replication.quota.window.num'),
+  });
   return {
     alterIsr,
+    quotas,
     replicaLagTimeMaxMs: () => config.long('replica.lag.time.max.ms'),
     minInsyncReplicas: (topic) => {
       const override = image.topics.get(topic)?.configs.get('min.insync.replicas');
@@ -114,6 +122,7 @@ export function replicationOptions(
       // TLS/SASL when the inter-broker listener asks for them (security/inter-broker.ts).
       connect: interBrokerConnect(config),
       requestTimeoutMs: config.int('replica.socket.timeout.ms'),
+      quota: quotas.follower,
     },
   };
 }
