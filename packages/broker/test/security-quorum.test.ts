@@ -1,7 +1,7 @@
 /**
  * SCRAM credentials live in the replicated metadata: on a 3-node quorum whose client listener requires
  * SASL, a user created with AlterUserScramCredentials on broker 1 (forwarded to the active controller)
- * logs in on broker 3, and is refused there again once deleted. The first administrator logs in with
+ * logs in on broker 3 (with the protocol client, kcat and kafkajs), and is refused there again once deleted. The first administrator logs in with
  * PLAIN (a JAAS user), as a fresh Kafka cluster without SCRAM users is entered.
  */
 import { randomBytes } from 'node:crypto';
@@ -15,6 +15,7 @@ import {
   scramSha512,
   ZERO_UUID,
 } from '@flotilla/protocol';
+import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type QuorumCluster, quorumCluster, run } from './harness.js';
 
@@ -74,6 +75,37 @@ describe('SCRAM users across a controller quorum', () => {
     expect(carol).toBeDefined();
     expect((await (carol as Connection).request(ApiKey.Metadata, METADATA_ALL)).brokers).toHaveLength(3);
     await carol?.close();
+    // Real clients log in as carol on broker 3 too: kcat (librdkafka) and kafkajs, SCRAM-SHA-512.
+    const broker3 = `127.0.0.1:${cluster.node(3).port}`;
+    const listed = JSON.parse(
+      await run('/usr/bin/kcat', [
+        '-b',
+        broker3,
+        '-X',
+        'security.protocol=SASL_PLAINTEXT',
+        '-X',
+        'sasl.mechanisms=SCRAM-SHA-512',
+        '-X',
+        'sasl.username=carol',
+        '-X',
+        'sasl.password=carol-secret',
+        '-m',
+        '15',
+        '-L',
+        '-J',
+      ]),
+    ) as { originating_broker: { id: number }; brokers: unknown[] };
+    expect(listed.originating_broker.id).toBe(3);
+    expect(listed.brokers).toHaveLength(3);
+    const kafkajsAdmin = new Kafka({
+      clientId: 'carol-on-3',
+      brokers: [broker3],
+      logLevel: logLevel.NOTHING,
+      sasl: { mechanism: 'scram-sha-512', username: 'carol', password: 'carol-secret' },
+    }).admin();
+    await kafkajsAdmin.connect();
+    expect((await kafkajsAdmin.describeCluster()).brokers).toHaveLength(3);
+    await kafkajsAdmin.disconnect();
     await expect(login(3, scramSha512({ username: 'carol', password: 'wrong' }))).rejects.toThrow(
       /SASL|authentication/i,
     );
