@@ -83,7 +83,7 @@ describe('replication throttling (KIP-73) on a 2-broker cluster', () => {
             },
           ],
         });
-        expect(response.responses[0]?.partitionResponses[0]?.errorCode).toBe(0);
+        expect(response?.responses[0]?.partitionResponses[0]?.errorCode).toBe(0);
       }
     } finally {
       await conn.close();
