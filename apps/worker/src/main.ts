@@ -37,6 +37,10 @@ async function main(): Promise<void> {
     queuePrefix,
     concurrency: Number(process.env.FLOTILLA_WORKER_CONCURRENCY ?? 4),
     lockDurationMs: Number(process.env.FLOTILLA_WORKER_LOCK_MS ?? 30_000),
+    // Replication throttle of partition moves, bytes/s per broker (Kafka's reassign --throttle).
+    reassignThrottleBytes: process.env.FLOTILLA_REASSIGN_THROTTLE_BYTES
+      ? Number(process.env.FLOTILLA_REASSIGN_THROTTLE_BYTES)
+      : undefined,
   });
   await worker.start();
   // Topics, ACLs and SCRAM users: catalog and clusters kept equal (FLOTILLA_RECONCILE_INTERVAL_MS, default 30 s).

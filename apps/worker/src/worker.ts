@@ -25,6 +25,8 @@ export interface OperationsWorkerOptions {
    */
   readonly lockDurationMs?: number;
   readonly log?: JobLogger;
+  /** Bytes/s per broker that partition reassignments may use (scale-out/in); default 50 MiB/s. */
+  readonly reassignThrottleBytes?: number;
   /** For tests: replace handlers. */
   readonly handlers?: JobHandlers;
 }
@@ -82,6 +84,7 @@ export class OperationsWorker {
       log,
       attempt: job.attemptsMade + 1,
       finalAttempt: job.attemptsMade + 1 >= attempts,
+      reassignThrottleBytes: this.options.reassignThrottleBytes,
     };
     const handler = (this.options.handlers ?? handlers)[name];
     const aborted = new Promise<never>((_, reject) => {

@@ -18,4 +18,6 @@ export interface JobContext {
   readonly attempt: number;
   /** True when a failure now is final (no retry follows): the handler should clean up and record why. */
   readonly finalAttempt: boolean;
+  /** Bytes/s per broker for partition reassignments (replication throttle); a default when absent. */
+  readonly reassignThrottleBytes?: number;
 }

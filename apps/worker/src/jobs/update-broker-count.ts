@@ -19,9 +19,12 @@
  *                     removed with its volume; its catalog row deleted
  * The cluster's numberOfBrokerNodes and bootstrap string are written when the operation completes.
  *
- * Differs from MSK: the reassignments are not throttled (this broker does not implement
- * leader/follower.replication.throttled.rate); moves run one batch at a time, which bounds the
- * replication traffic to one copy per moved partition.
+ * The moves are throttled as Kafka's reassign tool and MSK throttle them (reassignment-throttle.ts):
+ * leader/follower.replication.throttled.rate on every broker involved (the worker's
+ * reassignThrottleBytes, FLOTILLA_REASSIGN_THROTTLE_BYTES, default 50 MiB/s) and the moved replicas
+ * named in each topic's throttled-replicas configs, set before the moves and removed once they are done
+ * or the step fails; a resumed step throttles the reassignments still in progress and removes every
+ * throttle left behind. The step's detail names the rate and the brokers while the moves run.
  */
 import { clusters, type Prisma } from '@flotilla/db';
 import { ApiKey, connect, ErrorCode, KafkaError, type TopicInfo } from '@flotilla/protocol';
@@ -29,6 +32,13 @@ import { addedBrokerSpec, assignHostPorts, type BrokerSpec, controllerIds, ports
 import { UnrecoverableError } from 'bullmq';
 import type { JobPayload } from './catalog.js';
 import type { JobContext } from './context.js';
+import {
+  applyThrottles,
+  DEFAULT_REASSIGN_THROTTLE_BYTES,
+  type PartitionMove,
+  removeThrottles,
+  throttlePlan,
+} from './reassignment-throttle.js';
 import { DEFAULT_BROKER_TIMEOUT_MS, notBackYet, waitUntil, withAdmin } from './rolling-restart.js';
 import { runStep } from './steps.js';
 import { runClusterOperation } from './update-common.js';
@@ -103,9 +113,13 @@ export async function updateBrokerCount(payload: JobPayload<'update-broker-count
         }
         return { registered: specs.map((s) => s.nodeId) };
       });
-      await runStep(ctx.catalog, payload.operationId, 'rebalance', () => rebalance(ctx, bootstrapNow, plan.remaining));
+      await runStep(ctx.catalog, payload.operationId, 'rebalance', () =>
+        rebalance(ctx, payload.operationId, 'rebalance', bootstrapNow, plan.remaining),
+      );
     } else {
-      await runStep(ctx.catalog, payload.operationId, 'drain', () => rebalance(ctx, bootstrap, plan.remaining));
+      await runStep(ctx.catalog, payload.operationId, 'drain', () =>
+        rebalance(ctx, payload.operationId, 'drain', bootstrap, plan.remaining),
+      );
       await runStep(ctx.catalog, payload.operationId, 'remove-brokers', async () => {
         for (const nodeId of plan.deleted) {
           const ref = { clusterId: cluster.id, nodeId };
@@ -206,65 +220,99 @@ export function balancedAssignment(
   return out;
 }
 
-/** Reassigns every partition onto `brokers` (balanced), waits for the moves, elects preferred leaders. */
-async function rebalance(ctx: JobContext, bootstrap: readonly string[], brokers: readonly number[]) {
+/** The controller's ongoing reassignments: partition key -> replicas being added and removed. */
+async function ongoingReassignments(controller: {
+  host: string;
+  port: number;
+}): Promise<Map<string, { adding: number[]; removing: number[] }>> {
+  const conn = await connect({ host: controller.host, port: controller.port, clientId: 'flotilla-worker' });
+  try {
+    const listed = await conn.request(ApiKey.ListPartitionReassignments, { timeoutMs: 10_000, topics: null });
+    if (listed.errorCode !== 0) throw new KafkaError(listed.errorCode, listed.errorMessage ?? 'list reassignments');
+    const out = new Map<string, { adding: number[]; removing: number[] }>();
+    for (const t of listed.topics) {
+      for (const p of t.partitions) {
+        out.set(`${t.name}:${p.partitionIndex}`, { adding: [...p.addingReplicas], removing: [...p.removingReplicas] });
+      }
+    }
+    return out;
+  } finally {
+    await conn.close();
+  }
+}
+
+/**
+ * Reassigns every partition onto `brokers` (balanced), throttled, waits for the moves, removes the
+ * throttles, elects preferred leaders. Run again after a crash it picks up the reassignments still in
+ * progress (their target replicas count as where the partition is).
+ */
+async function rebalance(
+  ctx: JobContext,
+  operationId: string,
+  step: string,
+  bootstrap: readonly string[],
+  brokers: readonly number[],
+) {
   const started = Date.now();
+  const throttleBytes = ctx.reassignThrottleBytes ?? DEFAULT_REASSIGN_THROTTLE_BYTES;
   const { topics, controller } = await withAdmin(bootstrap, async (admin) => {
     const metadata = await admin.metadata();
     const c = metadata.brokers.find((b) => b.nodeId === metadata.controllerId) ?? metadata.brokers[0];
     if (!c) throw new Error('no broker answered');
     return { topics: metadata.topics, controller: c };
   });
+  const ongoing = await ongoingReassignments(controller);
   const partitions = topics.flatMap((t: TopicInfo) =>
-    t.partitions.map((p) => ({ topic: t.name, partition: p.partition, replicas: p.replicas })),
+    t.partitions.map((p) => {
+      const o = ongoing.get(`${t.name}:${p.partition}`);
+      return {
+        topic: t.name,
+        partition: p.partition,
+        // Mid-reassignment Metadata lists old and new replicas together: plan from the new ones.
+        replicas: o ? p.replicas.filter((r) => !o.removing.includes(r)) : p.replicas,
+        source: o ? p.replicas.filter((r) => !o.adding.includes(r)) : p.replicas,
+      };
+    }),
   );
   const target = balancedAssignment(partitions, brokers);
   const moves = partitions.filter((p) => {
     const next = target.get(`${p.topic}:${p.partition}`);
     return next !== undefined && next.join(',') !== p.replicas.join(',');
   });
-  const connection = await connect({ host: controller.host, port: controller.port, clientId: 'flotilla-worker' });
-  try {
-    const byTopic = new Map<string, { partitionIndex: number; replicas: number[] }[]>();
-    for (const p of moves) {
-      const list = byTopic.get(p.topic) ?? [];
-      list.push({ partitionIndex: p.partition, replicas: target.get(`${p.topic}:${p.partition}`) ?? [] });
-      byTopic.set(p.topic, list);
-    }
-    if (byTopic.size > 0) {
-      const response = await connection.request(ApiKey.AlterPartitionReassignments, {
-        timeoutMs: 30_000,
-        topics: [...byTopic].map(([name, parts]) => ({ name, partitions: parts })),
-      });
-      if (response.errorCode !== 0) throw new KafkaError(response.errorCode, response.errorMessage ?? 'reassignment');
-      for (const t of response.responses) {
-        for (const p of t.partitions) {
-          if (p.errorCode !== 0)
-            throw new KafkaError(p.errorCode, `reassigning ${t.name}-${p.partitionIndex}: ${p.errorMessage ?? ''}`);
-        }
-      }
-    }
-  } finally {
-    await connection.close();
-  }
-  await waitUntil(ctx, REBALANCE_TIMEOUT_MS, 'the partition reassignments did not finish', async () => {
-    const ongoing = await withAdmin(bootstrap, async (admin) => {
-      const metadata = await admin.metadata();
-      const c = metadata.brokers.find((b) => b.nodeId === metadata.controllerId) ?? metadata.brokers[0];
-      if (!c) return 'no broker answered';
-      const conn = await connect({ host: c.host, port: c.port, clientId: 'flotilla-worker' });
-      try {
-        const listed = await conn.request(ApiKey.ListPartitionReassignments, { timeoutMs: 10_000, topics: null });
-        const n = listed.topics.reduce((sum, t) => sum + t.partitions.length, 0);
-        if (n > 0) return `${n} partition reassignment(s) in progress`;
-      } finally {
-        await conn.close();
-      }
-      const lagging = metadata.topics.flatMap((t) => t.partitions.filter((p) => p.isr.length < p.replicas.length));
-      return lagging.length > 0 ? `${lagging.length} partition(s) not fully replicated` : null;
-    });
-    return ongoing;
+  const throttled: PartitionMove[] = partitions
+    .filter((p) => moves.includes(p) || ongoing.has(`${p.topic}:${p.partition}`))
+    .map((p) => ({
+      topic: p.topic,
+      partition: p.partition,
+      from: p.source,
+      to: target.get(`${p.topic}:${p.partition}`) ?? p.replicas,
+    }));
+  const throttle = throttlePlan(throttled, throttleBytes);
+  const throttleDetail = {
+    bytesPerSec: throttle.rate,
+    brokers: throttle.brokers,
+    topics: Object.keys(throttle.topics),
+  };
+  await ctx.catalog.operationStep.update({
+    where: { operationId_name: { operationId, name: step } },
+    data: { detail: { phase: 'moving', moving: throttled.length, throttle: throttleDetail } },
   });
+  let removed: { brokers: number[]; topics: string[] } | undefined;
+  try {
+    if (throttled.length > 0) await withAdmin(bootstrap, (admin) => applyThrottles(admin, throttle));
+    await reassign(controller, moves, target);
+    await waitForReassignments(ctx, bootstrap);
+    removed = await withAdmin(bootstrap, (admin) => removeThrottles(admin));
+  } finally {
+    // Failed or interrupted: no throttle stays behind (a retry sets them again).
+    if (!removed) {
+      await withAdmin(bootstrap, (admin) => removeThrottles(admin)).catch((error: unknown) =>
+        ctx.log.warn('could not remove the reassignment throttles', {
+          error: error instanceof Error ? error.message : String(error),
+        }),
+      );
+    }
+  }
   await withAdmin(bootstrap, async (admin) => {
     const metadata = await admin.metadata([]);
     const c = metadata.brokers.find((b) => b.nodeId === metadata.controllerId) ?? metadata.brokers[0];
@@ -277,7 +325,58 @@ async function rebalance(ctx: JobContext, bootstrap: readonly string[], brokers:
       await conn.close();
     }
   });
-  return { moved: moves.length, partitions: partitions.length, brokers: [...brokers], tookMs: Date.now() - started };
+  return {
+    moved: moves.length,
+    resumedMoves: ongoing.size,
+    partitions: partitions.length,
+    brokers: [...brokers],
+    throttle: { ...throttleDetail, removedFrom: removed ?? null },
+    tookMs: Date.now() - started,
+  };
+}
+
+async function reassign(
+  controller: { host: string; port: number },
+  moves: readonly PartitionReplicas[],
+  target: ReadonlyMap<string, number[]>,
+): Promise<void> {
+  const byTopic = new Map<string, { partitionIndex: number; replicas: number[] }[]>();
+  for (const p of moves) {
+    const list = byTopic.get(p.topic) ?? [];
+    list.push({ partitionIndex: p.partition, replicas: target.get(`${p.topic}:${p.partition}`) ?? [] });
+    byTopic.set(p.topic, list);
+  }
+  if (byTopic.size === 0) return;
+  const connection = await connect({ host: controller.host, port: controller.port, clientId: 'flotilla-worker' });
+  try {
+    const response = await connection.request(ApiKey.AlterPartitionReassignments, {
+      timeoutMs: 30_000,
+      topics: [...byTopic].map(([name, parts]) => ({ name, partitions: parts })),
+    });
+    if (response.errorCode !== 0) throw new KafkaError(response.errorCode, response.errorMessage ?? 'reassignment');
+    for (const t of response.responses) {
+      for (const p of t.partitions) {
+        if (p.errorCode !== 0)
+          throw new KafkaError(p.errorCode, `reassigning ${t.name}-${p.partitionIndex}: ${p.errorMessage ?? ''}`);
+      }
+    }
+  } finally {
+    await connection.close();
+  }
+}
+
+async function waitForReassignments(ctx: JobContext, bootstrap: readonly string[]): Promise<void> {
+  await waitUntil(ctx, REBALANCE_TIMEOUT_MS, 'the partition reassignments did not finish', async () => {
+    return withAdmin(bootstrap, async (admin) => {
+      const metadata = await admin.metadata();
+      const c = metadata.brokers.find((b) => b.nodeId === metadata.controllerId) ?? metadata.brokers[0];
+      if (!c) return 'no broker answered';
+      const n = (await ongoingReassignments(c)).size;
+      if (n > 0) return `${n} partition reassignment(s) in progress`;
+      const lagging = metadata.topics.flatMap((t) => t.partitions.filter((p) => p.isr.length < p.replicas.length));
+      return lagging.length > 0 ? `${lagging.length} partition(s) not fully replicated` : null;
+    });
+  });
 }
 
 async function unregisterBroker(bootstrap: readonly string[], nodeId: number): Promise<void> {
