@@ -6,7 +6,13 @@
  * flotilla.cluster / flotilla.broker labels, which is how list and delete find them after a restart.
  */
 import Docker from 'dockerode';
-import { buildContainerSpec, buildNetworkSpec, buildVolumeSpec, DEFAULT_STOP_TIMEOUT_S } from './docker-spec.js';
+import {
+  buildContainerSpec,
+  buildFormatContainerSpec,
+  buildNetworkSpec,
+  buildVolumeSpec,
+  DEFAULT_STOP_TIMEOUT_S,
+} from './docker-spec.js';
 import {
   type BrokerHealth,
   type BrokerRef,
@@ -15,6 +21,7 @@ import {
   type BrokerStats,
   type BrokerStatus,
   brokerName,
+  type FormatOptions,
   LABEL_BROKER,
   LABEL_CLUSTER,
   LABEL_SPEC,
@@ -262,6 +269,42 @@ export class DockerDriver implements RuntimeDriver {
     }
   }
 
+  async formatBroker(spec: BrokerSpec, options: FormatOptions): Promise<void> {
+    await this.ensureVolume(spec, spec.storageBytes);
+    const create = buildFormatContainerSpec(spec, options.addScram);
+    const name = create.name as string;
+    // A container left by an interrupted attempt would hold the name.
+    await this.docker
+      .getContainer(name)
+      .remove({ force: true })
+      .catch(() => {});
+    let container: Docker.Container;
+    try {
+      container = await this.docker.createContainer(create);
+    } catch (e) {
+      if (statusOf(e) === 404) {
+        throw new RuntimeError('IMAGE_NOT_FOUND', `image ${spec.image} is not on this engine (infra/image/build.sh)`);
+      }
+      throw wrap(e, `create ${name}`);
+    }
+    try {
+      await container.start();
+      const result = (await container.wait()) as { StatusCode?: number };
+      if (result.StatusCode !== 0) {
+        const buf = await container.logs({ stdout: true, stderr: true, follow: false, tail: 20 });
+        const output = demuxDockerLogs(Buffer.isBuffer(buf) ? buf : Buffer.from(buf as unknown as string));
+        throw new RuntimeError(
+          'BROKER_START_FAILED',
+          `formatting ${brokerName(spec)} failed (exit code ${result.StatusCode}): ${output.trim()}`,
+        );
+      }
+    } catch (e) {
+      throw e instanceof RuntimeError ? e : wrap(e, `run ${name}`);
+    } finally {
+      await container.remove({ force: true }).catch(() => {});
+    }
+  }
+
   async logs(ref: BrokerRef, options: LogOptions = {}): Promise<string> {
     try {
       const buf = await this.container(ref).logs({
@@ -424,7 +467,17 @@ export class DockerDriver implements RuntimeDriver {
       const bound = info.NetworkSettings?.Ports ?? {};
       const hostPort = (p: number) => Number(bound[`${p}/tcp`]?.[0]?.HostPort ?? 0);
       ports = running
-        ? { kafka: hostPort(spec.containerPorts.kafka), metrics: hostPort(spec.containerPorts.metrics) }
+        ? {
+            kafka: hostPort(spec.containerPorts.kafka),
+            metrics: hostPort(spec.containerPorts.metrics),
+            ...(spec.containerPorts.listeners
+              ? {
+                  listeners: Object.fromEntries(
+                    Object.entries(spec.containerPorts.listeners).map(([name, port]) => [name, hostPort(port)]),
+                  ),
+                }
+              : {}),
+          }
         : spec.ports;
     }
     return {

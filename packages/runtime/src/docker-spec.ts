@@ -13,6 +13,7 @@ import {
   LABEL_SPEC,
   LABEL_VERSION,
   networkName,
+  RuntimeError,
   volumeName,
 } from './driver.js';
 
@@ -61,11 +62,44 @@ export function brokerArgs(config: Readonly<Record<string, string>>): string[] {
     .flatMap((key) => ['--override', `${key}=${config[key]}`]);
 }
 
+/** `flotilla-broker format` arguments for a spec: its cluster id, the credentials, its properties. */
+export function formatArgs(spec: BrokerSpec, addScram: readonly string[]): string[] {
+  const clusterId = spec.config['cluster.id'];
+  return [
+    'format',
+    '--ignore-formatted',
+    ...(clusterId ? ['--cluster-id', clusterId] : []),
+    ...addScram.flatMap((credential) => ['--add-scram', credential]),
+    ...brokerArgs(spec.config),
+  ];
+}
+
+/** A one-shot container that formats a broker's volume (the broker's image, no network, removed after). */
+export function buildFormatContainerSpec(spec: BrokerSpec, addScram: readonly string[]): Docker.ContainerCreateOptions {
+  return {
+    name: `${brokerName(spec)}-format`,
+    Image: spec.image,
+    Cmd: formatArgs(spec, addScram),
+    // The cluster's label only: listBrokers must not take it for the broker.
+    Labels: clusterLabels(spec.clusterId),
+    HostConfig: {
+      NetworkMode: 'none',
+      Mounts: [{ Type: 'volume', Source: volumeName(spec), Target: spec.dataDir }],
+    },
+  };
+}
+
 export function buildContainerSpec(spec: BrokerSpec): Docker.ContainerCreateOptions {
   const name = brokerName(spec);
   const network = networkName(spec.clusterId);
   const kafka = `${spec.containerPorts.kafka}/tcp`;
   const metrics = `${spec.containerPorts.metrics}/tcp`;
+  // Further client listeners (a secured cluster's TLS and SASL/SCRAM listeners), published alike.
+  const extra = Object.entries(spec.containerPorts.listeners ?? {}).map(([name, port]) => {
+    const hostPort = spec.ports.listeners?.[name];
+    if (hostPort === undefined) throw new RuntimeError('INVALID_SPEC', `listener ${name} has no host port`);
+    return { key: `${port}/tcp`, hostPort };
+  });
   return {
     name,
     Hostname: name,
@@ -82,7 +116,7 @@ export function buildContainerSpec(spec: BrokerSpec): Docker.ContainerCreateOpti
       `FLOTILLA_HEALTH_PORT=${spec.containerPorts.kafka}`,
       `NODE_OPTIONS=--max-old-space-size=${heapLimitMiB(spec.limits.memoryBytes)}`,
     ],
-    ExposedPorts: { [kafka]: {}, [metrics]: {} },
+    ExposedPorts: { [kafka]: {}, [metrics]: {}, ...Object.fromEntries(extra.map((e) => [e.key, {}])) },
     // Exec form: the FROM scratch image has no shell. `node` is found through the image's PATH.
     Healthcheck: {
       Test: ['CMD', 'node', '/opt/flotilla/healthcheck.mjs'],
@@ -100,6 +134,7 @@ export function buildContainerSpec(spec: BrokerSpec): Docker.ContainerCreateOpti
       PortBindings: {
         [kafka]: [{ HostIp: '127.0.0.1', HostPort: String(spec.ports.kafka) }],
         [metrics]: [{ HostIp: '127.0.0.1', HostPort: String(spec.ports.metrics) }],
+        ...Object.fromEntries(extra.map((e) => [e.key, [{ HostIp: '127.0.0.1', HostPort: String(e.hostPort) }]])),
       },
       NanoCpus: Math.round(spec.limits.cpus * 1e9),
       Memory: spec.limits.memoryBytes,

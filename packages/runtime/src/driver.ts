@@ -35,10 +35,15 @@ export interface BrokerRef {
 
 /** Ports published on the host, always on 127.0.0.1 (ARCHITECTURE.md: nothing listens beyond loopback). */
 export interface PublishedPorts {
-  /** The client listener (EXTERNAL), advertised to clients as 127.0.0.1:kafka. */
+  /**
+   * The broker's primary listener, where the control plane and the health check connect: EXTERNAL
+   * (PLAINTEXT clients) on a PLAINTEXT cluster, CONTROL_PLANE on one with client authentication or TLS.
+   */
   readonly kafka: number;
   /** The Prometheus endpoint, scraped by the monitor. */
   readonly metrics: number;
+  /** Further client listeners by name (EXTERNAL, CLIENT_TLS, CLIENT_SASL_SCRAM on a secured cluster). */
+  readonly listeners?: Readonly<Record<string, number>>;
 }
 
 /** CPU and memory limits, e.g. from a broker type (spec.ts BROKER_TYPES). */
@@ -126,6 +131,10 @@ export interface RemoveOptions {
   readonly removeVolume?: boolean;
 }
 
+export interface FormatOptions {
+  readonly addScram: readonly string[];
+}
+
 export interface LogOptions {
   /** Last N lines (default 200). */
   readonly tail?: number;
@@ -198,6 +207,14 @@ export interface RuntimeDriver {
   inspectBroker(ref: BrokerRef): Promise<BrokerStatus>;
   /** The spec it was created from, or null when missing. */
   brokerSpec(ref: BrokerRef): Promise<BrokerSpec | null>;
+
+  /**
+   * Formats the broker's data volume before its first start, as `kafka-storage format` does, seeding
+   * SCRAM credentials (`--add-scram 'SCRAM-SHA-512=[name=...,password=...]'`) into its metadata log.
+   * A volume already formatted is left as it is (--ignore-formatted), so this is safe twice. The
+   * credentials are given here, for this one run, and kept in no spec, label or file.
+   */
+  formatBroker(spec: BrokerSpec, options: FormatOptions): Promise<void>;
   /** Recent stdout/stderr of the broker. */
   logs(ref: BrokerRef, options?: LogOptions): Promise<string>;
   stats(ref: BrokerRef): Promise<BrokerStats>;

@@ -1,3 +1,4 @@
+export * from './certificates.js';
 export * from './docker-driver.js';
 export * from './docker-spec.js';
 export * from './driver.js';
@@ -5,6 +6,7 @@ export * from './lifecycle.js';
 export * from './plan.js';
 export * from './process-driver.js';
 export * from './scale.js';
+export * from './security.js';
 export * from './select.js';
 export * from './spec.js';
 export * from './versions.js';

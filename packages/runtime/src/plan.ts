@@ -4,6 +4,7 @@
  */
 import { cpus, totalmem } from 'node:os';
 import type { RuntimeDriver } from './driver.js';
+import { clientListeners, isPlaintextOnly } from './security.js';
 import {
   assignHostPorts,
   buildClusterPlan,
@@ -28,8 +29,11 @@ export async function planCluster(
   host: HostCapacity = hostCapacity(),
 ): Promise<ClusterPlan> {
   const nodeIds = desc.nodeIds ? [...desc.nodeIds] : defaultNodeIds(desc.brokerCount);
-  const ports = await driver.reservePorts(portsPerBroker(driver.addressing) * nodeIds.length);
-  return buildClusterPlan(desc, driver.addressing, assignHostPorts(driver.addressing, nodeIds, ports), host, {
+  const access = desc.security?.access;
+  const listeners = access && !isPlaintextOnly(access) ? clientListeners(access) : [];
+  const ports = await driver.reservePorts(portsPerBroker(driver.addressing, listeners) * nodeIds.length);
+  const hostPorts = assignHostPorts(driver.addressing, nodeIds, ports, listeners);
+  return buildClusterPlan(desc, driver.addressing, hostPorts, host, {
     dataRoot: (nodeId) => driver.dataPath({ clusterId: desc.clusterId, nodeId }),
   });
 }

@@ -21,12 +21,14 @@ import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { missingStatus } from './docker-driver.js';
+import { formatArgs } from './docker-spec.js';
 import {
   type BrokerHealth,
   type BrokerRef,
   type BrokerSpec,
   type BrokerStats,
   type BrokerStatus,
+  type FormatOptions,
   type LogOptions,
   type NetworkInfo,
   networkName,
@@ -185,7 +187,8 @@ export class ProcessDriver implements RuntimeDriver {
         `log.dirs ${spec.config['log.dirs']} is not in ${this.dataPath(spec)} (build the plan with dataRoot: driver.dataPath)`,
       );
     }
-    await writeFile(join(dir, SPEC_FILE), JSON.stringify(spec, null, 2));
+    // Owner-only: a secured cluster's spec holds the broker's private key.
+    await writeFile(join(dir, SPEC_FILE), JSON.stringify(spec, null, 2), { mode: 0o600 });
     return this.inspectBroker(spec);
   }
 
@@ -294,6 +297,31 @@ export class ProcessDriver implements RuntimeDriver {
       ports: state === 'running' ? spec.ports : spec.ports,
       restartCount: run.restartCount,
     };
+  }
+
+  async formatBroker(spec: BrokerSpec, options: FormatOptions): Promise<void> {
+    await this.ensureVolume(spec);
+    const child = spawn(this.nodeBinary, [this.brokerMain, ...formatArgs(spec, options.addScram)], {
+      cwd: this.brokerDir(spec),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (b: Buffer) => {
+      output += b.toString();
+    });
+    child.stderr.on('data', (b: Buffer) => {
+      output += b.toString();
+    });
+    const code = await new Promise<number | null>((resolveExit, reject) => {
+      child.once('error', reject);
+      child.once('close', (exit) => resolveExit(exit));
+    });
+    if (code !== 0) {
+      throw new RuntimeError(
+        'BROKER_START_FAILED',
+        `formatting ${this.label(spec)} failed (exit code ${code}): ${output.trim().slice(-2000)}`,
+      );
+    }
   }
 
   async brokerSpec(ref: BrokerRef): Promise<BrokerSpec | null> {

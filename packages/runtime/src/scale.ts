@@ -7,42 +7,105 @@
  * KIP-853, which this broker does not implement).
  */
 import { type Addressing, type BrokerSpec, RuntimeError } from './driver.js';
-import { type BrokerHostPorts, CONTAINER_DATA_DIR, CONTAINER_PORTS } from './spec.js';
+import { LISTENERS } from './security.js';
+import {
+  type BrokerCertificateIssuer,
+  type BrokerHostPorts,
+  CONTAINER_DATA_DIR,
+  CONTAINER_LISTENER_PORTS,
+  CONTAINER_PORTS,
+} from './spec.js';
 
+/** The listener on a template's primary port: CONTROL_PLANE on a secured cluster, else EXTERNAL. */
+function primaryListener(template: BrokerSpec): string {
+  return (template.config.listeners ?? '').includes(`${LISTENERS.controlPlane}://`)
+    ? LISTENERS.controlPlane
+    : LISTENERS.plaintext;
+}
+
+/**
+ * The client listeners besides the primary one that a new broker needs, as the template has them.
+ * A secured template (TLS material inline) needs `issuer` for the new broker's own certificate.
+ */
 export function addedBrokerSpec(
   template: BrokerSpec,
   nodeId: number,
   addressing: Addressing,
   hostPorts: BrokerHostPorts,
   dataRoot: string,
+  issuer?: BrokerCertificateIssuer,
 ): BrokerSpec {
   if (!Number.isInteger(nodeId) || nodeId < 0) throw new RuntimeError('INVALID_SPEC', `bad node id ${nodeId}`);
   const loopback = addressing === 'loopback';
   if (loopback && hostPorts.internal === undefined) {
     throw new RuntimeError('INVALID_SPEC', `loopback addressing needs an internal port for node ${nodeId}`);
   }
+  const extra = Object.keys(template.ports.listeners ?? {});
+  for (const name of extra) {
+    if (hostPorts.listeners?.[name] === undefined) {
+      throw new RuntimeError('INVALID_SPEC', `no host port for listener ${name} of node ${nodeId}`);
+    }
+  }
+  const primary = primaryListener(template);
   const bind = loopback ? '127.0.0.1' : '0.0.0.0';
   const inside = loopback
-    ? { kafka: hostPorts.kafka, internal: hostPorts.internal ?? 0, metrics: hostPorts.metrics }
-    : CONTAINER_PORTS;
+    ? {
+        kafka: hostPorts.kafka,
+        internal: hostPorts.internal ?? 0,
+        metrics: hostPorts.metrics,
+        listeners: hostPorts.listeners ?? {},
+      }
+    : {
+        ...CONTAINER_PORTS,
+        kafka: CONTAINER_LISTENER_PORTS[primary] as number,
+        listeners: Object.fromEntries(extra.map((n) => [n, CONTAINER_LISTENER_PORTS[n] as number])),
+      };
   const host = loopback ? '127.0.0.1' : `flotilla-${template.clusterId}-broker-${nodeId}`;
   const internalPort = loopback ? inside.internal : CONTAINER_PORTS.internal;
   const dataDir = loopback ? dataRoot : CONTAINER_DATA_DIR;
+  const tls: Record<string, string> = {};
+  if (template.config['ssl.keystore.key'] !== undefined) {
+    // Its own key and a certificate for its own host name (the template's names another broker).
+    if (!issuer) throw new RuntimeError('INVALID_SPEC', `node ${nodeId} needs a certificate from the cluster CA`);
+    const certificate = issuer.issue(nodeId, {
+      dnsNames: [...new Set([host, 'localhost'])],
+      ipAddresses: ['127.0.0.1'],
+    });
+    tls['ssl.keystore.key'] = certificate.privateKey;
+    tls['ssl.keystore.certificate.chain'] = certificate.chain;
+  }
   return {
     ...template,
     nodeId,
     config: {
       ...template.config,
+      ...tls,
       'node.id': String(nodeId),
       'process.roles': 'broker',
-      listeners: `INTERNAL://${bind}:${inside.internal},EXTERNAL://${bind}:${inside.kafka}`,
-      'advertised.listeners': `INTERNAL://${host}:${internalPort},EXTERNAL://127.0.0.1:${hostPorts.kafka}`,
+      listeners: [
+        `INTERNAL://${bind}:${inside.internal}`,
+        `${primary}://${bind}:${inside.kafka}`,
+        ...extra.map((n) => `${n}://${bind}:${inside.listeners[n]}`),
+      ].join(','),
+      'advertised.listeners': [
+        `INTERNAL://${host}:${internalPort}`,
+        `${primary}://127.0.0.1:${hostPorts.kafka}`,
+        ...extra.map((n) => `${n}://127.0.0.1:${hostPorts.listeners?.[n]}`),
+      ].join(','),
       'log.dirs': `${dataDir}/logs`,
       'metrics.port': String(inside.metrics),
       'metrics.host': bind,
     },
-    ports: { kafka: hostPorts.kafka, metrics: hostPorts.metrics },
-    containerPorts: { kafka: inside.kafka, metrics: inside.metrics },
+    ports: {
+      kafka: hostPorts.kafka,
+      metrics: hostPorts.metrics,
+      ...(extra.length ? { listeners: { ...hostPorts.listeners } } : {}),
+    },
+    containerPorts: {
+      kafka: inside.kafka,
+      metrics: inside.metrics,
+      ...(extra.length ? { listeners: { ...inside.listeners } } : {}),
+    },
     dataDir,
   };
 }

@@ -7,11 +7,22 @@
  *   - node ids 1..n; the first three (or all, when fewer) are combined broker+controller nodes forming
  *     the controller quorum (`controller.quorum.voters`), the rest are brokers only;
  *   - three listeners: INTERNAL (between brokers, on the cluster network), EXTERNAL (clients, published on
- *     127.0.0.1) and CONTROLLER (the Raft quorum);
+ *     127.0.0.1) and CONTROLLER (the Raft quorum); a cluster with client authentication or TLS
+ *     (security.ts) gets MSK's client listeners instead of EXTERNAL alone, plus CONTROL_PLANE, the
+ *     control plane's own SCRAM listener, and its CA's certificates inline (securityConfig below);
  *   - MSK's replication defaults: default.replication.factor and the internal topics' replication factor
  *     min(3, n); min.insync.replicas 2 from three brokers on (MSK's default for 3-AZ clusters), else 1.
  */
 import { type Addressing, type BrokerSpec, type ResourceLimits, RuntimeError } from './driver.js';
+import {
+  BROKER_PRINCIPAL_CN,
+  type ClientAccess,
+  CONTROL_PLANE_USER,
+  clientListeners,
+  isPlaintextOnly,
+  LISTENERS,
+  needsTls,
+} from './security.js';
 import { resolveKafkaVersion } from './versions.js';
 
 export interface ClusterDescription {
@@ -30,6 +41,23 @@ export interface ClusterDescription {
   readonly storageGiB: number;
   /** Properties from the cluster's configuration (MSK's server.properties), applied over our defaults. */
   readonly configuration?: Readonly<Record<string, string>>;
+  /** Client authentication and TLS (security.ts); absent: today's PLAINTEXT cluster. */
+  readonly security?: ClusterSecurity;
+}
+
+export interface ClusterSecurity {
+  readonly access: ClientAccess;
+  /** The cluster CA and an issuer of broker certificates; required when the access needs TLS. */
+  readonly tls?: BrokerCertificateIssuer;
+}
+
+/** Issues a broker's certificate (key + chain, PEM) for the names it is reached by. */
+export interface BrokerCertificateIssuer {
+  readonly caCertificate: string;
+  issue(
+    nodeId: number,
+    names: { readonly dnsNames: readonly string[]; readonly ipAddresses: readonly string[] },
+  ): { readonly chain: string; readonly privateKey: string };
 }
 
 /** Host ports a broker is given (from RuntimeDriver.reservePorts), see portsPerBroker. */
@@ -39,6 +67,8 @@ export interface BrokerHostPorts {
   /** Only with loopback addressing: every listener needs its own host port. */
   readonly internal?: number;
   readonly controller?: number;
+  /** The client listeners besides the primary one (security.ts clientListeners), by listener name. */
+  readonly listeners?: Readonly<Record<string, number>>;
 }
 
 export interface ClusterPlan {
@@ -46,8 +76,19 @@ export interface ClusterPlan {
   readonly brokers: readonly BrokerSpec[];
   /** The quorum's voters, `id@host:port`. */
   readonly quorumVoters: string;
-  /** What GetBootstrapBrokers returns: the EXTERNAL listeners, 127.0.0.1:port, comma separated. */
+  /**
+   * The brokers' primary listeners, 127.0.0.1:port, comma separated: where the control plane connects
+   * (CONTROL_PLANE on a secured cluster, else EXTERNAL).
+   */
   readonly bootstrapServers: string;
+  /** What GetBootstrapBrokers returns, per listener present (MSK's member names). */
+  readonly clientBootstrap: ClientBootstrap;
+}
+
+export interface ClientBootstrap {
+  readonly bootstrapBrokerString?: string;
+  readonly bootstrapBrokerStringTls?: string;
+  readonly bootstrapBrokerStringSaslScram?: string;
 }
 
 /** An MSK instance type and the limits one of its brokers gets here. */
@@ -116,12 +157,25 @@ export function brokerType(name: string): BrokerType {
 
 /** Ports inside a container on the cluster network: the same on every broker (each has its own host name). */
 export const CONTAINER_PORTS = { kafka: 9092, internal: 9093, controller: 9094, metrics: 9404 } as const;
+/**
+ * Container ports of the client listeners (MSK: 9092 plaintext, 9094 TLS, 9096 SASL/SCRAM; 9094 is our
+ * CONTROLLER's, so TLS is on 9095). Clients never see them: they get the published 127.0.0.1 ports.
+ */
+export const CONTAINER_LISTENER_PORTS: Readonly<Record<string, number>> = {
+  [LISTENERS.plaintext]: 9092,
+  [LISTENERS.tls]: 9095,
+  [LISTENERS.saslScram]: 9096,
+  [LISTENERS.controlPlane]: 9098,
+};
 /** Where the data volume is mounted in the container; log.dirs is below it. */
 export const CONTAINER_DATA_DIR = '/var/lib/flotilla';
 
-/** How many host ports reservePorts must give each broker for this addressing. */
-export function portsPerBroker(addressing: Addressing): number {
-  return addressing === 'loopback' ? 4 : 2;
+/**
+ * How many host ports reservePorts must give each broker for this addressing: primary and metrics
+ * (plus internal and controller on loopback), then one per extra client listener (`clientListeners`).
+ */
+export function portsPerBroker(addressing: Addressing, listeners: readonly string[] = []): number {
+  return (addressing === 'loopback' ? 4 : 2) + listeners.length;
 }
 
 /** Groups a flat list of reserved ports into BrokerHostPorts, in the order portsPerBroker counts them. */
@@ -129,8 +183,10 @@ export function assignHostPorts(
   addressing: Addressing,
   nodeIds: readonly number[],
   ports: readonly number[],
+  listeners: readonly string[] = [],
 ): Map<number, BrokerHostPorts> {
-  const per = portsPerBroker(addressing);
+  const base = portsPerBroker(addressing);
+  const per = portsPerBroker(addressing, listeners);
   if (ports.length < per * nodeIds.length) {
     throw new RuntimeError(
       'INVALID_SPEC',
@@ -140,11 +196,20 @@ export function assignHostPorts(
   const out = new Map<number, BrokerHostPorts>();
   nodeIds.forEach((id, i) => {
     const p = ports.slice(i * per, i * per + per) as number[];
+    const extra = listeners.length
+      ? { listeners: Object.fromEntries(listeners.map((name, j) => [name, p[base + j] as number])) }
+      : {};
     out.set(
       id,
-      per === 4
-        ? { kafka: p[0] as number, metrics: p[1] as number, internal: p[2] as number, controller: p[3] as number }
-        : { kafka: p[0] as number, metrics: p[1] as number },
+      base === 4
+        ? {
+            kafka: p[0] as number,
+            metrics: p[1] as number,
+            internal: p[2] as number,
+            controller: p[3] as number,
+            ...extra,
+          }
+        : { kafka: p[0] as number, metrics: p[1] as number, ...extra },
     );
   });
   return out;
@@ -171,7 +236,21 @@ export const RESERVED_KEYS: ReadonlySet<string> = new Set([
   'metrics.host',
   // The storage size (UpdateBrokerStorage changes it, not a configuration).
   'log.dirs.max.bytes',
+  // TLS material and client authentication follow clientAuthentication/encryptionInfo (security.ts).
+  'ssl.keystore.type',
+  'ssl.keystore.location',
+  'ssl.keystore.key',
+  'ssl.keystore.certificate.chain',
+  'ssl.keystore.password',
+  'ssl.key.password',
+  'ssl.truststore.type',
+  'ssl.truststore.location',
+  'ssl.truststore.certificates',
+  'ssl.client.auth',
 ]);
+
+/** Per-listener settings (`listener.name.<listener>.<key>`) are Flotilla's too, as MSK's listeners are AWS's. */
+const RESERVED_PREFIXES = ['listener.name.'] as const;
 
 /** Node ids that form the controller quorum: the three lowest (all of them when fewer). */
 export function controllerIds(nodeIds: readonly number[]): number[] {
@@ -201,7 +280,7 @@ function checkDescription(desc: ClusterDescription): number[] {
     throw new RuntimeError('INVALID_SPEC', `storage must be at least 1 GiB, got ${desc.storageGiB}`);
   }
   for (const key of Object.keys(desc.configuration ?? {})) {
-    if (RESERVED_KEYS.has(key)) {
+    if (RESERVED_KEYS.has(key) || RESERVED_PREFIXES.some((prefix) => key.startsWith(prefix))) {
       throw new RuntimeError('INVALID_SPEC', `the configuration may not set ${key}: Flotilla manages it`);
     }
   }
@@ -239,10 +318,21 @@ export function buildClusterPlan(
   const version = resolveKafkaVersion(desc.kafkaVersion);
   const limits = scaleLimits(brokerType(desc.brokerType), host);
   const controllers = new Set(controllerIds(nodeIds));
+  const secured = desc.security !== undefined && !isPlaintextOnly(desc.security.access);
+  const extraListeners = secured && desc.security ? clientListeners(desc.security.access) : [];
+  if (secured && desc.security && needsTls(desc.security.access) && !desc.security.tls) {
+    throw new RuntimeError('INVALID_SPEC', 'a cluster with TLS listeners needs its certificate authority');
+  }
 
   const portsOf = (id: number): Required<BrokerHostPorts> => {
     const p = hostPorts.get(id);
     if (!p) throw new RuntimeError('INVALID_SPEC', `no host ports for node ${id}`);
+    for (const name of extraListeners) {
+      if (p.listeners?.[name] === undefined) {
+        throw new RuntimeError('INVALID_SPEC', `no host port for listener ${name} of node ${id}`);
+      }
+    }
+    const listeners = p.listeners ?? {};
     if (addressing === 'loopback') {
       if (p.internal === undefined || p.controller === undefined) {
         throw new RuntimeError(
@@ -250,9 +340,9 @@ export function buildClusterPlan(
           `loopback addressing needs internal and controller ports for node ${id}`,
         );
       }
-      return p as Required<BrokerHostPorts>;
+      return { ...p, listeners } as Required<BrokerHostPorts>;
     }
-    return { ...p, internal: CONTAINER_PORTS.internal, controller: CONTAINER_PORTS.controller };
+    return { ...p, listeners, internal: CONTAINER_PORTS.internal, controller: CONTAINER_PORTS.controller };
   };
   const hostOf = (id: number) => (addressing === 'loopback' ? '127.0.0.1' : `flotilla-${desc.clusterId}-broker-${id}`);
 
@@ -262,24 +352,49 @@ export function buildClusterPlan(
     const ports = portsOf(nodeId);
     const isController = controllers.has(nodeId);
     const bind = addressing === 'loopback' ? '127.0.0.1' : '0.0.0.0';
+    const primary = secured ? LISTENERS.controlPlane : LISTENERS.plaintext;
     const inside =
       addressing === 'loopback'
-        ? { kafka: ports.kafka, internal: ports.internal, controller: ports.controller, metrics: ports.metrics }
-        : CONTAINER_PORTS;
+        ? {
+            kafka: ports.kafka,
+            internal: ports.internal,
+            controller: ports.controller,
+            metrics: ports.metrics,
+            listeners: ports.listeners,
+          }
+        : {
+            ...CONTAINER_PORTS,
+            kafka: CONTAINER_LISTENER_PORTS[primary] as number,
+            listeners: Object.fromEntries(extraListeners.map((n) => [n, CONTAINER_LISTENER_PORTS[n] as number])),
+          };
     const dataDir = addressing === 'loopback' ? (options.dataRoot?.(nodeId) ?? `data-${nodeId}`) : CONTAINER_DATA_DIR;
-    const listeners = [`INTERNAL://${bind}:${inside.internal}`, `EXTERNAL://${bind}:${inside.kafka}`];
+    const listeners = [
+      `INTERNAL://${bind}:${inside.internal}`,
+      `${primary}://${bind}:${inside.kafka}`,
+      ...extraListeners.map((n) => `${n}://${bind}:${inside.listeners[n]}`),
+    ];
     if (isController) listeners.push(`CONTROLLER://${bind}:${inside.controller}`);
+    const advertised = [
+      `INTERNAL://${hostOf(nodeId)}:${ports.internal}`,
+      `${primary}://127.0.0.1:${ports.kafka}`,
+      ...extraListeners.map((n) => `${n}://127.0.0.1:${ports.listeners[n]}`),
+    ];
+    const security =
+      secured && desc.security
+        ? securityConfig(desc.security, nodeId, hostOf(nodeId), desc.configuration?.['super.users'])
+        : { defaults: {}, managed: { 'listener.security.protocol.map': PLAINTEXT_PROTOCOL_MAP } };
     const config: Record<string, string> = {
       ...replicationDefaults(nodeIds.length),
+      ...security.defaults,
       ...desc.configuration,
       'node.id': String(nodeId),
       'process.roles': isController ? 'broker,controller' : 'broker',
       'controller.quorum.voters': quorumVoters,
       'controller.listener.names': 'CONTROLLER',
       listeners: listeners.join(','),
-      'advertised.listeners': `INTERNAL://${hostOf(nodeId)}:${ports.internal},EXTERNAL://127.0.0.1:${ports.kafka}`,
-      'listener.security.protocol.map': 'INTERNAL:PLAINTEXT,EXTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT',
+      'advertised.listeners': advertised.join(','),
       'inter.broker.listener.name': 'INTERNAL',
+      ...security.managed,
       'cluster.id': desc.kafkaClusterId ?? desc.clusterId,
       'log.dirs': `${dataDir}/logs`,
       'metrics.port': String(inside.metrics),
@@ -295,18 +410,106 @@ export function buildClusterPlan(
       limits,
       storageBytes: Math.round(desc.storageGiB * GIB),
       config,
-      ports: { kafka: ports.kafka, metrics: ports.metrics },
-      containerPorts: { kafka: inside.kafka, metrics: inside.metrics },
+      ports: {
+        kafka: ports.kafka,
+        metrics: ports.metrics,
+        ...(extraListeners.length ? { listeners: { ...ports.listeners } } : {}),
+      },
+      containerPorts: {
+        kafka: inside.kafka,
+        metrics: inside.metrics,
+        ...(extraListeners.length ? { listeners: { ...inside.listeners } } : {}),
+      },
       dataDir,
     };
   });
 
+  const addresses = (port: (id: number) => number | undefined) =>
+    nodeIds.map((id) => `127.0.0.1:${port(id)}`).join(',');
+  const access = secured && desc.security ? desc.security.access : null;
+  const clientBootstrap: ClientBootstrap = access
+    ? {
+        ...(access.plaintext
+          ? { bootstrapBrokerString: addresses((id) => portsOf(id).listeners[LISTENERS.plaintext]) }
+          : {}),
+        ...(access.tls !== null
+          ? { bootstrapBrokerStringTls: addresses((id) => portsOf(id).listeners[LISTENERS.tls]) }
+          : {}),
+        ...(access.saslScram
+          ? { bootstrapBrokerStringSaslScram: addresses((id) => portsOf(id).listeners[LISTENERS.saslScram]) }
+          : {}),
+      }
+    : { bootstrapBrokerString: addresses((id) => portsOf(id).kafka) };
   return {
     clusterId: desc.clusterId,
     brokers,
     quorumVoters,
-    bootstrapServers: nodeIds.map((id) => `127.0.0.1:${portsOf(id).kafka}`).join(','),
+    bootstrapServers: addresses((id) => portsOf(id).kafka),
+    clientBootstrap,
   };
+}
+
+const PLAINTEXT_PROTOCOL_MAP = 'INTERNAL:PLAINTEXT,EXTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT';
+
+/** MSK's authorizer (https://docs.aws.amazon.com/msk/latest/developerguide/msk-acls.html). */
+export const STANDARD_AUTHORIZER = 'org.apache.kafka.metadata.authorizer.StandardAuthorizer';
+
+/**
+ * A secured broker's listener protocols, SASL mechanisms, TLS material and authorizer. `defaults` may be
+ * overridden by the cluster's configuration (MSK lets it set allow.everyone.if.no.acl.found, which it
+ * defaults to true); `managed` may not. super.users always holds the control plane's user and the
+ * brokers' principal, after any the configuration names.
+ */
+export function securityConfig(
+  security: ClusterSecurity,
+  nodeId: number,
+  hostName: string,
+  configuredSuperUsers: string | undefined,
+): { defaults: Record<string, string>; managed: Record<string, string> } {
+  const { access, tls } = security;
+  const protocols = [
+    `INTERNAL:${access.inClusterTls ? 'SSL' : 'PLAINTEXT'}`,
+    `${LISTENERS.controlPlane}:SASL_PLAINTEXT`,
+    ...(access.plaintext ? [`${LISTENERS.plaintext}:PLAINTEXT`] : []),
+    ...(access.tls !== null ? [`${LISTENERS.tls}:SSL`] : []),
+    ...(access.saslScram ? [`${LISTENERS.saslScram}:SASL_SSL`] : []),
+    'CONTROLLER:PLAINTEXT',
+  ];
+  const managed: Record<string, string> = {
+    'listener.security.protocol.map': protocols.join(','),
+    // The control plane's own door: SCRAM-SHA-512 only, its user seeded by `format --add-scram`.
+    [`listener.name.${LISTENERS.controlPlane.toLowerCase()}.sasl.enabled.mechanisms`]: 'SCRAM-SHA-512',
+  };
+  if (access.saslScram) {
+    managed[`listener.name.${LISTENERS.saslScram.toLowerCase()}.sasl.enabled.mechanisms`] =
+      'SCRAM-SHA-512,SCRAM-SHA-256';
+  }
+  if (access.tls !== null) managed[`listener.name.${LISTENERS.tls.toLowerCase()}.ssl.client.auth`] = access.tls;
+  if (access.inClusterTls) managed['listener.name.internal.ssl.client.auth'] = 'required';
+  if (tls && needsTls(access)) {
+    const names = { dnsNames: [...new Set([hostName, 'localhost'])], ipAddresses: ['127.0.0.1'] };
+    const certificate = tls.issue(nodeId, names);
+    // Plain ssl.* keys (not listener.name.*): they are `password`-typed in the broker, so DescribeConfigs
+    // answers them as sensitive (null) instead of printing the key.
+    managed['ssl.keystore.type'] = 'PEM';
+    managed['ssl.keystore.key'] = certificate.privateKey;
+    managed['ssl.keystore.certificate.chain'] = certificate.chain;
+    managed['ssl.truststore.type'] = 'PEM';
+    managed['ssl.truststore.certificates'] = tls.caCertificate;
+  }
+  const superUsers = [
+    ...(configuredSuperUsers ?? '')
+      .split(';')
+      .map((u) => u.trim())
+      .filter(Boolean),
+    `User:${CONTROL_PLANE_USER}`,
+    ...(access.inClusterTls ? [`User:${BROKER_PRINCIPAL_CN}`] : []),
+  ];
+  managed['super.users'] = [...new Set(superUsers)].join(';');
+  const defaults: Record<string, string> = access.authorizer
+    ? { 'authorizer.class.name': STANDARD_AUTHORIZER, 'allow.everyone.if.no.acl.found': 'true' }
+    : {};
+  return { defaults, managed };
 }
 
 /**
@@ -325,9 +528,20 @@ export function parseServerProperties(text: string): Record<string, string> {
   return out;
 }
 
-/** server.properties text for a spec, the form the broker binary reads. */
+/**
+ * server.properties text for a spec, the form the broker binary reads: Java Properties escapes
+ * (java.util.Properties.store), so multi-line values such as inline PEM keys survive as `\n`.
+ */
 export function renderServerProperties(config: Readonly<Record<string, string>>): string {
+  const escaped = (text: string, isKey: boolean) =>
+    text
+      .replace(/\\/g, '\\\\')
+      .replace(/\n/g, '\\n')
+      .replace(/\r/g, '\\r')
+      .replace(/\t/g, '\\t')
+      .replace(/\f/g, '\\f')
+      .replace(isKey ? /[=: #!]/g : /^[ #!]/, (c) => `\\${c}`);
   return `${Object.entries(config)
-    .map(([k, v]) => `${k}=${v}`)
+    .map(([k, v]) => `${escaped(k, true)}=${escaped(v, false)}`)
     .join('\n')}\n`;
 }
