@@ -3,7 +3,8 @@
  * over raw sockets to the real broker binary: a wrong password answers SASL_AUTHENTICATION_FAILED and
  * closes the connection with nothing else answered; nothing but ApiVersions and SASL passes before
  * authentication; KIP-368 session lifetimes and re-authentication; the v0 raw-token path; replayed
- * nonces, malformed and oversized tokens and TLS garbage never crash the broker.
+ * nonces, malformed, random and oversized tokens, TLS garbage and plaintext frames on TLS ports never
+ * crash the broker, and after each another client is still served.
  */
 import { randomBytes } from 'node:crypto';
 import { type Socket, connect as tcpConnect } from 'node:net';
@@ -19,6 +20,7 @@ import {
   saltPassword,
   scramSha512,
 } from '@flotilla/protocol';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BrokerConfig } from '../src/config/broker-config.js';
 import { interBrokerClientOptions } from '../src/security/inter-broker.js';
@@ -124,6 +126,20 @@ async function scramLogin(c: RawConnection, user: string, password: string) {
 const within = <T>(p: Promise<T>, ms: number) =>
   Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`not within ${ms} ms`)), ms))]);
 
+const SASL_AUTHENTICATE_V2 = 2;
+
+/** A SaslAuthenticate answer that is not a success, or the broker closing the connection. */
+async function refusedOrClosed(c: RawConnection, authBytes: Buffer): Promise<'refused' | 'closed'> {
+  try {
+    const r = await c.send(ApiKey.SaslAuthenticate, SASL_AUTHENTICATE_V2, { authBytes });
+    if (r.errorCode === 0) throw new Error(`token ${authBytes.toString('hex')} was accepted`);
+    return 'refused';
+  } catch (e) {
+    if (!/closed/.test((e as Error).message)) throw e;
+    return 'closed';
+  }
+}
+
 describe('SASL, re-authentication and security APIs at the protocol level', () => {
   let dir: string;
   let certs: Certificates;
@@ -134,6 +150,7 @@ describe('SASL, re-authentication and security APIs at the protocol level', () =
     certs = makeCertificates(dir, []);
     await formatWithScram(`${dir}/data`, [
       'SCRAM-SHA-512=[name=admin,password=admin-secret]',
+      'SCRAM-SHA-256=[name=admin,password=admin-secret]',
       'SCRAM-SHA-512=[name=writer,password=writer-secret]',
       'SCRAM-SHA-512=[name=reader,password=reader-secret]',
     ]);
@@ -141,9 +158,27 @@ describe('SASL, re-authentication and security APIs at the protocol level', () =
   }, 60_000);
 
   afterAll(async () => {
-    await broker?.stop();
+    // A clean exit (not a crash) after everything below.
+    expect(await broker?.stop()).toBe(0);
     removeDir(dir);
   });
+
+  /** Another client logs in over SCRAM-SHA-512 and is served. */
+  const stillServes = async () => {
+    const ok = await connect({
+      host: '127.0.0.1',
+      port: Number((broker.endpoints.SASL_PLAINTEXT as string).split(':')[1]),
+      sasl: scramSha512({ username: 'admin', password: 'admin-secret' }),
+    });
+    expect((await ok.request(ApiKey.Metadata, METADATA_ALL)).brokers).toHaveLength(1);
+    await ok.close();
+  };
+
+  const handshaken = async (mechanism: string, endpoint = broker.endpoints.SASL_PLAINTEXT as string) => {
+    const c = await RawConnection.open(endpoint);
+    expect((await c.send(ApiKey.SaslHandshake, 1, { mechanism })).errorCode).toBe(0);
+    return c;
+  };
 
   it('answers a wrong password with SASL_AUTHENTICATION_FAILED, then closes: a pipelined request is never served', async () => {
     const c = await RawConnection.open(broker.endpoints.SASL_PLAINTEXT as string);
@@ -398,6 +433,93 @@ describe('SASL, re-authentication and security APIs at the protocol level', () =
     await reader.close();
     await admin.close();
   });
+  it('refuses an oversized client-first message, and closes one beyond sasl.server.max.receive.size unanswered', async () => {
+    // 300 KB of user name: a frame the broker reads (under 512 KB), a SCRAM message it refuses.
+    const c = await handshaken('SCRAM-SHA-512');
+    const first = Buffer.from(`n,,n=${'a'.repeat(300_000)},r=${randomBytes(18).toString('base64')}`);
+    const r = await c.send(ApiKey.SaslAuthenticate, SASL_AUTHENTICATE_V2, { authBytes: first });
+    expect(r.errorCode).toBe(ErrorCode.SASL_AUTHENTICATION_FAILED);
+    await within(c.closed, 3000);
+    await stillServes();
+    // 600 KB sent in full before authentication: the connection is closed, nothing answered.
+    const d = await handshaken('SCRAM-SHA-512');
+    const huge = Buffer.from(`n,,n=admin,r=${'x'.repeat(600_000)}`);
+    await expect(d.send(ApiKey.SaslAuthenticate, SASL_AUTHENTICATE_V2, { authBytes: huge })).rejects.toThrow(/closed/);
+    await stillServes();
+  });
+
+  it('refuses a client-final replayed from an earlier session with SASL_AUTHENTICATION_FAILED', async () => {
+    // A session that succeeds, its tokens recorded as an eavesdropper would.
+    const a = await handshaken('SCRAM-SHA-512');
+    const sent: Buffer[] = [];
+    await scramSha512({ username: 'admin', password: 'admin-secret' }).authenticate(async (authBytes) => {
+      sent.push(authBytes);
+      const r = await a.send(ApiKey.SaslAuthenticate, SASL_AUTHENTICATE_V2, { authBytes });
+      expect(r.errorCode).toBe(0);
+      return r.authBytes;
+    });
+    expect((await a.send(ApiKey.Metadata, 12, METADATA_ALL)).brokers).toHaveLength(1);
+    a.close();
+    const [clientFirst, clientFinal] = sent as [Buffer, Buffer];
+    // Replayed whole: the server's nonce is new, so the old proof and nonce do not fit.
+    const b = await handshaken('SCRAM-SHA-512');
+    const serverFirst = await b.send(ApiKey.SaslAuthenticate, SASL_AUTHENTICATE_V2, { authBytes: clientFirst });
+    expect(serverFirst.errorCode).toBe(0);
+    expect(serverFirst.authBytes.toString()).not.toBe(clientFinal.toString());
+    const replayed = await b.send(ApiKey.SaslAuthenticate, SASL_AUTHENTICATE_V2, { authBytes: clientFinal });
+    expect(replayed.errorCode).toBe(ErrorCode.SASL_AUTHENTICATION_FAILED);
+    await within(b.closed, 3000);
+    // The old client-final after a fresh client-first (another client nonce) fails the same way.
+    const c = await handshaken('SCRAM-SHA-512');
+    const fresh = Buffer.from(`n,,n=admin,r=${randomBytes(18).toString('base64')}`);
+    expect((await c.send(ApiKey.SaslAuthenticate, SASL_AUTHENTICATE_V2, { authBytes: fresh })).errorCode).toBe(0);
+    expect(await refusedOrClosed(c, clientFinal)).toBe('refused');
+    await within(c.closed, 3000);
+    await stillServes();
+  });
+
+  it('closes plaintext Kafka frames on the TLS ports without answering them', async () => {
+    for (const name of ['SSL', 'SASL_SSL']) {
+      const c = await RawConnection.open(broker.endpoints[name] as string);
+      await expect(
+        within(c.send(ApiKey.ApiVersions, 3, { clientSoftwareName: 'raw', clientSoftwareVersion: '1' }), 5000),
+      ).rejects.toThrow(/closed/);
+      expect(c.isClosed).toBe(true);
+      await stillServes();
+    }
+  });
+
+  it('property: random SASL tokens end in an error or a closed connection, and never crash the broker', async () => {
+    const mechanisms = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'] as const;
+    // Bytes of every kind, and SCRAM-looking text with random attributes.
+    const token = fc.oneof(
+      fc.uint8Array({ maxLength: 600 }).map((b) => Buffer.from(b)),
+      fc
+        .array(fc.tuple(fc.constantFrom('n', 'r', 'a', 'c', 'p', 's', 'i', 'x', ''), fc.string({ maxLength: 40 })), {
+          maxLength: 6,
+        })
+        .map((attrs) => Buffer.from(`n,,${attrs.map(([k, v]) => `${k}=${v}`).join(',')}`)),
+    );
+    let refused = 0;
+    let closed = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...mechanisms), token, fc.boolean(), async (mechanism, bytes, second) => {
+        const c = await handshaken(mechanism);
+        if (second && mechanism !== 'PLAIN') {
+          // As the client-final, after a valid client-first.
+          const first = Buffer.from(`n,,n=admin,r=${randomBytes(18).toString('base64')}`);
+          expect((await c.send(ApiKey.SaslAuthenticate, SASL_AUTHENTICATE_V2, { authBytes: first })).errorCode).toBe(0);
+        }
+        if ((await refusedOrClosed(c, bytes)) === 'refused') refused++;
+        else closed++;
+        await within(c.closed, 3000);
+      }),
+      { numRuns: 150 },
+    );
+    expect(refused + closed).toBe(150);
+    await stillServes();
+  }, 60_000);
+
   it('gives a broker the client options for a secured inter-broker listener (JAAS username/password, truststore)', async () => {
     const configFor = (listener: string, mechanism: string, jaasKey: string) =>
       new BrokerConfig(
