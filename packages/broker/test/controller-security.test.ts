@@ -106,8 +106,21 @@ describe('an authenticated controller listener', () => {
         topics: [{ topicName: '__cluster_metadata', partitions: [{ partitionIndex: 0 }] }],
       });
       expect(described.errorCode).toBe(ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
+      // DescribeCluster, which a broker listener answers to anyone, needs Alter on the controller's (ControllerApis).
+      const cluster = await c.request(ApiKey.DescribeCluster, {
+        includeClusterAuthorizedOperations: false,
+        endpointType: 1,
+      });
+      expect(cluster.errorCode).toBe(ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
     } finally {
       await c.close();
     }
+    const controller = await toController(1, 'controller', 'controller-secret');
+    const cluster = await controller.request(ApiKey.DescribeCluster, {
+      includeClusterAuthorizedOperations: false,
+      endpointType: 1,
+    });
+    expect(cluster.errorCode).toBe(0);
+    await controller.close();
   });
 });

@@ -15,6 +15,8 @@ import {
   defaultDeleteTopicsRequest,
   defaultDescribeConfigsRequest,
   defaultDescribeGroupsRequest,
+  defaultDescribeProducersRequest,
+  defaultDescribeTransactionsRequest,
   defaultElectLeadersRequest,
   defaultFetchRequest,
   defaultFindCoordinatorRequest,
@@ -23,6 +25,7 @@ import {
   defaultInitProducerIdRequest,
   defaultJoinGroupRequest,
   defaultLeaveGroupRequest,
+  defaultListGroupsRequest,
   defaultListOffsetsRequest,
   defaultOffsetCommitRequest,
   defaultOffsetDeleteRequest,
@@ -46,6 +49,8 @@ const CLUSTER = 'kafka-cluster';
 const T = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
 const G = ErrorCode.GROUP_AUTHORIZATION_FAILED;
 const C = ErrorCode.CLUSTER_AUTHORIZATION_FAILED;
+/** ConfigResource type of a broker in DescribeConfigs / AlterConfigs. */
+const BROKER_CONFIG = 4;
 
 // biome-ignore lint/suspicious/noExplicitAny: responses of 30 different APIs, read by each row's errorOf
 type AnyResponse = any;
@@ -428,13 +433,63 @@ const ROWS: Row[] = [
     errorOf: (r) => r.errorCode,
   },
   {
-    api: 'DescribeCluster',
-    operation: Op.DESCRIBE,
+    api: 'DescribeConfigs (broker)',
+    operation: Op.DESCRIBE_CONFIGS,
     resourceType: R.CLUSTER,
     resourceName: CLUSTER,
     error: C,
-    call: (c) => c.request(ApiKey.DescribeCluster, { includeClusterAuthorizedOperations: false, endpointType: 1 }),
-    errorOf: (r) => r.errorCode,
+    call: (c) =>
+      c.request(ApiKey.DescribeConfigs, {
+        ...defaultDescribeConfigsRequest(),
+        resources: [{ resourceType: BROKER_CONFIG, resourceName: '1', configurationKeys: null }],
+      }),
+    errorOf: (r) => r.results[0].errorCode,
+  },
+  {
+    api: 'IncrementalAlterConfigs (broker)',
+    operation: Op.ALTER_CONFIGS,
+    resourceType: R.CLUSTER,
+    resourceName: CLUSTER,
+    error: C,
+    call: (c) =>
+      c.request(ApiKey.IncrementalAlterConfigs, {
+        ...defaultIncrementalAlterConfigsRequest(),
+        validateOnly: true,
+        resources: [
+          {
+            resourceType: BROKER_CONFIG,
+            resourceName: '1',
+            configs: [{ name: 'log.retention.ms', configOperation: 0, value: '60000' }],
+          },
+        ],
+      }),
+    errorOf: (r) => r.responses[0].errorCode,
+  },
+  {
+    api: 'DescribeProducers',
+    operation: Op.READ,
+    resourceType: R.TOPIC,
+    resourceName: TOPIC,
+    error: T,
+    call: (c) =>
+      c.request(ApiKey.DescribeProducers, {
+        ...defaultDescribeProducersRequest(),
+        topics: [{ name: TOPIC, partitionIndexes: [0] }],
+      }),
+    errorOf: (r) => r.topics[0].partitions[0].errorCode,
+  },
+  {
+    api: 'DescribeTransactions',
+    operation: Op.DESCRIBE,
+    resourceType: R.TRANSACTIONAL_ID,
+    resourceName: 'acl-table-txn',
+    error: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+    call: (c) =>
+      c.request(ApiKey.DescribeTransactions, {
+        ...defaultDescribeTransactionsRequest(),
+        transactionalIds: ['acl-table-txn'],
+      }),
+    errorOf: (r) => r.transactionStates[0].errorCode,
   },
   {
     api: 'ListPartitionReassignments',
@@ -548,7 +603,7 @@ describe('the authorization table: each API checks its operation on its resource
     dir = tempDir('flotilla-acl-table-');
     broker = await startSecureBroker(`${dir}/data`, makeCertificates(dir, []), {
       'listener.name.sasl_plaintext.plain.sasl.jaas.config':
-        'org.apache.kafka.common.security.plain.PlainLoginModule required user_admin="admin-secret" user_nobody="nobody-secret" user_granted="granted-secret";',
+        'org.apache.kafka.common.security.plain.PlainLoginModule required user_admin="admin-secret" user_nobody="nobody-secret" user_granted="granted-secret" user_viewer="viewer-secret";',
     });
     const admin = await as('admin');
     const created = await admin.request(ApiKey.CreateTopics, {
@@ -599,14 +654,119 @@ describe('the authorization table: each API checks its operation on its resource
     });
   }
 
+  // The APIs that check nothing or filter instead of refusing.
+  const grant = async (principal: string, operation: number, resourceType: number, resourceName: string) => {
+    const admin = await as('admin');
+    const r = await admin.request(ApiKey.CreateAcls, {
+      creations: [
+        { resourceType, resourceName, resourcePatternType: 3, principal, host: '*', operation, permissionType: 3 },
+      ],
+    });
+    expect(r.results[0]?.errorCode).toBe(0);
+    await admin.close();
+  };
+
+  it('DescribeCluster: answers anyone; reports authorized operations only with Describe on cluster', async () => {
+    // Kafka's broker (AuthHelper.computeDescribeClusterResponse) checks nothing but for the operations.
+    const nobody = await as('nobody');
+    const r = await nobody.request(ApiKey.DescribeCluster, {
+      includeClusterAuthorizedOperations: true,
+      endpointType: 1,
+    });
+    expect(r.errorCode).toBe(0);
+    expect(r.brokers).toHaveLength(1);
+    expect(r.clusterAuthorizedOperations).toBe(0);
+    await nobody.close();
+  });
+
+  it('ListGroups: Describe on cluster lists every group, else only the groups the principal may describe', async () => {
+    const admin = await as('admin');
+    for (const groupId of ['listed-a', 'listed-b']) {
+      const committed = await admin.request(ApiKey.OffsetCommit, {
+        ...defaultOffsetCommitRequest(),
+        groupId,
+        generationIdOrMemberEpoch: -1,
+        memberId: '',
+        topics: [
+          {
+            name: TOPIC,
+            topicId: undefined as never,
+            partitions: [{ partitionIndex: 0, committedOffset: 0n, committedLeaderEpoch: -1, committedMetadata: '' }],
+          },
+        ],
+      } as never);
+      expect(committed.topics[0]?.partitions[0]?.errorCode).toBe(0);
+    }
+    await admin.close();
+    const listed = async (user: string) => {
+      const c = await as(user);
+      const r = await c.request(ApiKey.ListGroups, defaultListGroupsRequest());
+      await c.close();
+      expect(r.errorCode).toBe(0);
+      return r.groups.map((g) => g.groupId).filter((g) => g.startsWith('listed-'));
+    };
+    expect(await listed('nobody')).toEqual([]);
+    await grant('User:viewer', Op.DESCRIBE, R.GROUP, 'listed-a');
+    expect(await listed('viewer')).toEqual(['listed-a']);
+    await grant('User:viewer', Op.DESCRIBE, R.CLUSTER, CLUSTER);
+    expect((await listed('viewer')).sort()).toEqual(['listed-a', 'listed-b']);
+  });
+
+  it('ListTransactions: lists only the transactional ids the principal may describe', async () => {
+    const admin = await as('admin');
+    // FindCoordinator creates __transaction_state: retry InitProducerId until its coordinator is up.
+    const find = await admin.request(
+      ApiKey.FindCoordinator,
+      { key: 'listed-txn', keyType: 1, coordinatorKeys: ['listed-txn'] },
+      { version: 3 },
+    );
+    expect(find.errorCode).toBe(0);
+    await expect
+      .poll(
+        async () =>
+          (
+            await admin.request(ApiKey.InitProducerId, {
+              ...defaultInitProducerIdRequest(),
+              transactionalId: 'listed-txn',
+              transactionTimeoutMs: 60_000,
+            })
+          ).errorCode,
+        { timeout: 20_000, interval: 250 },
+      )
+      .toBe(0);
+    await admin.close();
+    const listed = async (user: string) => {
+      const c = await as(user);
+      const r = await c.request(ApiKey.ListTransactions, {
+        stateFilters: [],
+        producerIdFilters: [],
+        durationFilter: -1n,
+      });
+      await c.close();
+      expect(r.errorCode).toBe(0);
+      return r.transactionStates.map((t) => t.transactionalId);
+    };
+    expect(await listed('nobody')).toEqual([]);
+    expect(await listed('viewer')).toEqual([]); // Describe on the cluster does not list them
+    await grant('User:viewer', Op.DESCRIBE, R.TRANSACTIONAL_ID, 'listed-txn');
+    expect(await listed('viewer')).toEqual(['listed-txn']);
+  });
+
   it('reports authorized operations (KIP-430) from the ACLs the rows granted', async () => {
-    // Runs after the rows: User:granted then holds Alter, Describe and IdempotentWrite on the cluster.
+    // Runs after the rows: User:granted then holds Alter, Describe, IdempotentWrite, DescribeConfigs and
+    // AlterConfigs on the cluster.
     const user = await as('granted');
     const cluster = await user.request(ApiKey.DescribeCluster, {
       includeClusterAuthorizedOperations: true,
       endpointType: 1,
     });
-    expect(cluster.clusterAuthorizedOperations).toBe((1 << Op.ALTER) | (1 << Op.DESCRIBE) | (1 << Op.IDEMPOTENT_WRITE));
+    expect(cluster.clusterAuthorizedOperations).toBe(
+      (1 << Op.ALTER) |
+        (1 << Op.DESCRIBE) |
+        (1 << Op.IDEMPOTENT_WRITE) |
+        (1 << Op.DESCRIBE_CONFIGS) |
+        (1 << Op.ALTER_CONFIGS),
+    );
     const groups = await user.request(ApiKey.DescribeGroups, { groups: [GROUP], includeAuthorizedOperations: true });
     expect(groups.groups[0]?.authorizedOperations).toBe((1 << Op.READ) | (1 << Op.DESCRIBE) | (1 << Op.DELETE));
     await user.close();
