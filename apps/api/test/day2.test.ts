@@ -9,6 +9,7 @@
  * end every acknowledged message must have been consumed; produce errors, duplicates and the longest
  * produce stall are printed.
  */
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,6 +52,29 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 250));
   }
+}
+
+/**
+ * Every record of `topic` read again from the beginning by kcat, without a consumer group (so neither
+ * committed offsets nor group membership matter): value -> "partition:offset".
+ */
+function readTopicAgain(bootstrap: string, topic: string): Promise<Map<string, string>> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      'kcat',
+      ['-b', bootstrap, '-C', '-t', topic, '-o', 'beginning', '-e', '-q', '-f', '%p:%o %s\\n'],
+      { maxBuffer: 64 * 1024 * 1024, timeout: 120_000 },
+      (error, stdout, stderr) => {
+        if (error) return reject(new Error(`kcat failed: ${error.message}\n${stderr}`));
+        const records = new Map<string, string>();
+        for (const line of stdout.split('\n')) {
+          const [where, value] = line.split(' ');
+          if (where && value) records.set(value, where);
+        }
+        resolve(records);
+      },
+    );
+  });
 }
 
 const databaseUrl = scratchDatabaseUrl('flotilla_day2');
@@ -106,7 +130,8 @@ afterAll(async () => {
 
 /** The producer and consumer that run through every operation. */
 class Traffic {
-  readonly acked = new Set<string>();
+  /** Acknowledged values and where the broker said it wrote them. */
+  readonly acked = new Map<string, { partition: number; offset: string }>();
   readonly received = new Map<string, number>();
   produceErrors = 0;
   maxStallMs = 0;
@@ -141,8 +166,9 @@ class Traffic {
         const value = `m-${n++}`;
         const started = Date.now();
         try {
-          await this.producer?.send({ topic: 'orders', acks: -1, messages: [{ key: value, value }] });
-          this.acked.add(value);
+          const [meta] =
+            (await this.producer?.send({ topic: 'orders', acks: -1, messages: [{ key: value, value }] })) ?? [];
+          this.acked.set(value, { partition: meta?.partition ?? -1, offset: meta?.baseOffset ?? '-1' });
         } catch {
           this.produceErrors++;
         }
@@ -159,7 +185,7 @@ class Traffic {
   }
 
   lost(): string[] {
-    return [...this.acked].filter((v) => !this.received.has(v));
+    return [...this.acked.keys()].filter((v) => !this.received.has(v));
   }
 
   duplicates(): number {
@@ -537,18 +563,45 @@ describe('day-2 operations on a 3-broker cluster while clients run (ProcessDrive
     await until('the consumer to catch up', async () => (traffic.lost().length === 0 ? true : undefined), 60_000).catch(
       () => undefined,
     );
+    // Not consumed is not yet lost: read the topic again without the group and tell the two apart.
+    const notConsumed = traffic.lost();
+    const brokers = await msk.send(new GetBootstrapBrokersCommand({ ClusterArn: clusterArn }));
+    const inLog = await readTopicAgain(brokers.BootstrapBrokerString as string, 'orders');
+    const lostFromLog = notConsumed.filter((v) => !inLog.has(v));
+    const notDelivered = notConsumed.filter((v) => inLog.has(v));
+    const admin = kafka.admin();
+    await admin.connect();
+    const [committed] = await admin.fetchOffsets({ groupId: 'day2-group', topics: ['orders'] });
+    const ends = await admin.fetchTopicOffsets('orders');
+    const group = await admin.describeGroups(['day2-group']);
+    await admin.disconnect();
     await traffic.close();
     console.log(
       JSON.stringify({
         acked: traffic.acked.size,
         received: traffic.received.size,
-        lost: traffic.lost().length,
+        inLogReadAgain: inLog.size,
+        notConsumed: notConsumed.length,
+        lostFromLog: lostFromLog.length,
+        inLogButNotDelivered: notDelivered.length,
+        lostExamples: lostFromLog.slice(0, 5).map((v) => ({ v, ackedAt: traffic.acked.get(v) })),
+        notDeliveredExamples: notDelivered.slice(0, 5).map((v) => ({ v, at: inLog.get(v) })),
+        group: {
+          state: group.groups[0]?.state,
+          members: group.groups[0]?.members.length,
+          committedVsEnd: committed?.partitions
+            .map((p) => `${p.partition}:${p.offset}/${ends.find((e) => e.partition === p.partition)?.high}`)
+            .join(' '),
+        },
         duplicates: traffic.duplicates(),
         produceErrors: traffic.produceErrors,
         maxProduceStallMs: traffic.maxStallMs,
         operationMs: timings,
       }),
     );
-    expect(traffic.lost()).toEqual([]);
-  }, 120_000);
+    expect(lostFromLog, 'acknowledged, but missing when the topic is read again from the beginning: data lost').toEqual(
+      [],
+    );
+    expect(notDelivered, 'in the topic, but never delivered to the consumer group: the group is stuck').toEqual([]);
+  }, 300_000);
 });
