@@ -8,8 +8,9 @@
  *       by a prefixed group ACL) two topics under the prefix, refused on one outside it;
  *   (c) a DENY beats an ALLOW: the principal allowed both as itself and as `User:*` is refused;
  *   (d) a wrong password fails with SASL_AUTHENTICATION_FAILED as the client reports it, the broker logs
- *       the failed login, and its open connection count (kafka_server_socketservermetrics_connection_count
- *       on /metrics) is back where it was: no half-open session is left.
+ *       the failed login and closes that connection itself, and its open connection count
+ *       (kafka_server_socketservermetrics_connection_count on /metrics) is back where it was: no
+ *       half-open session is left.
  *
  * One helper per client does the same three things (produce, consume in a group, log in), so every
  * scenario is one table-driven test over the eight client x listener cells. (a)-(c) run concurrently;
@@ -580,7 +581,15 @@ describe('the security matrix: four clients x SASL_PLAINTEXT, SASL_SSL with SCRA
   });
 
   describe('authentication', () => {
-    const failures = () => broker.output().match(/SASL SCRAM-SHA-512 authentication failed/g)?.length ?? 0;
+    /** Ids of the connections the broker logged, since `from`, as failing SCRAM and as closed for it. */
+    const sinceLogged = (from: number) => {
+      const log = broker.output().slice(from);
+      const ids = (re: RegExp) => [...log.matchAll(re)].map((m) => m[1] as string);
+      return {
+        failed: ids(/connection (\S+): SASL SCRAM-SHA-512 authentication failed/g),
+        closed: ids(/closing connection (\S+) \([^)]*\): SASL authentication failed/g),
+      };
+    };
 
     it.each(CELLS)(
       '(d) $client.name over $listener: a wrong password fails and leaves no session',
@@ -598,13 +607,16 @@ describe('the security matrix: four clients x SASL_PLAINTEXT, SASL_SSL with SCRA
             { timeout: 10_000, interval: 300 },
           )
           .toBe(true);
-        const loggedBefore = failures();
+        const logFrom = broker.output().length;
 
         const report = await client.failLogin(login(listener, 'writer', 'not-the-password'));
         expect(report).toMatch(client.loginRefused);
 
-        // The broker saw the wrong password (not a TLS or network failure) and closed that connection.
-        expect(failures()).toBeGreaterThan(loggedBefore);
+        // The broker saw the wrong password (not a TLS or network failure) and closed every connection
+        // that failed itself, right after the error response.
+        const { failed } = sinceLogged(logFrom);
+        expect(failed.length).toBeGreaterThan(0);
+        await expect.poll(() => failed.filter((id) => !sinceLogged(logFrom).closed.includes(id))).toEqual([]);
         await expect
           .poll(() => metric('kafka_server_socketservermetrics_connection_count'), { timeout: 10_000 })
           .toBe(baseline);
