@@ -75,7 +75,8 @@ interface ClientDriver {
 
 // ---------------------------------------------------------------------------------------------- kcat
 
-function kcatArgs(login: Login): string[] {
+/** kcat's connection options; `-m`: seconds to wait for metadata. */
+function kcatArgs(login: Login, metadataTimeoutS = 10): string[] {
   const x = [
     '-b',
     login.endpoint,
@@ -88,7 +89,7 @@ function kcatArgs(login: Login): string[] {
     '-X',
     `sasl.password=${login.password}`,
     '-m',
-    '10',
+    String(metadataTimeoutS),
   ];
   if (login.listener === 'SASL_SSL') x.push('-X', `ssl.ca.location=${login.ca}`);
   return x;
@@ -129,7 +130,7 @@ const kcat: ClientDriver = {
     return out.trim().split('\n');
   },
   async failLogin(login) {
-    return run('/usr/bin/kcat', [...kcatArgs(login), '-m', '4', '-L'], undefined, 20_000).then(
+    return run('/usr/bin/kcat', [...kcatArgs(login, 4), '-L'], undefined, 20_000).then(
       (out) => `logged in: ${out}`,
       (e: Error) => e.message,
     );
