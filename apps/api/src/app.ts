@@ -45,7 +45,11 @@ export default async function app(fastify: FastifyInstance, opts: AppOptions): P
   for (const schema of sharedSchemas) fastify.addSchema(schema);
   await fastify.register(rawBody);
   await fastify.register(errors);
-  await fastify.register(services, { config: opts.config, ...(opts.catalog ? { catalog: opts.catalog } : {}) });
+  await fastify.register(services, {
+    config: opts.config,
+    box: opts.box,
+    ...(opts.catalog ? { catalog: opts.catalog } : {}),
+  });
   await fastify.register(auth, { box: opts.box });
   await fastify.register(swagger);
   fastify.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));

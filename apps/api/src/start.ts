@@ -15,6 +15,8 @@ export interface StartedApi {
   readonly fastify: FastifyInstance;
   readonly adminKey: AdminKey;
   readonly appliedMigrations: readonly string[];
+  /** The master key's box: a worker in the same process (tests) opens the same sealed columns with it. */
+  readonly box: SecretBox;
 }
 
 export async function buildApi(
@@ -46,7 +48,7 @@ export async function buildApi(
     fastify.addHook('onClose', async () => {
       await catalog.$disconnect();
     });
-    return { fastify, adminKey, appliedMigrations: migrations.applied };
+    return { fastify, adminKey, appliedMigrations: migrations.applied, box };
   } catch (error) {
     await catalog.$disconnect();
     throw error;

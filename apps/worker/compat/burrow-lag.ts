@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AdminClient } from '@flotilla/protocol';
 import { ProcessDriver, planCluster } from '@flotilla/runtime';
+import { plaintextEndpoint } from '../src/kafka/cluster-endpoint.js';
 import { computeConsumerLag } from '../src/monitor/lag.js';
 
 const TOPIC = 'orders';
@@ -103,7 +104,7 @@ c.commit(asynchronous=False)
 c.close()
 `;
     await run('/usr/bin/python3', ['-c', consumer, bootstrap]);
-    const [ours] = await computeConsumerLag({ bootstrap: bootstrap.split(','), groupIds: [GROUP] });
+    const [ours] = await computeConsumerLag({ endpoint: plaintextEndpoint(bootstrap), groupIds: [GROUP] });
     if (!ours) throw new Error('no lag computed for the group');
 
     // ZooKeeper for Burrow's own coordination, then Burrow reading __consumer_offsets.

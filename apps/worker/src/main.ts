@@ -5,7 +5,7 @@
  * processes), and processes operations until SIGINT/SIGTERM, which drains running jobs and exits.
  */
 import { join } from 'node:path';
-import { createCatalog, databaseUrl, migrate } from '@flotilla/db';
+import { createCatalog, databaseUrl, loadMasterKey, migrate, SecretBox } from '@flotilla/db';
 import { createRuntimeDriver, type RuntimeKind } from '@flotilla/runtime';
 import { Queue } from 'bullmq';
 import { OPERATIONS_QUEUE } from './jobs/catalog.js';
@@ -20,6 +20,8 @@ async function main(): Promise<void> {
   await migrate({ url });
   const catalog = createCatalog({ url });
   const stateDir = process.env.FLOTILLA_STATE_DIR ?? join(process.cwd(), '.flotilla');
+  // The API's master key (same FLOTILLA_MASTER_KEY / stateDir/master.key), for sealed catalog columns.
+  const box = new SecretBox(loadMasterKey(process.env.FLOTILLA_MASTER_KEY || null, stateDir));
   const driver = await createRuntimeDriver({
     runtime: (process.env.FLOTILLA_RUNTIME as RuntimeKind | undefined) || undefined,
     process: { stateDir: join(stateDir, 'runtime') },
@@ -33,6 +35,7 @@ async function main(): Promise<void> {
   const worker = new OperationsWorker({
     catalog,
     driver,
+    box,
     redisUrl,
     queuePrefix,
     concurrency: Number(process.env.FLOTILLA_WORKER_CONCURRENCY ?? 4),
@@ -47,6 +50,7 @@ async function main(): Promise<void> {
   const reconcileQueue = new Queue(RECONCILE_QUEUE, { connection: { url: redisUrl }, prefix: queuePrefix });
   const reconciler = new ReconcileWorker({
     catalog,
+    box,
     redisUrl,
     queuePrefix,
     intervalMs: Number(process.env.FLOTILLA_RECONCILE_INTERVAL_MS ?? 30_000),
@@ -57,6 +61,7 @@ async function main(): Promise<void> {
   const healer = new HealMonitor({
     catalog,
     driver,
+    box,
     log: consoleLogger,
     intervalMs: Number(process.env.FLOTILLA_HEAL_INTERVAL_MS ?? 5_000),
   });
@@ -66,6 +71,7 @@ async function main(): Promise<void> {
   const monitor = new Monitor({
     catalog,
     driver,
+    box,
     intervalMs: Number(process.env.FLOTILLA_MONITOR_INTERVAL_MS ?? 30_000),
     log: consoleLogger,
   });

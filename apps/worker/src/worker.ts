@@ -4,7 +4,7 @@
  * with backoff. A job that cannot succeed (unknown name, bad payload, UnrecoverableError) fails at
  * once. `close()` stops taking jobs, lets running ones finish, and is safe to call twice.
  */
-import type { Catalog } from '@flotilla/db';
+import type { Catalog, SecretBox } from '@flotilla/db';
 import type { RuntimeDriver } from '@flotilla/runtime';
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import { checkPayload, isJobName, JOBS, type JobName, type JobPayload, OPERATIONS_QUEUE } from './jobs/catalog.js';
@@ -25,6 +25,11 @@ export interface OperationsWorkerOptions {
    */
   readonly lockDurationMs?: number;
   readonly log?: JobLogger;
+  /**
+   * Opens the catalog's sealed columns (a secured cluster's control-plane password and CA key): a
+   * SecretBox under the API's master key. Without it only PLAINTEXT clusters can be provisioned.
+   */
+  readonly box?: SecretBox;
   /** Bytes/s per broker that partition reassignments may use (scale-out/in); default 50 MiB/s. */
   readonly reassignThrottleBytes?: number;
   /** For tests: replace handlers. */
@@ -80,6 +85,7 @@ export class OperationsWorker {
     const ctx: JobContext = {
       catalog: this.options.catalog,
       driver: this.options.driver,
+      ...(this.options.box ? { box: this.options.box } : {}),
       signal,
       log,
       attempt: job.attemptsMade + 1,

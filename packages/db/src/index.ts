@@ -3,6 +3,7 @@ export * from './database-url.js';
 export * from './ensure-database.js';
 export * from './generated/prisma/client.js';
 export * from './migrate.js';
+export * from './secret-box.js';
 export * as accessKeys from './repositories/access-keys.js';
 export * as clusters from './repositories/clusters.js';
 export * as configurations from './repositories/configurations.js';

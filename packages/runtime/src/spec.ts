@@ -449,6 +449,54 @@ export function buildClusterPlan(
   };
 }
 
+/** The catalog's address columns for a cluster's brokers (a plan's, or after brokers were added/removed). */
+export interface BootstrapColumns {
+  readonly bootstrapBrokerString: string | null;
+  readonly bootstrapBrokerStringTls: string | null;
+  readonly bootstrapBrokerStringSaslScram: string | null;
+  /** The CONTROL_PLANE listeners of a secured cluster; null on a PLAINTEXT one (the control plane uses bootstrapBrokerString). */
+  readonly controlPlaneBootstrap: string | null;
+}
+
+/** The address columns from the brokers' specs, in node id order. */
+export function bootstrapColumns(specs: readonly BrokerSpec[]): BootstrapColumns {
+  const sorted = [...specs].sort((a, b) => a.nodeId - b.nodeId);
+  const list = (port: (s: BrokerSpec) => number | undefined) => {
+    const ports = sorted.map(port).filter((p): p is number => p !== undefined);
+    return ports.length ? ports.map((p) => `127.0.0.1:${p}`).join(',') : null;
+  };
+  const secured = sorted.some((s) => (s.config.listeners ?? '').includes(`${LISTENERS.controlPlane}://`));
+  if (!secured) {
+    return {
+      bootstrapBrokerString: list((s) => s.ports.kafka),
+      bootstrapBrokerStringTls: null,
+      bootstrapBrokerStringSaslScram: null,
+      controlPlaneBootstrap: null,
+    };
+  }
+  return {
+    bootstrapBrokerString: list((s) => s.ports.listeners?.[LISTENERS.plaintext]),
+    bootstrapBrokerStringTls: list((s) => s.ports.listeners?.[LISTENERS.tls]),
+    bootstrapBrokerStringSaslScram: list((s) => s.ports.listeners?.[LISTENERS.saslScram]),
+    controlPlaneBootstrap: list((s) => s.ports.kafka),
+  };
+}
+
+/**
+ * super.users from a configuration, with the Flotilla principals (`User:flotilla-*`: the control plane,
+ * the brokers) that `current` (a broker's present value) holds kept in: a configuration adds super
+ * users, it never takes the control plane's away.
+ */
+export function withFlotillaSuperUsers(configured: string, current: string | undefined): string {
+  const entries = (text: string | undefined) =>
+    (text ?? '')
+      .split(';')
+      .map((u) => u.trim())
+      .filter(Boolean);
+  const ours = entries(current).filter((u) => u.startsWith('User:flotilla-'));
+  return [...new Set([...entries(configured), ...ours])].join(';');
+}
+
 const PLAINTEXT_PROTOCOL_MAP = 'INTERNAL:PLAINTEXT,EXTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT';
 
 /** MSK's authorizer (https://docs.aws.amazon.com/msk/latest/developerguide/msk-acls.html). */

@@ -2,7 +2,7 @@
  * The catalog (Prisma over pg) and the operations queue (BullMQ over Redis), made once and closed when
  * the server closes. Both can be passed in (tests share one catalog across app instances).
  */
-import { type Catalog, createCatalog } from '@flotilla/db';
+import { type Catalog, createCatalog, type SecretBox } from '@flotilla/db';
 import { OPERATIONS_QUEUE } from '@flotilla/worker/jobs';
 import { Queue } from 'bullmq';
 import fp from 'fastify-plugin';
@@ -17,6 +17,7 @@ declare module 'fastify' {
 
 export interface ServicesPluginOptions {
   readonly config: ApiConfig;
+  readonly box: SecretBox;
   readonly catalog?: Catalog;
 }
 
@@ -36,6 +37,7 @@ export default fp<ServicesPluginOptions>(
       queue,
       arns: { region: opts.config.region, accountId: opts.config.accountId },
       runtime: opts.config.runtime,
+      box: opts.box,
     });
     fastify.addHook('onClose', async () => {
       await queue.close();

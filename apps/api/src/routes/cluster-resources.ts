@@ -8,6 +8,7 @@ import { RECONCILE_QUEUE, requestReconcile } from '@flotilla/worker';
 import { Queue } from 'bullmq';
 import type { FastifyPluginAsync } from 'fastify';
 import aclRoutes from './acls.js';
+import certificateRoutes from './certificates.js';
 import consumerGroupRoutes from './consumer-groups.js';
 import eventRoutes from './events.js';
 import topicRoutes from './topics.js';
@@ -30,6 +31,7 @@ const routes: FastifyPluginAsync<{ databaseUrl: string }> = async (fastify, opts
   await fastify.register(aclRoutes, options);
   await fastify.register(userRoutes, options);
   await fastify.register(consumerGroupRoutes);
+  await fastify.register(certificateRoutes);
   await fastify.register(eventRoutes, { databaseUrl: opts.databaseUrl });
 };
 

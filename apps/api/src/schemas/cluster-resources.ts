@@ -313,3 +313,34 @@ export const ResetOffsetsResponse = Type.Object({
 });
 
 export const EventsQuery = Type.Object({ clusterArn: Type.Optional(Type.String({ minLength: 1 })) }, closed);
+
+// ---- the cluster's certificate authority (Flotilla's own: MSK uses AWS Private CA)
+
+export const CertificateAuthorityResponse = Type.Object({
+  certificateAuthority: Type.String({
+    description: "PEM of the cluster's CA certificate: the truststore for its TLS and SASL_SSL listeners",
+  }),
+});
+
+export const CreateClientCertificateRequest = Type.Object(
+  {
+    commonName: Type.String({
+      minLength: 1,
+      maxLength: 64,
+      pattern: '^[A-Za-z0-9._@-]+$',
+      description: "The certificate's CN: the client's principal is User:<commonName>",
+    }),
+    validityDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650, default: 365 })),
+  },
+  closed,
+);
+export type CreateClientCertificateRequest = Static<typeof CreateClientCertificateRequest>;
+
+export const ClientCertificateResponse = Type.Object({
+  commonName: Type.String(),
+  principal: Type.String({ description: 'User:<commonName>, what ACLs name' }),
+  certificate: Type.String({ description: 'PEM of the client certificate' }),
+  privateKey: Type.String({ description: 'PEM (PKCS#8) of its private key: shown once, never stored' }),
+  certificateAuthority: Type.String({ description: "PEM of the cluster's CA certificate" }),
+  notAfter: Type.String({ format: 'date-time' }),
+});

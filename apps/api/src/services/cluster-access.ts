@@ -1,13 +1,13 @@
 /**
  * How the routes under a cluster ARN (topics, ACLs, users, consumer groups) reach the cluster's brokers:
  * the cluster must exist (404) and be in a state that serves clients (MSK's BadRequestException
- * otherwise); a ClusterAdmin on its bootstrap brokers is opened for the call and closed after it.
+ * otherwise); a ClusterAdmin on the cluster's control-plane endpoint is opened for the call and closed after it.
  * Kafka's error codes become MSK error shapes, so a caller sees 409 for TOPIC_ALREADY_EXISTS and 404 for
  * an unknown topic, not a 500.
  */
 import type { Cluster } from '@flotilla/db';
 import { ClientError, ErrorCode, KafkaError } from '@flotilla/protocol';
-import { ClusterAdmin } from '@flotilla/worker';
+import { ClusterAdmin, hasBrokerAddresses, requireClusterEndpoint } from '@flotilla/worker';
 import { ApiError, badRequest, conflict, notFound } from '../lib/errors.js';
 import type { Services } from './context.js';
 
@@ -18,7 +18,7 @@ export async function requireServingCluster(s: Services, arn: string, mutation: 
   const cluster = await s.catalog.cluster.findUnique({ where: { arn } });
   if (!cluster) throw notFound(`Cluster ${arn} does not exist`, 'clusterArn');
   const ok = mutation ? cluster.state === 'ACTIVE' : SERVING.has(cluster.state);
-  if (!ok || !cluster.bootstrapBrokerString) {
+  if (!ok || !hasBrokerAddresses(cluster)) {
     throw badRequest(
       `The request is not allowed while the cluster is in state ${cluster.state}${mutation ? ' (it must be ACTIVE)' : ''}`,
       'clusterArn',
@@ -35,7 +35,8 @@ export async function withCluster<T>(
   use: (admin: ClusterAdmin, cluster: Cluster) => Promise<T>,
 ): Promise<T> {
   const cluster = await requireServingCluster(s, arn, options.mutation);
-  const admin = new ClusterAdmin(cluster.bootstrapBrokerString as string);
+  // The control plane's endpoint: its own SCRAM listener on a secured cluster (worker cluster-endpoint.ts).
+  const admin = new ClusterAdmin(requireClusterEndpoint(cluster, s.box));
   try {
     return await use(admin, cluster);
   } catch (error) {

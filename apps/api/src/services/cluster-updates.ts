@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { type ClusterState, clusters, configurations, operations, type Prisma } from '@flotilla/db';
 import { AdminClient } from '@flotilla/protocol';
 import { BROKER_TYPES, compatibleKafkaVersions, controllerIds } from '@flotilla/runtime';
+import { adminOptions, clusterEndpoint } from '@flotilla/worker';
 import type { JobName } from '@flotilla/worker/jobs';
 import { operationArn } from '../lib/arn.js';
 import { badRequest, notFound } from '../lib/errors.js';
@@ -133,7 +134,7 @@ export async function updateBrokerCount(s: Services, arn: string, request: Updat
         'targetNumberOfBrokerNodes',
       );
     }
-    const maxReplicationFactor = await largestReplicationFactor(row);
+    const maxReplicationFactor = await largestReplicationFactor(s, row);
     if (maxReplicationFactor > target) {
       throw badRequest(
         `The cluster has topics with replication factor ${maxReplicationFactor}; ${target} brokers cannot hold them. Lower their replication factor first`,
@@ -151,10 +152,11 @@ export async function updateBrokerCount(s: Services, arn: string, request: Updat
   });
 }
 
-async function largestReplicationFactor(row: ClusterRow): Promise<number> {
-  if (!row.bootstrapBrokerString) throw badRequest(`Cluster ${row.name} has no brokers to ask`, 'clusterArn');
+async function largestReplicationFactor(s: Services, row: ClusterRow): Promise<number> {
+  const endpoint = clusterEndpoint(row, s.box);
+  if (!endpoint) throw badRequest(`Cluster ${row.name} has no brokers to ask`, 'clusterArn');
   const admin = new AdminClient({
-    bootstrap: row.bootstrapBrokerString.split(','),
+    ...adminOptions(endpoint),
     clientId: 'flotilla-api',
     connectTimeoutMs: 2_000,
     requestTimeoutMs: 5_000,

@@ -4,9 +4,20 @@
  * the operation's job; if Redis refuses the job, the rows are removed again so nothing half-created
  * remains (issue 6, "Bad input").
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { clusters, configurations, operations, Prisma, tags } from '@flotilla/db';
-import { BROKER_TYPES, KAFKA_VERSIONS } from '@flotilla/runtime';
+import {
+  BROKER_TYPES,
+  type ClientAccess,
+  createCertificateAuthority,
+  isPlaintextOnly,
+  KAFKA_VERSIONS,
+  type MskClientAuthentication,
+  type MskEncryptionInfo,
+  needsTls,
+  resolveClientAccess,
+  SecuritySettingsError,
+} from '@flotilla/runtime';
 import { enqueueJob, type JobName } from '@flotilla/worker/jobs';
 import { clusterArn, nodeArn, operationArn } from '../lib/arn.js';
 import { ApiError, badRequest, conflict, notFound } from '../lib/errors.js';
@@ -72,6 +83,7 @@ export async function createCluster(s: Services, request: CreateClusterV2Request
       );
     }
   }
+  const access = clientAccessOf(p.clientAuthentication, p.encryptionInfo);
   if (await clusters.findClusterByName(s.catalog, request.clusterName)) {
     throw conflict(`A cluster named ${request.clusterName} already exists`, 'clusterName');
   }
@@ -115,6 +127,7 @@ export async function createCluster(s: Services, request: CreateClusterV2Request
         configurationArn: p.configurationInfo?.arn ?? null,
         configurationRevision: p.configurationInfo?.revision ?? null,
         runtime: s.runtime,
+        ...securityColumns(s, request.clusterName, access),
       });
       await operations.createOperation(tx, {
         id: operationId,
@@ -141,6 +154,33 @@ export async function createCluster(s: Services, request: CreateClusterV2Request
     });
   });
   return { clusterArn: arn, clusterName: request.clusterName, state: 'CREATING', clusterType: 'PROVISIONED' };
+}
+
+/** MSK's client authentication and encryption settings, resolved (runtime security.ts); 400 as MSK refuses. */
+function clientAccessOf(clientAuthentication: unknown, encryptionInfo: unknown): ClientAccess {
+  try {
+    return resolveClientAccess(
+      clientAuthentication as MskClientAuthentication | undefined,
+      encryptionInfo as MskEncryptionInfo | undefined,
+    );
+  } catch (error) {
+    if (error instanceof SecuritySettingsError) throw badRequest(error.message, error.field);
+    throw error;
+  }
+}
+
+/**
+ * A secured cluster's secrets, made once here and sealed under the master key: the control plane's
+ * SCRAM password (base64url: safe inside `--add-scram [name=...,password=...]`) and, when any listener
+ * uses TLS, the cluster's CA. A PLAINTEXT cluster gets neither.
+ */
+function securityColumns(s: Services, clusterName: string, access: ClientAccess) {
+  if (isPlaintextOnly(access)) return {};
+  const ca = needsTls(access) ? createCertificateAuthority(`Flotilla cluster ${clusterName} CA`) : null;
+  return {
+    controlPlanePasswordSealed: new Uint8Array(s.box.seal(randomBytes(24).toString('base64url'))),
+    ...(ca ? { caCertificate: ca.certificate, caPrivateKeySealed: new Uint8Array(s.box.seal(ca.privateKey)) } : {}),
+  };
 }
 
 /** Enqueues the operation's job; when that fails, runs `undo` and answers 503 (the caller may retry). */

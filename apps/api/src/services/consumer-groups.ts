@@ -5,7 +5,7 @@
  * offsets with its own next commit (kafka-consumer-groups: "Assignments can only be reset if the group
  * is inactive").
  */
-import { type ClusterAdmin, type CommittedOffset, computeConsumerLag } from '@flotilla/worker';
+import { type ClusterAdmin, type ClusterEndpoint, type CommittedOffset, computeConsumerLag } from '@flotilla/worker';
 import { badRequest, conflict, notFound } from '../lib/errors.js';
 import type { ResetOffsetsRequest } from '../schemas/cluster-resources.js';
 import { withCluster } from './cluster-access.js';
@@ -102,15 +102,15 @@ export async function describeConsumerGroup(s: Services, clusterArn: string, gro
       members,
       partitions,
       totalOffsetLag: partitions.reduce((n, p) => n + p.offsetLag, 0),
-      ...(await groupLagFigures(cluster.bootstrapBrokerString as string, groupId, group.state)),
+      ...(await groupLagFigures(admin.endpoint, groupId, group.state)),
     };
   });
 }
 
 /** MSK's lag figures for a Stable or Empty group (issue 8), from the monitor's lag computation. */
-async function groupLagFigures(bootstrap: string, groupId: string, state: string) {
+async function groupLagFigures(endpoint: ClusterEndpoint, groupId: string, state: string) {
   if (state !== 'Stable' && state !== 'Empty') return {};
-  const [lag] = await computeConsumerLag({ bootstrap: bootstrap.split(','), groupIds: [groupId] });
+  const [lag] = await computeConsumerLag({ endpoint, groupIds: [groupId] });
   if (!lag) return {};
   return {
     lag: {

@@ -1,4 +1,4 @@
-import type { Catalog } from '@flotilla/db';
+import type { Catalog, SecretBox } from '@flotilla/db';
 import type { Queue } from 'bullmq';
 import type { ArnContext } from '../lib/arn.js';
 
@@ -8,4 +8,6 @@ export interface Services {
   readonly queue: Queue;
   readonly arns: ArnContext;
   readonly runtime: 'docker' | 'process' | 'auto';
+  /** Seals and opens the catalog's secret columns (clusters' control-plane password and CA key). */
+  readonly box: SecretBox;
 }

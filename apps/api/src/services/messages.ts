@@ -16,6 +16,7 @@ import {
   encodeBatch,
   KafkaError,
 } from '@flotilla/protocol';
+import type { ClusterEndpoint } from '@flotilla/worker';
 import { badRequest, notFound } from '../lib/errors.js';
 import { withCluster } from './cluster-access.js';
 import type { Services } from './context.js';
@@ -85,11 +86,17 @@ async function leaders(admin: AdminClient, topic: string) {
 }
 
 async function onLeader<T>(
+  endpoint: ClusterEndpoint,
   broker: { host: string; port: number } | undefined,
   use: (c: Connection) => Promise<T>,
 ): Promise<T> {
   if (!broker) throw new KafkaError(ErrorCode.LEADER_NOT_AVAILABLE, 'partition has no leader');
-  const connection = await connect({ host: broker.host, port: broker.port, clientId: 'flotilla-console' });
+  const connection = await connect({
+    host: broker.host,
+    port: broker.port,
+    clientId: 'flotilla-console',
+    ...(endpoint.sasl ? { sasl: endpoint.sasl } : {}),
+  });
   try {
     return await use(connection);
   } finally {
@@ -119,7 +126,7 @@ export async function produceMessage(s: Services, arn: string, topic: string, me
         },
       ],
     });
-    const response = await onLeader(target.leader, (c) =>
+    const response = await onLeader(clusterAdmin.endpoint, target.leader, (c) =>
       c.request(
         ApiKey.Produce,
         {
@@ -157,7 +164,7 @@ export async function readMessages(s: Services, arn: string, topic: string, quer
     if (chosen.length === 0) throw badRequest(`Topic ${topic} has no partition ${query.partition}`, 'partition');
     const perPartition = await Promise.all(
       chosen.map(({ partition, leader }) =>
-        onLeader(leader, async (c) => {
+        onLeader(clusterAdmin.endpoint, leader, async (c) => {
           const list = async (timestamp: bigint) => {
             const r = await c.request(
               ApiKey.ListOffsets,

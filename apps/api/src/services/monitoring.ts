@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { clusters, monitoring, operations, Prisma } from '@flotilla/db';
 import {
+  clusterEndpoint,
   computeConsumerLag,
   escapeLabelValue,
   type GroupLag,
@@ -202,8 +203,9 @@ export interface ConsumerGroupLag {
  */
 export async function consumerGroupLag(s: Services, arn: string, groupId: string): Promise<ConsumerGroupLag | null> {
   const row = await requireCluster(s, arn);
-  if (!row.bootstrapBrokerString) return null;
-  const [lag] = await computeConsumerLag({ bootstrap: row.bootstrapBrokerString.split(','), groupIds: [groupId] });
+  const endpoint = clusterEndpoint(row, s.box);
+  if (!endpoint) return null;
+  const [lag] = await computeConsumerLag({ endpoint, groupIds: [groupId] });
   if (!lag) throw notFound(`Consumer group ${groupId} does not exist`, 'groupId');
   return lag;
 }

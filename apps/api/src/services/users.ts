@@ -5,13 +5,24 @@
  * StoredKey/ServerKey, never the password nor the salted password. Request bodies are not logged
  * (Fastify logs method, URL and status only) and no error message repeats the password.
  */
+import { CONTROL_PLANE_USER, isReservedPrincipal } from '@flotilla/runtime';
 import type { ScramMechanismName, ScramSecret } from '@flotilla/worker';
-import { conflict, notFound } from '../lib/errors.js';
+import { badRequest, conflict, notFound } from '../lib/errors.js';
 import type { CreateUserRequest } from '../schemas/cluster-resources.js';
 import { withCluster } from './cluster-access.js';
 import type { Services } from './context.js';
 
 type Reconcile = (clusterId: string) => Promise<void>;
+
+/**
+ * The control plane's own user (flotilla-admin, a super user on a secured cluster) is not listed and
+ * cannot be created, changed or deleted here: losing it would lock the control plane out.
+ */
+function refuseReserved(username: string): void {
+  if (isReservedPrincipal(username)) {
+    throw badRequest(`The user name ${username} is reserved for Flotilla (names starting with flotilla-)`, 'username');
+  }
+}
 
 /** The columns of a credential (Prisma's Bytes want a Uint8Array over a plain ArrayBuffer). */
 function secretColumns(secret: ScramSecret) {
@@ -32,6 +43,7 @@ export async function listUsers(s: Services, clusterArn: string) {
     const created = new Map(rows.map((r) => [`${r.username}\u0000${r.mechanism}`, r.createdAt]));
     return {
       users: onCluster
+        .filter((u) => u.username !== CONTROL_PLANE_USER)
         .sort((a, b) => a.username.localeCompare(b.username))
         .map((u) => {
           const at = created.get(`${u.username}\u0000${u.mechanism}`);
@@ -43,6 +55,7 @@ export async function listUsers(s: Services, clusterArn: string) {
 
 export async function createUser(s: Services, reconcile: Reconcile, clusterArn: string, request: CreateUserRequest) {
   const mechanism: ScramMechanismName = request.mechanism ?? 'SCRAM-SHA-512';
+  refuseReserved(request.username);
   const result = await withCluster(s, clusterArn, { mutation: true }, async (admin, cluster) => {
     const existing = await admin.describeScramUsers();
     if (existing.some((u) => u.username === request.username && u.mechanism === mechanism))
@@ -68,6 +81,7 @@ export async function rotatePassword(
   username: string,
   password: string,
 ) {
+  refuseReserved(username);
   const result = await withCluster(s, clusterArn, { mutation: true }, async (admin, cluster) => {
     const existing = (await admin.describeScramUsers()).find((u) => u.username === username);
     if (!existing) throw notFound(`User ${username} does not exist`, 'username');
@@ -85,6 +99,7 @@ export async function rotatePassword(
 }
 
 export async function deleteUser(s: Services, reconcile: Reconcile, clusterArn: string, username: string) {
+  refuseReserved(username);
   const clusterId = await withCluster(s, clusterArn, { mutation: true }, async (admin, cluster) => {
     const credentials = (await admin.describeScramUsers()).filter((u) => u.username === username);
     if (credentials.length === 0) throw notFound(`User ${username} does not exist`, 'username');

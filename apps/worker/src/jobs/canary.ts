@@ -23,6 +23,7 @@ import {
   encodeBatch,
   KafkaError,
 } from '@flotilla/protocol';
+import { adminOptions, type ClusterEndpoint } from '../kafka/cluster-endpoint.js';
 
 /** Internal-looking name that clients' topic listings and the reconcilers can recognise and skip. */
 export const CANARY_TOPIC = '__flotilla_canary';
@@ -36,7 +37,7 @@ export interface CanaryResult {
 }
 
 export async function canaryRoundTrip(
-  bootstrap: readonly string[],
+  endpoint: ClusterEndpoint,
   brokerCount: number,
   signal: AbortSignal,
   timeoutMs = 30_000,
@@ -44,7 +45,7 @@ export async function canaryRoundTrip(
   const started = Date.now();
   const deadline = started + timeoutMs;
   const replicationFactor = Math.min(3, brokerCount);
-  const admin = new AdminClient({ bootstrap, clientId: 'flotilla-canary', requestTimeoutMs: 10_000 });
+  const admin = new AdminClient({ ...adminOptions(endpoint), clientId: 'flotilla-canary', requestTimeoutMs: 10_000 });
   let connection: Connection | undefined;
   try {
     try {
@@ -66,7 +67,12 @@ export async function canaryRoundTrip(
       if (leader >= 0) {
         const broker = metadata.brokers.find((b) => b.nodeId === leader);
         if (!broker) throw new Error(`leader ${leader} of ${CANARY_TOPIC} is not in the metadata`);
-        connection = await connect({ host: broker.host, port: broker.port, clientId: 'flotilla-canary' });
+        connection = await connect({
+          host: broker.host,
+          port: broker.port,
+          clientId: 'flotilla-canary',
+          ...(endpoint.sasl ? { sasl: endpoint.sasl } : {}),
+        });
       } else {
         await new Promise((r) => setTimeout(r, 100));
       }

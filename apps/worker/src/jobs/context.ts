@@ -1,4 +1,4 @@
-import type { Catalog } from '@flotilla/db';
+import type { Catalog, SecretBox } from '@flotilla/db';
 import type { RuntimeDriver } from '@flotilla/runtime';
 
 export interface JobLogger {
@@ -11,6 +11,11 @@ export interface JobLogger {
 export interface JobContext {
   readonly catalog: Catalog;
   readonly driver: RuntimeDriver;
+  /**
+   * Opens the catalog's sealed columns (a secured cluster's control-plane password and CA key); the
+   * same master key as the API's. Without it, only PLAINTEXT clusters can be worked on.
+   */
+  readonly box?: SecretBox;
   /** Fires when the job's time limit passes or the worker shuts down; long waits must watch it. */
   readonly signal: AbortSignal;
   readonly log: JobLogger;

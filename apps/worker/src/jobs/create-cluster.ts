@@ -6,12 +6,18 @@
  *                   same ports and specs instead of planning a second cluster)
  *   network         the cluster network (Docker) / state directory (processes)
  *   volumes         one data volume per broker
+ *   format          a secured cluster's controllers formatted with the control plane's SCRAM user
+ *                   (`format --add-scram`, runtime formatBroker), so it can log in from the first start
  *   brokers         one container/process per broker, created and started (the driver's calls are
  *                   idempotent: a broker made before a crash is found again, not made twice)
  *   wait-for-brokers  every broker registered in the cluster's metadata, asked with Kafka's own
  *                   DescribeCluster/Metadata through @flotilla/protocol's AdminClient
  *   round-trip      a topic created, one record produced with acks=all and fetched back (canary.ts)
- *   activate        bootstrap addresses written, cluster ACTIVE, operation UPDATE_COMPLETE
+ *   activate        bootstrap addresses written (each listener's, runtime bootstrapColumns), cluster
+ *                   ACTIVE, operation UPDATE_COMPLETE
+ *
+ * The control plane reaches the brokers through the cluster's endpoint (kafka/cluster-endpoint.ts):
+ * the CONTROL_PLANE listeners with SCRAM on a secured cluster, the PLAINTEXT ones otherwise.
  *
  * When the last attempt fails (or an UnrecoverableError is thrown), the runtime resources are removed
  * and the cluster is left FAILED with the reason, the operation UPDATE_FAILED (MSK's behaviour: a
@@ -19,10 +25,24 @@
  */
 import { clusters, configurations, operations, type Prisma } from '@flotilla/db';
 import { AdminClient } from '@flotilla/protocol';
-import { type BrokerSpec, parseServerProperties, planCluster, RuntimeError } from '@flotilla/runtime';
+import {
+  type BrokerSpec,
+  bootstrapColumns,
+  controllerIds,
+  parseServerProperties,
+  planCluster,
+  RuntimeError,
+} from '@flotilla/runtime';
 import { UnrecoverableError } from 'bullmq';
+import {
+  adminOptions,
+  type ClusterEndpoint,
+  controlPlaneEndpoint,
+  plaintextEndpoint,
+} from '../kafka/cluster-endpoint.js';
 import { canaryRoundTrip } from './canary.js';
 import type { JobPayload } from './catalog.js';
+import { clusterSecurity, controlPlaneScram, openSpecSecrets, sealSpecSecrets } from './cluster-security.js';
 import type { JobContext } from './context.js';
 import { runStep } from './steps.js';
 
@@ -32,6 +52,7 @@ const POLL_INTERVAL_MS = 250;
 /** A broker the runtime has restarted this often while we wait is crash-looping: waiting longer is pointless. */
 const MAX_RESTARTS_WHILE_WAITING = 3;
 
+/** What the plan step records: broker keys sealed (cluster-security.ts), never in the clear. */
 interface StoredPlan {
   readonly brokers: BrokerSpec[];
   readonly bootstrapServers: string;
@@ -62,10 +83,22 @@ export async function createCluster(payload: JobPayload<'create-cluster'>, ctx: 
         brokerType: cluster.instanceType,
         storageGiB: cluster.volumeSizeGiB,
         configuration,
+        ...securityOf(cluster, ctx),
       }).catch(permanentIfInvalid);
-      const stored: StoredPlan = { brokers: [...planned.brokers], bootstrapServers: planned.bootstrapServers };
+      const stored: StoredPlan = {
+        brokers: planned.brokers.map((spec) => sealSpecSecrets(spec, ctx.box)),
+        bootstrapServers: planned.bootstrapServers,
+      };
       return stored as unknown as Prisma.InputJsonValue;
-    }).then((detail) => detail as unknown as StoredPlan);
+    }).then((detail) => {
+      const stored = detail as unknown as StoredPlan;
+      return { ...stored, brokers: stored.brokers.map((spec) => openSpecSecrets(spec, ctx.box)) };
+    });
+    const scram = controlPlaneScram(cluster, ctx.box);
+    const endpoint: ClusterEndpoint =
+      scram.length > 0 && cluster.controlPlanePasswordSealed && ctx.box
+        ? controlPlaneEndpoint(plan.bootstrapServers, ctx.box.open(cluster.controlPlanePasswordSealed))
+        : plaintextEndpoint(plan.bootstrapServers);
 
     await runStep(catalog, operationId, 'network', async () => {
       const network = await driver.ensureNetwork(clusterId);
@@ -82,6 +115,20 @@ export async function createCluster(payload: JobPayload<'create-cluster'>, ctx: 
       }
       return { volumes };
     });
+
+    if (scram.length > 0) {
+      await runStep(catalog, operationId, 'format', async () => {
+        // Controllers hold the metadata log the credential is seeded into (Kafka formats its
+        // controllers with --add-scram; brokers get the records by replication).
+        const voters = new Set(controllerIds(plan.brokers.map((b) => b.nodeId)));
+        const formatted = [];
+        for (const spec of plan.brokers.filter((b) => voters.has(b.nodeId))) {
+          await driver.formatBroker(spec, { addScram: scram }).catch(permanentIfInvalid);
+          formatted.push(spec.nodeId);
+        }
+        return { formatted };
+      });
+    }
 
     await runStep(catalog, operationId, 'brokers', async () => {
       const started = [];
@@ -100,7 +147,7 @@ export async function createCluster(payload: JobPayload<'create-cluster'>, ctx: 
     });
 
     await runStep(catalog, operationId, 'wait-for-brokers', async () => {
-      const registered = await waitForBrokers(plan, ctx);
+      const registered = await waitForBrokers(plan, endpoint, ctx);
       for (const spec of plan.brokers) {
         await clusters.upsertBroker(catalog, clusterId, spec.nodeId, { state: 'RUNNING' });
       }
@@ -108,27 +155,37 @@ export async function createCluster(payload: JobPayload<'create-cluster'>, ctx: 
     });
 
     await runStep(catalog, operationId, 'round-trip', async () => {
-      const result = await canaryRoundTrip(plan.bootstrapServers.split(','), plan.brokers.length, ctx.signal);
+      const result = await canaryRoundTrip(endpoint, plan.brokers.length, ctx.signal);
       return { ...result };
     });
 
+    const addresses = bootstrapColumns(plan.brokers);
     await runStep(catalog, operationId, 'activate', async () => {
       await catalog.$transaction(async (tx) => {
         await clusters.updateCluster(tx, clusterId, {
-          bootstrapBrokerString: plan.bootstrapServers,
+          ...addresses,
           state: 'ACTIVE',
           stateCode: null,
           stateMessage: null,
         });
         await operations.setOperationState(tx, operationId, 'UPDATE_COMPLETE', { endTime: new Date() });
       });
-      return { bootstrapBrokerString: plan.bootstrapServers };
+      return { ...addresses };
     });
-    ctx.log.info('cluster active', { clusterId, bootstrap: plan.bootstrapServers });
+    ctx.log.info('cluster active', { clusterId, ...addresses });
   } catch (error) {
     if (ctx.finalAttempt || error instanceof UnrecoverableError) await failCreation(payload, ctx, error);
     throw error;
   }
+}
+
+/** The plan's security settings (runtime security.ts), or nothing for a PLAINTEXT cluster. */
+function securityOf(
+  cluster: Parameters<typeof clusterSecurity>[0],
+  ctx: JobContext,
+): { security?: NonNullable<ReturnType<typeof clusterSecurity>> } {
+  const security = clusterSecurity(cluster, ctx.box);
+  return security ? { security } : {};
 }
 
 /** The cluster's configuration revision as properties, checked by the runtime's rules. */
@@ -160,7 +217,11 @@ function permanentIfInvalid(error: unknown): never {
  * Polls the cluster until every planned broker is in its metadata. Retriable failures (connection
  * refused while brokers start) are part of waiting; the step fails when REGISTRATION_TIMEOUT_MS passes.
  */
-async function waitForBrokers(plan: StoredPlan, ctx: JobContext): Promise<Prisma.InputJsonValue> {
+async function waitForBrokers(
+  plan: StoredPlan,
+  endpoint: ClusterEndpoint,
+  ctx: JobContext,
+): Promise<Prisma.InputJsonValue> {
   const expected = new Set(plan.brokers.map((b) => b.nodeId));
   const deadline = Date.now() + REGISTRATION_TIMEOUT_MS;
   let lastProblem = 'no answer yet';
@@ -168,7 +229,7 @@ async function waitForBrokers(plan: StoredPlan, ctx: JobContext): Promise<Prisma
     ctx.signal.throwIfAborted();
     await checkBrokersAlive(plan, ctx);
     const admin = new AdminClient({
-      bootstrap: plan.bootstrapServers.split(','),
+      ...adminOptions(endpoint),
       clientId: 'flotilla-worker',
       connectTimeoutMs: 2_000,
       requestTimeoutMs: 5_000,

@@ -13,7 +13,7 @@
  * container was removed it is rebuilt from the cluster's create plan with the cluster's current
  * version, broker type and storage (what later operations changed).
  */
-import type { Catalog } from '@flotilla/db';
+import type { Catalog, SecretBox } from '@flotilla/db';
 import {
   type BrokerSpec,
   brokerType,
@@ -23,6 +23,8 @@ import {
   resolveKafkaVersion,
   scaleLimits,
 } from '@flotilla/runtime';
+import { clusterEndpoint } from '../kafka/cluster-endpoint.js';
+import { openSpecSecrets } from './cluster-security.js';
 import type { JobLogger } from './context.js';
 import { underReplicatedPartitions } from './rolling-restart.js';
 
@@ -32,6 +34,8 @@ export interface HealMonitorOptions {
   readonly catalog: Catalog;
   readonly driver: RuntimeDriver;
   readonly log: JobLogger;
+  /** Opens sealed catalog columns (secured clusters' control-plane credential, sealed plan keys). */
+  readonly box?: SecretBox;
   /** Time between checks. Default 5 s. */
   readonly intervalMs?: number;
 }
@@ -104,8 +108,9 @@ export class HealMonitor {
         actions.push({ clusterId: cluster.id, action: 'replaced', nodeIds: dead });
         continue;
       }
-      if (cluster.state === 'HEALING' && cluster.bootstrapBrokerString) {
-        const urp = await underReplicatedPartitions(cluster.bootstrapBrokerString.split(',')).catch(() => -1);
+      const endpoint = cluster.state === 'HEALING' ? clusterEndpoint(cluster, this.options.box) : null;
+      if (endpoint) {
+        const urp = await underReplicatedPartitions(endpoint).catch(() => -1);
         if (urp === 0) {
           await catalog.$transaction(async (tx) => {
             await tx.broker.updateMany({ where: { clusterId: cluster.id }, data: { state: 'RUNNING' } });
@@ -131,8 +136,10 @@ export class HealMonitor {
     const plan = await this.options.catalog.operationStep.findFirst({
       where: { name: 'plan', status: 'COMPLETE', operation: { clusterId: cluster.id, operationType: 'CREATE' } },
     });
-    const planned = ((plan?.detail ?? {}) as { brokers?: BrokerSpec[] }).brokers?.find((b) => b.nodeId === nodeId);
-    if (!planned) throw new Error(`no spec for broker ${nodeId} of cluster ${cluster.id}`);
+    const recorded = ((plan?.detail ?? {}) as { brokers?: BrokerSpec[] }).brokers?.find((b) => b.nodeId === nodeId);
+    if (!recorded) throw new Error(`no spec for broker ${nodeId} of cluster ${cluster.id}`);
+    // The create plan records broker keys sealed (cluster-security.ts).
+    const planned = openSpecSecrets(recorded, this.options.box);
     const version = resolveKafkaVersion(cluster.kafkaVersion);
     return {
       ...planned,

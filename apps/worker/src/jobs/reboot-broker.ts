@@ -11,12 +11,12 @@ import { rollOneBroker } from './rolling-restart.js';
 import { runClusterOperation } from './update-common.js';
 
 export async function rebootBroker(payload: JobPayload<'reboot-broker'>, ctx: JobContext): Promise<void> {
-  await runClusterOperation(payload, ctx, async ({ bootstrap, target }) => {
+  await runClusterOperation(payload, ctx, async ({ endpoint, target }) => {
     const brokerIds = (target.brokerIds as string[] | undefined) ?? [];
     for (const id of brokerIds.map(Number)) {
       await rollOneBroker(
         ctx,
-        { operationId: payload.operationId, clusterId: payload.clusterId, bootstrap, nextSpec: (spec) => spec },
+        { operationId: payload.operationId, clusterId: payload.clusterId, endpoint, nextSpec: (spec) => spec },
         id,
         `reboot-broker-${id}`,
       );

@@ -16,10 +16,12 @@
  * job scheduler, so several workers do not run it twice), and on demand after each API mutation
  * (`requestReconcile`); one job per cluster at a time, later requests coalesce into the waiting one.
  */
-import type { Catalog } from '@flotilla/db';
+import type { Catalog, SecretBox } from '@flotilla/db';
 import { ConfigResourceType, ConfigSource, ErrorCode, KafkaError } from '@flotilla/protocol';
+import { CONTROL_PLANE_USER } from '@flotilla/runtime';
 import { type Job, type Queue, Worker } from 'bullmq';
 import { ClusterAdmin } from '../kafka/cluster-admin.js';
+import { clusterEndpoint } from '../kafka/cluster-endpoint.js';
 import type { JobLogger } from './context.js';
 
 export const RECONCILE_QUEUE = 'flotilla-reconcile';
@@ -65,6 +67,8 @@ export async function topicConfigs(admin: ClusterAdmin, names: readonly string[]
 
 export interface ReconcileOptions {
   readonly log?: JobLogger;
+  /** Opens a secured cluster's control-plane credential (kafka/cluster-endpoint.ts). */
+  readonly box?: SecretBox;
   /** Rows changed this recently are not removed for being missing on the cluster. Default 15 s. */
   readonly freshMs?: number;
 }
@@ -78,8 +82,10 @@ export async function reconcileCluster(
   const freshMs = options.freshMs ?? FRESH_MS;
   const cluster = await catalog.cluster.findUnique({ where: { id: clusterId } });
   // Only a cluster that serves clients is reconciled; the operation in progress owns the others.
-  if (!cluster || cluster.state !== 'ACTIVE' || !cluster.bootstrapBrokerString) return null;
-  const admin = new ClusterAdmin(cluster.bootstrapBrokerString);
+  if (!cluster || cluster.state !== 'ACTIVE') return null;
+  const endpoint = clusterEndpoint(cluster, options.box);
+  if (!endpoint) return null;
+  const admin = new ClusterAdmin(endpoint);
   try {
     const summary = {
       topicsAdded: [] as string[],
@@ -243,6 +249,8 @@ async function reconcileUsers(
     if (error instanceof KafkaError && error.errorCode === ErrorCode.UNSUPPORTED_VERSION) return 0;
     throw error;
   }
+  // The control plane's own user is not a catalog user (the API neither lists nor changes it).
+  onCluster = onCluster.filter((u) => u.username !== CONTROL_PLANE_USER);
   const rows = await catalog.scramUser.findMany({ where: { clusterId } });
   const names = new Set(onCluster.map((u) => u.username));
   for (const user of onCluster) {
@@ -292,6 +300,8 @@ export interface ReconcileWorkerOptions {
   /** Every ACTIVE cluster is reconciled this often. Default 30 s. */
   readonly intervalMs?: number;
   readonly log: JobLogger;
+  /** Opens secured clusters' control-plane credentials. */
+  readonly box?: SecretBox;
 }
 
 /** The reconcile queue's worker and its interval. `close()` is safe twice. */
@@ -328,7 +338,7 @@ export class ReconcileWorker {
       const active = await this.options.catalog.cluster.findMany({ where: { state: 'ACTIVE' }, select: { id: true } });
       for (const { id } of active) {
         try {
-          await reconcileCluster(this.options.catalog, id, { log: this.options.log });
+          await reconcileCluster(this.options.catalog, id, { log: this.options.log, box: this.options.box });
         } catch (error) {
           // One unreachable cluster must not keep the others from being reconciled.
           this.options.log.warn('reconcile failed', { cluster: id, error: (error as Error).message });
@@ -338,7 +348,7 @@ export class ReconcileWorker {
     }
     const clusterId = (job.data as { clusterId?: unknown }).clusterId;
     if (typeof clusterId !== 'string') throw new Error('reconcile-cluster needs a clusterId');
-    return reconcileCluster(this.options.catalog, clusterId, { log: this.options.log });
+    return reconcileCluster(this.options.catalog, clusterId, { log: this.options.log, box: this.options.box });
   }
 
   close(): Promise<void> {

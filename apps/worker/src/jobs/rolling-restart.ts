@@ -26,6 +26,7 @@ import { clusters, type Prisma } from '@flotilla/db';
 import { AdminClient, ConfigResourceType, type PartitionInfo } from '@flotilla/protocol';
 import { type BrokerSpec, replaceBroker } from '@flotilla/runtime';
 import { UnrecoverableError } from 'bullmq';
+import { adminOptions, type ClusterEndpoint } from '../kafka/cluster-endpoint.js';
 import type { JobContext } from './context.js';
 import { runStep } from './steps.js';
 
@@ -38,7 +39,8 @@ const STOP_TIMEOUT_MS = 60_000;
 export interface RollOptions {
   readonly operationId: string;
   readonly clusterId: string;
-  readonly bootstrap: readonly string[];
+  /** How the control plane reaches the cluster (cluster-endpoint.ts). */
+  readonly endpoint: ClusterEndpoint;
   /** Brokers to restart; default every broker in the cluster's metadata. */
   readonly nodeIds?: readonly number[];
   /** The spec to run each broker from; return the same spec for a plain restart. */
@@ -57,7 +59,7 @@ interface StepProgress {
 export async function rollingRestart(ctx: JobContext, options: RollOptions): Promise<number[]> {
   const prefix = options.stepPrefix ?? 'roll';
   const order = await runStep(ctx.catalog, options.operationId, `${prefix}-order`, async () => {
-    const metadata = await withAdmin(options.bootstrap, (admin) => admin.metadata([]));
+    const metadata = await withAdmin(options.endpoint, (admin) => admin.metadata([]));
     const ids = (options.nodeIds ?? metadata.brokers.map((b) => b.nodeId)).slice().sort((a, b) => a - b);
     // The active controller last: every other restart then happens under a stable controller, and the
     // quorum elects a new leader only once.
@@ -93,7 +95,7 @@ export async function rollOneBroker(ctx: JobContext, options: RollOptions, nodeI
     const started = Date.now();
     if (!resumed) {
       await waitUntil(ctx, timeoutMs, `broker ${nodeId} could not be stopped safely`, async () => {
-        const blocker = await rollBlocker(options.bootstrap, nodeId, await brokersDown(ctx, options.clusterId, nodeId));
+        const blocker = await rollBlocker(options.endpoint, nodeId, await brokersDown(ctx, options.clusterId, nodeId));
         if (blocker) await progress({ phase: 'waiting', waiting: blocker });
         return blocker;
       });
@@ -122,7 +124,7 @@ export async function rollOneBroker(ctx: JobContext, options: RollOptions, nodeI
     const after = await ctx.driver.inspectBroker(ref);
     await clusters.upsertBroker(catalog, options.clusterId, nodeId, { containerId: after.id, state: 'STARTING' });
     await waitUntil(ctx, timeoutMs, `broker ${nodeId} did not come back in sync`, async () => {
-      const problem = await notBackYet(options.bootstrap, nodeId);
+      const problem = await notBackYet(options.endpoint, nodeId);
       if (problem) await progress({ phase: 'restarting', stoppedAt, waiting: problem });
       return problem;
     });
@@ -138,14 +140,14 @@ export async function rollOneBroker(ctx: JobContext, options: RollOptions, nodeI
  * as on Kafka) and do not block.
  */
 export async function rollBlocker(
-  bootstrap: readonly string[],
+  endpoint: ClusterEndpoint,
   nodeId: number,
   down: readonly number[] = [],
 ): Promise<string | null> {
   // A broker that just died is still in the ISR until the controller fences it (its session times
   // out): the runtime knows sooner, so its word counts too.
   if (down.length > 0) return `broker(s) ${down.join(', ')} not running: waiting for them to come back`;
-  return withAdmin(bootstrap, async (admin) => {
+  return withAdmin(endpoint, async (admin) => {
     const metadata = await admin.metadata();
     if (!metadata.brokers.some((b) => b.nodeId === nodeId)) {
       return `broker ${nodeId} is not registered in the cluster metadata`;
@@ -178,8 +180,8 @@ export async function rollBlocker(
 }
 
 /** Null once broker `nodeId` is registered again and no partition is under-replicated. */
-export async function notBackYet(bootstrap: readonly string[], nodeId: number): Promise<string | null> {
-  return withAdmin(bootstrap, async (admin) => {
+export async function notBackYet(endpoint: ClusterEndpoint, nodeId: number): Promise<string | null> {
+  return withAdmin(endpoint, async (admin) => {
     const metadata = await admin.metadata();
     if (!metadata.brokers.some((b) => b.nodeId === nodeId)) return `broker ${nodeId} is not registered yet`;
     const lagging = metadata.topics.flatMap((t) =>
@@ -193,8 +195,8 @@ export async function notBackYet(bootstrap: readonly string[], nodeId: number): 
 }
 
 /** Under-replicated partitions in the whole cluster (0 when every ISR is complete). */
-export async function underReplicatedPartitions(bootstrap: readonly string[]): Promise<number> {
-  return withAdmin(bootstrap, async (admin) => {
+export async function underReplicatedPartitions(endpoint: ClusterEndpoint): Promise<number> {
+  return withAdmin(endpoint, async (admin) => {
     const metadata = await admin.metadata();
     return metadata.topics.reduce(
       (n, t) => n + t.partitions.filter((p) => p.isr.length < p.replicas.length || p.leader < 0).length,
@@ -227,9 +229,9 @@ function describe(topic: string, p: PartitionInfo): string {
 }
 
 /** A fresh client per probe: brokers come and go during a roll, and a pooled connection would go stale. */
-export async function withAdmin<T>(bootstrap: readonly string[], body: (admin: AdminClient) => Promise<T>): Promise<T> {
+export async function withAdmin<T>(endpoint: ClusterEndpoint, body: (admin: AdminClient) => Promise<T>): Promise<T> {
   const admin = new AdminClient({
-    bootstrap,
+    ...adminOptions(endpoint),
     clientId: 'flotilla-worker',
     connectTimeoutMs: 2_000,
     requestTimeoutMs: 5_000,

@@ -28,9 +28,18 @@
  */
 import { clusters, type Prisma } from '@flotilla/db';
 import { ApiKey, connect, ErrorCode, KafkaError, type TopicInfo } from '@flotilla/protocol';
-import { addedBrokerSpec, assignHostPorts, type BrokerSpec, controllerIds, portsPerBroker } from '@flotilla/runtime';
+import {
+  addedBrokerSpec,
+  assignHostPorts,
+  type BrokerSpec,
+  bootstrapColumns,
+  controllerIds,
+  portsPerBroker,
+} from '@flotilla/runtime';
 import { UnrecoverableError } from 'bullmq';
+import { type ClusterEndpoint, withBootstrap } from '../kafka/cluster-endpoint.js';
 import type { JobPayload } from './catalog.js';
+import { brokerIssuer } from './cluster-security.js';
 import type { JobContext } from './context.js';
 import {
   applyThrottles,
@@ -47,7 +56,7 @@ import { runClusterOperation } from './update-common.js';
 const REBALANCE_TIMEOUT_MS = 30 * 60_000;
 
 export async function updateBrokerCount(payload: JobPayload<'update-broker-count'>, ctx: JobContext): Promise<void> {
-  await runClusterOperation(payload, ctx, async ({ cluster, bootstrap, target }) => {
+  await runClusterOperation(payload, ctx, async ({ cluster, endpoint, target }) => {
     const targetCount = Number(target.numberOfBrokerNodes);
     const current = (await clusters.listBrokers(ctx.catalog, cluster.id)).map((b) => b.nodeId).sort((a, b) => a - b);
     const plan = (await runStep(ctx.catalog, payload.operationId, 'plan', async () => {
@@ -66,7 +75,7 @@ export async function updateBrokerCount(payload: JobPayload<'update-broker-count
       return { created: [], deleted, remaining: current.filter((id) => !deleted.includes(id)) };
     })) as { created: number[]; deleted: number[]; remaining: number[] };
 
-    let bootstrapNow = bootstrap;
+    let endpointNow = endpoint;
     if (plan.created.length > 0) {
       const specs = (await runStep(ctx.catalog, payload.operationId, 'add-brokers', async () => {
         const first = current[0];
@@ -81,13 +90,16 @@ export async function updateBrokerCount(payload: JobPayload<'update-broker-count
           if (existing) made.push(existing);
           else missing.push(nodeId);
         }
-        const ports = await ctx.driver.reservePorts(portsPerBroker(ctx.driver.addressing) * missing.length);
-        const byNode = assignHostPorts(ctx.driver.addressing, missing, ports);
+        // A secured cluster's brokers have its client listeners and a certificate each (runtime scale.ts).
+        const listeners = Object.keys(template.ports.listeners ?? {});
+        const ports = await ctx.driver.reservePorts(portsPerBroker(ctx.driver.addressing, listeners) * missing.length);
+        const byNode = assignHostPorts(ctx.driver.addressing, missing, ports, listeners);
+        const issuer = template.config['ssl.keystore.key'] !== undefined ? brokerIssuer(cluster, ctx.box) : undefined;
         for (const nodeId of missing) {
           const hostPorts = byNode.get(nodeId);
           if (!hostPorts) throw new Error(`no ports for broker ${nodeId}`);
           const dataRoot = ctx.driver.dataPath({ clusterId: cluster.id, nodeId });
-          made.push(addedBrokerSpec(template, nodeId, ctx.driver.addressing, hostPorts, dataRoot));
+          made.push(addedBrokerSpec(template, nodeId, ctx.driver.addressing, hostPorts, dataRoot, issuer));
         }
         for (const spec of made) {
           const volume = await ctx.driver.ensureVolume(spec, spec.storageBytes);
@@ -103,28 +115,28 @@ export async function updateBrokerCount(payload: JobPayload<'update-broker-count
         }
         return made.map((s) => ({ nodeId: s.nodeId, kafka: s.ports.kafka })) as unknown as Prisma.InputJsonValue;
       })) as unknown as { nodeId: number; kafka: number }[];
-      bootstrapNow = [...bootstrap, ...specs.map((s) => `127.0.0.1:${s.kafka}`)];
+      endpointNow = withBootstrap(endpoint, [...endpoint.bootstrap, ...specs.map((s) => `127.0.0.1:${s.kafka}`)]);
       await runStep(ctx.catalog, payload.operationId, 'wait-new-brokers', async () => {
         for (const { nodeId } of specs) {
           await waitUntil(ctx, DEFAULT_BROKER_TIMEOUT_MS, `broker ${nodeId} did not register`, () =>
-            notBackYet(bootstrapNow, nodeId),
+            notBackYet(endpointNow, nodeId),
           );
           await clusters.upsertBroker(ctx.catalog, cluster.id, nodeId, { state: 'RUNNING' });
         }
         return { registered: specs.map((s) => s.nodeId) };
       });
       await runStep(ctx.catalog, payload.operationId, 'rebalance', () =>
-        rebalance(ctx, payload.operationId, 'rebalance', bootstrapNow, plan.remaining),
+        rebalance(ctx, payload.operationId, 'rebalance', endpointNow, plan.remaining),
       );
     } else {
       await runStep(ctx.catalog, payload.operationId, 'drain', () =>
-        rebalance(ctx, payload.operationId, 'drain', bootstrap, plan.remaining),
+        rebalance(ctx, payload.operationId, 'drain', endpoint, plan.remaining),
       );
       await runStep(ctx.catalog, payload.operationId, 'remove-brokers', async () => {
         for (const nodeId of plan.deleted) {
           const ref = { clusterId: cluster.id, nodeId };
           await ctx.driver.stopBroker(ref, { timeoutMs: 60_000 });
-          await unregisterBroker(bootstrap, nodeId);
+          await unregisterBroker(endpoint, nodeId);
           await ctx.driver.removeBroker(ref, { removeVolume: true });
           await ctx.catalog.broker.deleteMany({ where: { clusterId: cluster.id, nodeId } });
         }
@@ -132,12 +144,13 @@ export async function updateBrokerCount(payload: JobPayload<'update-broker-count
       });
     }
     const rows = await clusters.listBrokers(ctx.catalog, cluster.id);
+    // Every listener's addresses from the brokers' specs (a secured cluster has several, runtime spec.ts).
+    const specs = await Promise.all(
+      rows.map((b) => ctx.driver.brokerSpec({ clusterId: cluster.id, nodeId: b.nodeId })),
+    );
     return {
       numberOfBrokerNodes: rows.length,
-      bootstrapBrokerString: rows
-        .filter((b) => b.port !== null)
-        .map((b) => `127.0.0.1:${b.port}`)
-        .join(','),
+      ...bootstrapColumns(specs.filter((spec): spec is BrokerSpec => spec !== null)),
     };
   });
 }
@@ -221,11 +234,19 @@ export function balancedAssignment(
 }
 
 /** The controller's ongoing reassignments: partition key -> replicas being added and removed. */
-async function ongoingReassignments(controller: {
-  host: string;
-  port: number;
-}): Promise<Map<string, { adding: number[]; removing: number[] }>> {
-  const conn = await connect({ host: controller.host, port: controller.port, clientId: 'flotilla-worker' });
+async function ongoingReassignments(
+  endpoint: ClusterEndpoint,
+  controller: {
+    host: string;
+    port: number;
+  },
+): Promise<Map<string, { adding: number[]; removing: number[] }>> {
+  const conn = await connect({
+    host: controller.host,
+    port: controller.port,
+    clientId: 'flotilla-worker',
+    ...(endpoint.sasl ? { sasl: endpoint.sasl } : {}),
+  });
   try {
     const listed = await conn.request(ApiKey.ListPartitionReassignments, { timeoutMs: 10_000, topics: null });
     if (listed.errorCode !== 0) throw new KafkaError(listed.errorCode, listed.errorMessage ?? 'list reassignments');
@@ -250,18 +271,18 @@ async function rebalance(
   ctx: JobContext,
   operationId: string,
   step: string,
-  bootstrap: readonly string[],
+  endpoint: ClusterEndpoint,
   brokers: readonly number[],
 ) {
   const started = Date.now();
   const throttleBytes = ctx.reassignThrottleBytes ?? DEFAULT_REASSIGN_THROTTLE_BYTES;
-  const { topics, controller } = await withAdmin(bootstrap, async (admin) => {
+  const { topics, controller } = await withAdmin(endpoint, async (admin) => {
     const metadata = await admin.metadata();
     const c = metadata.brokers.find((b) => b.nodeId === metadata.controllerId) ?? metadata.brokers[0];
     if (!c) throw new Error('no broker answered');
     return { topics: metadata.topics, controller: c };
   });
-  const ongoing = await ongoingReassignments(controller);
+  const ongoing = await ongoingReassignments(endpoint, controller);
   const partitions = topics.flatMap((t: TopicInfo) =>
     t.partitions.map((p) => {
       const o = ongoing.get(`${t.name}:${p.partition}`);
@@ -299,25 +320,30 @@ async function rebalance(
   });
   let removed: { brokers: number[]; topics: string[] } | undefined;
   try {
-    if (throttled.length > 0) await withAdmin(bootstrap, (admin) => applyThrottles(admin, throttle));
-    await reassign(controller, moves, target);
-    await waitForReassignments(ctx, bootstrap);
-    removed = await withAdmin(bootstrap, (admin) => removeThrottles(admin));
+    if (throttled.length > 0) await withAdmin(endpoint, (admin) => applyThrottles(admin, throttle));
+    await reassign(endpoint, controller, moves, target);
+    await waitForReassignments(ctx, endpoint);
+    removed = await withAdmin(endpoint, (admin) => removeThrottles(admin));
   } finally {
     // Failed or interrupted: no throttle stays behind (a retry sets them again).
     if (!removed) {
-      await withAdmin(bootstrap, (admin) => removeThrottles(admin)).catch((error: unknown) =>
+      await withAdmin(endpoint, (admin) => removeThrottles(admin)).catch((error: unknown) =>
         ctx.log.warn('could not remove the reassignment throttles', {
           error: error instanceof Error ? error.message : String(error),
         }),
       );
     }
   }
-  await withAdmin(bootstrap, async (admin) => {
+  await withAdmin(endpoint, async (admin) => {
     const metadata = await admin.metadata([]);
     const c = metadata.brokers.find((b) => b.nodeId === metadata.controllerId) ?? metadata.brokers[0];
     if (!c) return;
-    const conn = await connect({ host: c.host, port: c.port, clientId: 'flotilla-worker' });
+    const conn = await connect({
+      host: c.host,
+      port: c.port,
+      clientId: 'flotilla-worker',
+      ...(endpoint.sasl ? { sasl: endpoint.sasl } : {}),
+    });
     try {
       // PREFERRED for every partition (null); ELECTION_NOT_NEEDED per partition is the usual answer.
       await conn.request(ApiKey.ElectLeaders, { electionType: 0, topicPartitions: null, timeoutMs: 30_000 });
@@ -336,6 +362,7 @@ async function rebalance(
 }
 
 async function reassign(
+  endpoint: ClusterEndpoint,
   controller: { host: string; port: number },
   moves: readonly PartitionReplicas[],
   target: ReadonlyMap<string, number[]>,
@@ -347,7 +374,12 @@ async function reassign(
     byTopic.set(p.topic, list);
   }
   if (byTopic.size === 0) return;
-  const connection = await connect({ host: controller.host, port: controller.port, clientId: 'flotilla-worker' });
+  const connection = await connect({
+    host: controller.host,
+    port: controller.port,
+    clientId: 'flotilla-worker',
+    ...(endpoint.sasl ? { sasl: endpoint.sasl } : {}),
+  });
   try {
     const response = await connection.request(ApiKey.AlterPartitionReassignments, {
       timeoutMs: 30_000,
@@ -365,13 +397,13 @@ async function reassign(
   }
 }
 
-async function waitForReassignments(ctx: JobContext, bootstrap: readonly string[]): Promise<void> {
+async function waitForReassignments(ctx: JobContext, endpoint: ClusterEndpoint): Promise<void> {
   await waitUntil(ctx, REBALANCE_TIMEOUT_MS, 'the partition reassignments did not finish', async () => {
-    return withAdmin(bootstrap, async (admin) => {
+    return withAdmin(endpoint, async (admin) => {
       const metadata = await admin.metadata();
       const c = metadata.brokers.find((b) => b.nodeId === metadata.controllerId) ?? metadata.brokers[0];
       if (!c) return 'no broker answered';
-      const n = (await ongoingReassignments(c)).size;
+      const n = (await ongoingReassignments(endpoint, c)).size;
       if (n > 0) return `${n} partition reassignment(s) in progress`;
       const lagging = metadata.topics.flatMap((t) => t.partitions.filter((p) => p.isr.length < p.replicas.length));
       return lagging.length > 0 ? `${lagging.length} partition(s) not fully replicated` : null;
@@ -379,12 +411,17 @@ async function waitForReassignments(ctx: JobContext, bootstrap: readonly string[
   });
 }
 
-async function unregisterBroker(bootstrap: readonly string[], nodeId: number): Promise<void> {
-  await withAdmin(bootstrap, async (admin) => {
+async function unregisterBroker(endpoint: ClusterEndpoint, nodeId: number): Promise<void> {
+  await withAdmin(endpoint, async (admin) => {
     const metadata = await admin.metadata([]);
     const other = metadata.brokers.find((b) => b.nodeId !== nodeId);
     if (!other) return;
-    const conn = await connect({ host: other.host, port: other.port, clientId: 'flotilla-worker' });
+    const conn = await connect({
+      host: other.host,
+      port: other.port,
+      clientId: 'flotilla-worker',
+      ...(endpoint.sasl ? { sasl: endpoint.sasl } : {}),
+    });
     try {
       const response = await conn.request(ApiKey.UnregisterBroker, { brokerId: nodeId });
       if (response.errorCode !== 0 && response.errorCode !== ErrorCode.BROKER_ID_NOT_REGISTERED) {

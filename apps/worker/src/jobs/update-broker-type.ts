@@ -12,7 +12,7 @@ import { rollingRestart } from './rolling-restart.js';
 import { runClusterOperation } from './update-common.js';
 
 export async function updateBrokerType(payload: JobPayload<'update-broker-type'>, ctx: JobContext): Promise<void> {
-  await runClusterOperation(payload, ctx, async ({ bootstrap, target }) => {
+  await runClusterOperation(payload, ctx, async ({ endpoint, target }) => {
     const instanceType = String(target.instanceType ?? '');
     let limits: ReturnType<typeof scaleLimits>;
     try {
@@ -23,7 +23,7 @@ export async function updateBrokerType(payload: JobPayload<'update-broker-type'>
     await rollingRestart(ctx, {
       operationId: payload.operationId,
       clusterId: payload.clusterId,
-      bootstrap,
+      endpoint,
       nextSpec: (spec) => ({ ...spec, limits }),
     });
     const groupInfo = await ctx.catalog.cluster.findUniqueOrThrow({

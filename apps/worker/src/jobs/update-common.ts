@@ -12,6 +12,7 @@
  */
 import { type Cluster, type ClusterOperation, clusters, operations, type Prisma } from '@flotilla/db';
 import { UnrecoverableError } from 'bullmq';
+import { type ClusterEndpoint, clusterEndpoint } from '../kafka/cluster-endpoint.js';
 import type { JobContext } from './context.js';
 
 export interface OperationJobPayload {
@@ -22,8 +23,8 @@ export interface OperationJobPayload {
 export interface OperationScope {
   readonly cluster: Cluster;
   readonly operation: ClusterOperation;
-  /** The cluster's EXTERNAL listeners, as clients get them from GetBootstrapBrokers. */
-  readonly bootstrap: string[];
+  /** How the control plane reaches the cluster (cluster-endpoint.ts). */
+  readonly endpoint: ClusterEndpoint;
   /** The operation's targetClusterInfo, as the API wrote it. */
   readonly target: Record<string, unknown>;
 }
@@ -43,13 +44,14 @@ export async function runClusterOperation(
   if (operation.operationState === 'UPDATE_COMPLETE' || operation.operationState === 'UPDATE_FAILED') return;
   const cluster = await catalog.cluster.findUnique({ where: { id: payload.clusterId } });
   if (!cluster) throw new UnrecoverableError(`cluster ${payload.clusterId} is not in the catalog`);
-  if (!cluster.bootstrapBrokerString) throw new UnrecoverableError(`cluster ${cluster.name} has no brokers yet`);
+  const endpoint = clusterEndpoint(cluster, ctx.box);
+  if (!endpoint) throw new UnrecoverableError(`cluster ${cluster.name} has no brokers yet`);
   try {
     await operations.setOperationState(catalog, operation.id, 'UPDATE_IN_PROGRESS');
     const changes = await body({
       cluster,
       operation,
-      bootstrap: cluster.bootstrapBrokerString.split(','),
+      endpoint,
       target: (operation.targetClusterInfo ?? {}) as Record<string, unknown>,
     });
     await catalog.$transaction(async (tx) => {

@@ -15,7 +15,7 @@
  */
 import { configurations } from '@flotilla/db';
 import { AlterConfigOp, ConfigResourceType } from '@flotilla/protocol';
-import { type BrokerSpec, parseServerProperties, RESERVED_KEYS } from '@flotilla/runtime';
+import { type BrokerSpec, parseServerProperties, RESERVED_KEYS, withFlotillaSuperUsers } from '@flotilla/runtime';
 import { UnrecoverableError } from 'bullmq';
 import type { JobPayload } from './catalog.js';
 import type { JobContext } from './context.js';
@@ -29,15 +29,21 @@ interface Classified {
 }
 
 export async function updateConfiguration(payload: JobPayload<'update-configuration'>, ctx: JobContext): Promise<void> {
-  await runClusterOperation(payload, ctx, async ({ bootstrap, target }) => {
+  await runClusterOperation(payload, ctx, async ({ endpoint, target }) => {
     const info = (target.configurationInfo ?? {}) as { arn?: string; revision?: number };
     if (!info.arn || info.revision === undefined) throw new UnrecoverableError('the operation names no configuration');
     const properties = await revisionProperties(ctx, info.arn, info.revision);
+    if (properties['super.users'] !== undefined) {
+      // On a secured cluster the control plane and the brokers stay super users (runtime spec.ts).
+      const ref = await ctx.catalog.broker.findFirst({ where: { clusterId: payload.clusterId } });
+      const spec = ref ? await ctx.driver.brokerSpec({ clusterId: payload.clusterId, nodeId: ref.nodeId }) : null;
+      properties['super.users'] = withFlotillaSuperUsers(properties['super.users'], spec?.config['super.users']);
+    }
 
     const classified = (await runStep(ctx.catalog, payload.operationId, 'classify', async () => {
-      const reserved = Object.keys(properties).filter((k) => RESERVED_KEYS.has(k));
+      const reserved = Object.keys(properties).filter((k) => RESERVED_KEYS.has(k) || k.startsWith('listener.name.'));
       if (reserved.length > 0) throw new UnrecoverableError(`the configuration may not set ${reserved.join(', ')}`);
-      return withAdmin(bootstrap, async (admin) => {
+      return withAdmin(endpoint, async (admin) => {
         const metadata = await admin.metadata([]);
         const any = metadata.brokers[0];
         if (!any) throw new Error('no broker is registered');
@@ -59,7 +65,7 @@ export async function updateConfiguration(payload: JobPayload<'update-configurat
     await runStep(ctx.catalog, payload.operationId, 'apply-dynamic', async () => {
       const keys = Object.entries(classified.dynamic);
       if (keys.length === 0) return { applied: [] };
-      await withAdmin(bootstrap, (admin) =>
+      await withAdmin(endpoint, (admin) =>
         admin.incrementalAlterConfigs([
           {
             type: ConfigResourceType.BROKER,
@@ -75,7 +81,7 @@ export async function updateConfiguration(payload: JobPayload<'update-configurat
       await rollingRestart(ctx, {
         operationId: payload.operationId,
         clusterId: payload.clusterId,
-        bootstrap,
+        endpoint,
         nextSpec: (spec): BrokerSpec => ({ ...spec, config: { ...spec.config, ...classified.readOnly } }),
       });
     }

@@ -15,7 +15,7 @@ import { rollingRestart } from './rolling-restart.js';
 import { runClusterOperation } from './update-common.js';
 
 export async function updateKafkaVersion(payload: JobPayload<'update-kafka-version'>, ctx: JobContext): Promise<void> {
-  await runClusterOperation(payload, ctx, async ({ bootstrap, target }) => {
+  await runClusterOperation(payload, ctx, async ({ endpoint, target }) => {
     const name = String(target.kafkaVersion ?? '');
     let version: ReturnType<typeof resolveKafkaVersion>;
     try {
@@ -28,7 +28,7 @@ export async function updateKafkaVersion(payload: JobPayload<'update-kafka-versi
     await rollingRestart(ctx, {
       operationId: payload.operationId,
       clusterId: payload.clusterId,
-      bootstrap,
+      endpoint,
       nextSpec: (spec) => ({
         ...spec,
         image: version.image,

@@ -17,7 +17,7 @@ const GIB = 1024 ** 3;
 export const STORAGE_LIMIT_KEY = 'log.dirs.max.bytes';
 
 export async function updateStorage(payload: JobPayload<'update-storage'>, ctx: JobContext): Promise<void> {
-  await runClusterOperation(payload, ctx, async ({ bootstrap, target }) => {
+  await runClusterOperation(payload, ctx, async ({ endpoint, target }) => {
     const volumeSizeGB = Number(target.volumeSizeGB);
     if (!Number.isInteger(volumeSizeGB) || volumeSizeGB < 1) {
       throw new UnrecoverableError(`target volume size ${String(target.volumeSizeGB)} GiB is not valid`);
@@ -26,7 +26,7 @@ export async function updateStorage(payload: JobPayload<'update-storage'>, ctx: 
     await rollingRestart(ctx, {
       operationId: payload.operationId,
       clusterId: payload.clusterId,
-      bootstrap,
+      endpoint,
       nextSpec: (spec) => ({
         ...spec,
         storageBytes,

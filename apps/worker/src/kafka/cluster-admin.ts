@@ -17,10 +17,12 @@ import {
   type Connection,
   connect,
   KafkaError,
+  type SaslMechanism,
   type ScramAlgorithm,
   saltPassword,
   scramKeys,
 } from '@flotilla/protocol';
+import { adminOptions, type ClusterEndpoint, plaintextEndpoint } from './cluster-endpoint.js';
 
 /** Kafka's enums (org.apache.kafka.common.acl / resource), by name, as the API shows them. */
 export const AclResourceType = {
@@ -120,11 +122,22 @@ export function parseBootstrap(bootstrap: string): BrokerAddress[] {
 
 export class ClusterAdmin {
   readonly admin: AdminClient;
+  /** How it reaches the cluster; for callers that open connections of their own (e.g. to a leader). */
+  readonly endpoint: ClusterEndpoint;
   private readonly bootstrap: readonly BrokerAddress[];
+  private readonly sasl: SaslMechanism | undefined;
 
-  constructor(bootstrap: string, options: { readonly clientId?: string; readonly requestTimeoutMs?: number } = {}) {
-    this.bootstrap = parseBootstrap(bootstrap);
+  /** `endpoint`: a cluster's (cluster-endpoint.ts), or a PLAINTEXT bootstrap string. */
+  constructor(
+    endpoint: ClusterEndpoint | string,
+    options: { readonly clientId?: string; readonly requestTimeoutMs?: number } = {},
+  ) {
+    const resolved = typeof endpoint === 'string' ? plaintextEndpoint(endpoint) : endpoint;
+    this.bootstrap = parseBootstrap(resolved.bootstrap.join(','));
+    this.sasl = resolved.sasl;
+    this.endpoint = resolved;
     this.admin = new AdminClient({
+      ...adminOptions(resolved),
       bootstrap: this.bootstrap,
       clientId: options.clientId ?? 'flotilla-control-plane',
       requestTimeoutMs: options.requestTimeoutMs ?? 15_000,
@@ -149,6 +162,7 @@ export class ClusterAdmin {
           clientId: 'flotilla-control-plane',
           connectTimeoutMs: 5_000,
           requestTimeoutMs: 15_000,
+          ...(this.sasl ? { sasl: this.sasl } : {}),
         });
       } catch (error) {
         lastError = error;

@@ -27,6 +27,7 @@ import {
   KafkaError,
   TimestampType,
 } from '@flotilla/protocol';
+import type { ClusterEndpoint } from '../kafka/cluster-endpoint.js';
 
 export interface PartitionLag {
   readonly topic: string;
@@ -61,11 +62,12 @@ export interface GroupLag {
 const MEASURED_STATES = new Set(['stable', 'empty']);
 
 export interface LagOptions {
-  readonly bootstrap: readonly string[];
+  /** How the control plane reaches the cluster (kafka/cluster-endpoint.ts). */
+  readonly endpoint: ClusterEndpoint;
   /** Only these groups (the consumer-group route asks for one); all STABLE/EMPTY groups otherwise. */
   readonly groupIds?: readonly string[];
   readonly now?: () => number;
-  readonly connection?: Omit<AdminClientOptions, 'bootstrap'>;
+  readonly connection?: Omit<AdminClientOptions, 'bootstrap' | 'sasl'>;
 }
 
 /** Lag of every STABLE/EMPTY group (or of `groupIds`, whatever their state), over one set of connections. */
@@ -76,8 +78,9 @@ export async function computeConsumerLag(options: LagOptions): Promise<GroupLag[
     connectTimeoutMs: 3_000,
     requestTimeoutMs: 10_000,
     ...options.connection,
+    ...(options.endpoint.sasl ? { sasl: options.endpoint.sasl } : {}),
   };
-  const admin = new AdminClient({ bootstrap: options.bootstrap, retries: 1, ...connectionOptions });
+  const admin = new AdminClient({ bootstrap: options.endpoint.bootstrap, retries: 1, ...connectionOptions });
   const connections = new Map<number, Promise<Connection>>();
   try {
     const metadata = await admin.metadata();

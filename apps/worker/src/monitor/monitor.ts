@@ -7,9 +7,10 @@
  * One monitor per control plane is enough; two would write the same (series, time) rows rarely and
  * harmlessly (inserts skip duplicates), but scrape twice as often.
  */
-import { type Catalog, monitoring } from '@flotilla/db';
+import { type Catalog, monitoring, type SecretBox } from '@flotilla/db';
 import type { RuntimeDriver } from '@flotilla/runtime';
 import type { JobLogger } from '../jobs/context.js';
+import { requireClusterEndpoint } from '../kafka/cluster-endpoint.js';
 import { type EventPublisher, evaluateAlarms, type MonitorEvent, postWebhook } from './alarms.js';
 import { asMonitoringLevel } from './levels.js';
 import { type CounterMemory, type ScrapeResult, scrapeCluster } from './scrape.js';
@@ -26,6 +27,8 @@ export interface MonitorOptions {
   readonly compaction?: monitoring.CompactionPolicy;
   readonly compactEveryMs?: number;
   readonly log?: JobLogger;
+  /** Opens secured clusters' control-plane credentials (kafka/cluster-endpoint.ts). */
+  readonly box?: SecretBox;
 }
 
 export interface ClusterScrape extends ScrapeResult {
@@ -74,7 +77,10 @@ export class Monitor {
   async runOnce(now = new Date()): Promise<ClusterScrape[]> {
     const { catalog } = this.options;
     const clusters = await catalog.cluster.findMany({
-      where: { state: { in: [...WATCHED_STATES] }, bootstrapBrokerString: { not: null } },
+      where: {
+        state: { in: [...WATCHED_STATES] },
+        OR: [{ bootstrapBrokerString: { not: null } }, { controlPlaneBootstrap: { not: null } }],
+      },
       include: { brokers: { select: { nodeId: true } } },
     });
     const results = await Promise.all(
@@ -105,8 +111,11 @@ export class Monitor {
     cluster: {
       id: string;
       arn: string;
+      name: string;
       enhancedMonitoring: string;
       bootstrapBrokerString: string | null;
+      controlPlaneBootstrap: string | null;
+      controlPlanePasswordSealed: Uint8Array | null;
       volumeSizeGiB: number;
       brokers: { nodeId: number }[];
     },
@@ -119,7 +128,7 @@ export class Monitor {
         clusterId: cluster.id,
         clusterArn: cluster.arn,
         level: asMonitoringLevel(cluster.enhancedMonitoring),
-        bootstrap: (cluster.bootstrapBrokerString ?? '').split(',').filter(Boolean),
+        endpoint: requireClusterEndpoint(cluster, this.options.box),
         nodeIds: cluster.brokers.map((b) => b.nodeId).sort((a, b) => a - b),
         volumeSizeGiB: cluster.volumeSizeGiB,
       },

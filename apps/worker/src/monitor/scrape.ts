@@ -8,6 +8,7 @@
 import type { monitoring } from '@flotilla/db';
 import { AdminClient } from '@flotilla/protocol';
 import type { RuntimeDriver } from '@flotilla/runtime';
+import { adminOptions, type ClusterEndpoint } from '../kafka/cluster-endpoint.js';
 import { computeConsumerLag, type GroupLag } from './lag.js';
 import { dimensionText, keeps, METRICS, type MetricName, type MonitoringLevel } from './levels.js';
 import { type PromSample, parsePrometheusText } from './prometheus-text.js';
@@ -16,7 +17,8 @@ export interface ScrapeTarget {
   readonly clusterId: string;
   readonly clusterArn: string;
   readonly level: MonitoringLevel;
-  readonly bootstrap: readonly string[];
+  /** How the control plane reaches the cluster (kafka/cluster-endpoint.ts). */
+  readonly endpoint: ClusterEndpoint;
   /** The node ids the catalog says the cluster has: a node missing at run time is a broker down. */
   readonly nodeIds: readonly number[];
   readonly volumeSizeGiB: number;
@@ -95,7 +97,7 @@ export async function scrapeCluster(
 
   // Cluster-wide figures from the metadata, as the active controller would count them.
   const admin = new AdminClient({
-    bootstrap: target.bootstrap,
+    ...adminOptions(target.endpoint),
     clientId: 'flotilla-monitor',
     connectTimeoutMs: 3_000,
     requestTimeoutMs: 5_000,
@@ -126,7 +128,7 @@ export async function scrapeCluster(
 
   let lag: GroupLag[] = [];
   try {
-    lag = await computeConsumerLag({ bootstrap: target.bootstrap, now: () => time.getTime() });
+    lag = await computeConsumerLag({ endpoint: target.endpoint, now: () => time.getTime() });
   } catch (error) {
     problems.push(`consumer lag unavailable: ${(error as Error).message}`);
   }
