@@ -520,6 +520,33 @@ describe('SASL, re-authentication and security APIs at the protocol level', () =
     await stillServes();
   }, 60_000);
 
+  it('property: random bytes on the TLS ports, bare or behind a TLS record header, never crash the broker', async () => {
+    // A TLS handshake record header (content type 22, version 3.x, length) makes the bytes reach the
+    // TLS parser's ClientHello handling rather than fail at the first byte.
+    const garbage = fc.oneof(
+      fc.uint8Array({ minLength: 1, maxLength: 3000 }).map((b) => Buffer.from(b)),
+      fc.tuple(fc.integer({ min: 0, max: 4 }), fc.uint8Array({ minLength: 1, maxLength: 600 })).map(([minor, body]) => {
+        const header = Buffer.from([22, 3, minor, 0, 0]);
+        header.writeUInt16BE(body.length, 3);
+        return Buffer.concat([header, Buffer.from(body)]);
+      }),
+    );
+    let closedByBroker = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom('SSL', 'SASL_SSL'), garbage, async (listener, bytes) => {
+        const c = await RawConnection.open(broker.endpoints[listener] as string);
+        c.write(bytes);
+        // The broker closes it, or (a record it still waits the rest of) we give up after 200 ms.
+        await Promise.race([c.closed, new Promise((r) => setTimeout(r, 200))]);
+        if (c.isClosed) closedByBroker++;
+        c.close();
+      }),
+      { numRuns: 40 },
+    );
+    expect(closedByBroker).toBeGreaterThan(0);
+    await stillServes();
+  }, 60_000);
+
   it('gives a broker the client options for a secured inter-broker listener (JAAS username/password, truststore)', async () => {
     const configFor = (listener: string, mechanism: string, jaasKey: string) =>
       new BrokerConfig(
