@@ -7,8 +7,9 @@
  *   (b) a PREFIXED ACL grants a family of topics: produce to and consume (in a consumer group, granted
  *       by a prefixed group ACL) two topics under the prefix, refused on one outside it;
  *   (c) a DENY beats an ALLOW: the principal allowed both as itself and as `User:*` is refused;
- *   (d) a wrong password fails with SASL_AUTHENTICATION_FAILED as the client reports it, the broker logs
- *       the failed login and closes that connection itself, and its open connection count
+ *   (d) a wrong password fails with SASL_AUTHENTICATION_FAILED as the client reports it (kafka-python
+ *       2.0, on Kafka's pre-KIP-152 raw-token path, can only report the connection the broker closed),
+ *       the broker logs the failed login and closes that connection itself, and its open connection count
  *       (kafka_server_socketservermetrics_connection_count on /metrics) is back where it was: no
  *       half-open session is left.
  *
