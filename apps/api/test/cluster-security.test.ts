@@ -1,0 +1,515 @@
+/**
+ * Clusters with client authentication and encryption in transit (MSK's clientAuthentication and
+ * encryptionInfo), end to end on real things: the API and the operations worker on real Postgres and
+ * Redis, brokers on the ProcessDriver (3 brokers: replication over the TLS INTERNAL listener) and on the
+ * DockerDriver (1 broker, where an engine answers and the image exists), @aws-sdk/client-kafka for
+ * MSK's calls, fetch for Flotilla's own routes, kcat (librdkafka over OpenSSL) as the client application.
+ *
+ * What a SCRAM-over-TLS cluster must do: GetBootstrapBrokers gives only the SASL/SCRAM string; the CA
+ * from the API verifies the brokers; a user made through /users logs in over SASL_SSL and is refused a
+ * topic until an ACL made through /acls grants it; a wrong password and PLAINTEXT on the SASL port (or
+ * on the control plane's own listener) get nowhere; the API's own topic and group calls keep working
+ * (the control plane's SCRAM super user); DeleteCluster removes it.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  CreateClusterV2Command,
+  CreateConfigurationCommand,
+  CreateTopicCommand,
+  DeleteClusterCommand,
+  DescribeClusterV2Command,
+  GetBootstrapBrokersCommand,
+  KafkaClient,
+  ListTopicsCommand,
+} from '@aws-sdk/client-kafka';
+import { createCatalog } from '@flotilla/db';
+import { dropDatabase, scratchDatabaseUrl } from '@flotilla/db/testing';
+import { DEFAULT_BROKER_IMAGE, DockerDriver, ProcessDriver, type RuntimeDriver } from '@flotilla/runtime';
+import { OperationsWorker, reconcileCluster } from '@flotilla/worker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
+import { buildApi, type StartedApi } from '../src/start.js';
+
+const quiet = {
+  info() {},
+  warn: (m: string, f?: Record<string, unknown>) => console.warn(m, f),
+  error: (m: string, f?: Record<string, unknown>) => console.error(m, f),
+};
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** kcat with `args`, `input` on stdin; killed after `timeoutMs` (a refused client may retry forever). */
+function kcat(args: string[], input = '', timeoutMs = 30_000): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = execFile('kcat', args, { timeout: timeoutMs, killSignal: 'SIGKILL' }, (error, stdout, stderr) => {
+      const code = error ? ((error as { code?: number | string }).code as number | null) : 0;
+      resolve({ code: typeof code === 'number' ? code : -1, stdout, stderr });
+    });
+    child.stdin?.end(input);
+  });
+}
+
+/** librdkafka settings for SASL_SSL with SCRAM-SHA-512, verifying the brokers with `caFile`. */
+function saslSsl(caFile: string, username: string, password: string): string[] {
+  return [
+    '-X',
+    'security.protocol=SASL_SSL',
+    '-X',
+    'sasl.mechanisms=SCRAM-SHA-512',
+    '-X',
+    `sasl.username=${username}`,
+    '-X',
+    `sasl.password=${password}`,
+    '-X',
+    `ssl.ca.location=${caFile}`,
+  ];
+}
+
+interface Harness {
+  api: StartedApi;
+  endpoint: string;
+  msk: KafkaClient;
+  catalog: ReturnType<typeof createCatalog>;
+  stateDir: string;
+}
+
+/** API + worker (with the API's master key) on a scratch database, for one driver. */
+function harness(kind: 'process' | 'docker'): () => Harness {
+  const databaseUrl = scratchDatabaseUrl(`flotilla_security_${kind}`);
+  const stateDir = mkdtempSync(join(tmpdir(), `flotilla-security-${kind}-`));
+  const queuePrefix = `flotilla-security-${kind}-${process.pid}`;
+  let h: Harness | undefined;
+  let worker: OperationsWorker;
+  let driver: RuntimeDriver;
+
+  beforeAll(async () => {
+    const config = loadConfig({
+      DATABASE_URL: databaseUrl,
+      FLOTILLA_STATE_DIR: stateDir,
+      FLOTILLA_QUEUE_PREFIX: queuePrefix,
+      FLOTILLA_RUNTIME: kind,
+    });
+    const api = await buildApi(config);
+    const endpoint = await api.fastify.listen({ host: '127.0.0.1', port: 0 });
+    const msk = new KafkaClient({
+      endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: api.adminKey.accessKeyId, secretAccessKey: api.adminKey.secretAccessKey },
+    });
+    driver = kind === 'process' ? new ProcessDriver({ stateDir: join(stateDir, 'runtime') }) : new DockerDriver();
+    const catalog = createCatalog({ url: databaseUrl });
+    // The worker opens the sealed control-plane credential and CA key with the API's master key.
+    worker = new OperationsWorker({
+      catalog,
+      driver,
+      redisUrl: config.redisUrl,
+      queuePrefix,
+      log: quiet,
+      box: api.box,
+    });
+    await worker.start();
+    h = { api, endpoint, msk, catalog, stateDir };
+  });
+
+  afterAll(async () => {
+    await worker?.close(1_000);
+    for (const id of (await driver?.listClusters()) ?? []) await driver.deleteCluster(id);
+    await driver?.close();
+    await h?.catalog.$disconnect();
+    await h?.api.fastify.services.queue.obliterate({ force: true });
+    h?.msk.destroy();
+    await h?.api.fastify.close();
+    await dropDatabase(databaseUrl);
+    rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  return () => {
+    if (!h) throw new Error('harness not started');
+    return h;
+  };
+}
+
+async function call(h: Harness, method: string, path: string, body?: unknown) {
+  const response = await fetch(`${h.endpoint}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${h.api.adminKey.accessKeyId}:${h.api.adminKey.secretAccessKey}`,
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await response.text();
+  return {
+    status: response.status,
+    type: response.headers.get('x-amzn-errortype'),
+    body: (text ? JSON.parse(text) : {}) as Record<string, unknown>,
+  };
+}
+
+async function sdkError(
+  promise: Promise<unknown>,
+): Promise<{ name: string; message: string; invalidParameter?: string }> {
+  try {
+    await promise;
+  } catch (error) {
+    const e = error as { name: string; message: string; InvalidParameter?: string };
+    return {
+      name: e.name,
+      message: e.message,
+      ...(e.InvalidParameter ? { invalidParameter: e.InvalidParameter } : {}),
+    };
+  }
+  throw new Error('expected the call to fail');
+}
+
+async function waitActive(h: Harness, clusterArn: string): Promise<void> {
+  await until(
+    'ACTIVE',
+    async () => {
+      const d = await h.msk.send(new DescribeClusterV2Command({ ClusterArn: clusterArn }));
+      if (d.ClusterInfo?.State === 'FAILED') throw new Error(`FAILED: ${d.ClusterInfo.StateInfo?.Message}`);
+      return d.ClusterInfo?.State === 'ACTIVE' ? true : undefined;
+    },
+    150_000,
+  );
+}
+
+async function deleteAndWait(h: Harness, clusterArn: string): Promise<void> {
+  await h.msk.send(new DeleteClusterCommand({ ClusterArn: clusterArn }));
+  await until(
+    'the cluster gone',
+    async () => {
+      const gone = await h.msk
+        .send(new DescribeClusterV2Command({ ClusterArn: clusterArn }))
+        .then(() => false)
+        .catch((e: { name?: string }) => e.name === 'NotFoundException');
+      return gone ? true : undefined;
+    },
+    90_000,
+  );
+}
+
+const SCRAM_OVER_TLS = {
+  ClientAuthentication: { Sasl: { Scram: { Enabled: true } } },
+  EncryptionInfo: { EncryptionInTransit: { ClientBroker: 'TLS' as const, InCluster: true } },
+};
+
+describe('a SASL/SCRAM-over-TLS cluster on the process driver (3 brokers)', () => {
+  const get = harness('process');
+  const under = (arn: string, rest: string) => `/v1/clusters/${encodeURIComponent(arn)}${rest}`;
+  let clusterArn: string;
+  let saslBootstrap: string;
+  let caFile: string;
+
+  it('refuses what MSK refuses: SCRAM without TLS, IAM', async () => {
+    const h = get();
+    const info = {
+      InstanceType: 'kafka.t3.small',
+      ClientSubnets: ['subnet-1'],
+      StorageInfo: { EbsStorageInfo: { VolumeSize: 1 } },
+    };
+    const noTls = await sdkError(
+      h.msk.send(
+        new CreateClusterV2Command({
+          ClusterName: 'scram-plaintext',
+          Provisioned: {
+            KafkaVersion: '3.8.x',
+            NumberOfBrokerNodes: 1,
+            BrokerNodeGroupInfo: info,
+            ClientAuthentication: { Sasl: { Scram: { Enabled: true } } },
+            EncryptionInfo: { EncryptionInTransit: { ClientBroker: 'PLAINTEXT' } },
+          },
+        }),
+      ),
+    );
+    expect(noTls).toMatchObject({ name: 'BadRequestException', invalidParameter: 'encryptionInfo' });
+    expect(noTls.message).toMatch(/SCRAM.*TLS/);
+    const iam = await sdkError(
+      h.msk.send(
+        new CreateClusterV2Command({
+          ClusterName: 'iam',
+          Provisioned: {
+            KafkaVersion: '3.8.x',
+            NumberOfBrokerNodes: 1,
+            BrokerNodeGroupInfo: info,
+            ClientAuthentication: { Sasl: { Iam: { Enabled: true } } },
+          },
+        }),
+      ),
+    );
+    expect(iam).toMatchObject({ name: 'BadRequestException', invalidParameter: 'clientAuthentication' });
+    expect(iam.message).toMatch(/IAM.*not supported/);
+    expect(await h.catalog.cluster.count()).toBe(0);
+  });
+
+  it('CreateClusterV2 with SCRAM over TLS goes ACTIVE; GetBootstrapBrokers gives only the SASL/SCRAM string', async () => {
+    const h = get();
+    // ACLs bite for every resource (MSK's default is true: resources without ACLs open to all).
+    const configuration = await h.msk.send(
+      new CreateConfigurationCommand({
+        Name: 'security-strict',
+        ServerProperties: new TextEncoder().encode('allow.everyone.if.no.acl.found=false\n'),
+      }),
+    );
+    const created = await h.msk.send(
+      new CreateClusterV2Command({
+        ClusterName: 'secure',
+        Provisioned: {
+          KafkaVersion: '3.8.x',
+          NumberOfBrokerNodes: 3,
+          ConfigurationInfo: { Arn: configuration.Arn, Revision: 1 },
+          BrokerNodeGroupInfo: {
+            InstanceType: 'kafka.t3.small',
+            ClientSubnets: ['subnet-1', 'subnet-2', 'subnet-3'],
+            StorageInfo: { EbsStorageInfo: { VolumeSize: 1 } },
+          },
+          ...SCRAM_OVER_TLS,
+        },
+      }),
+    );
+    clusterArn = created.ClusterArn as string;
+    // The CA exists from the start (CREATING), so clients can be prepared before the brokers run.
+    const ca = await call(h, 'GET', under(clusterArn, '/certificate-authority'));
+    expect(ca.status).toBe(200);
+    expect(ca.body.certificateAuthority).toMatch(/^-----BEGIN CERTIFICATE-----\n/);
+    caFile = join(h.stateDir, 'secure-ca.pem');
+    writeFileSync(caFile, ca.body.certificateAuthority as string);
+    await waitActive(h, clusterArn);
+
+    const brokers = await h.msk.send(new GetBootstrapBrokersCommand({ ClusterArn: clusterArn }));
+    expect(brokers.BootstrapBrokerString).toBeUndefined();
+    expect(brokers.BootstrapBrokerStringTls).toBeUndefined();
+    saslBootstrap = brokers.BootstrapBrokerStringSaslScram as string;
+    expect(saslBootstrap.split(',')).toHaveLength(3);
+    for (const address of saslBootstrap.split(',')) expect(address).toMatch(/^127\.0\.0\.1:\d+$/);
+    const described = await h.msk.send(new DescribeClusterV2Command({ ClusterArn: clusterArn }));
+    expect(described.ClusterInfo?.Provisioned?.ClientAuthentication?.Sasl?.Scram?.Enabled).toBe(true);
+    expect(described.ClusterInfo?.Provisioned?.EncryptionInfo?.EncryptionInTransit?.ClientBroker).toBe('TLS');
+  }, 180_000);
+
+  it('serves the API topic calls through the control plane SCRAM super user', async () => {
+    const h = get();
+    await h.msk.send(
+      new CreateTopicCommand({
+        ClusterArn: clusterArn,
+        TopicName: 'payments',
+        PartitionCount: 2,
+        ReplicationFactor: 3,
+      }),
+    );
+    const topics = await h.msk.send(new ListTopicsCommand({ ClusterArn: clusterArn }));
+    expect(topics.Topics?.map((t) => t.TopicName)).toContain('payments');
+    const groups = await call(h, 'GET', under(clusterArn, '/consumer-groups'));
+    expect(groups.status).toBe(200);
+  }, 60_000);
+
+  it('a user made through /users logs in over SASL_SSL and is refused the topic until an ACL grants it', async () => {
+    const h = get();
+    const made = await call(h, 'POST', under(clusterArn, '/users'), { username: 'alice', password: 'alice-secret-1' });
+    expect(made).toMatchObject({ status: 200, body: { username: 'alice', mechanism: 'SCRAM-SHA-512' } });
+    const alice = saslSsl(caFile, 'alice', 'alice-secret-1');
+
+    // Authenticated (metadata answers) but not authorized for the topic.
+    const refused = await kcat(
+      ['-P', '-b', saslBootstrap, '-t', 'payments', ...alice, '-X', 'message.timeout.ms=10000'],
+      'before\n',
+    );
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/Topic authorization failed/i);
+
+    for (const operation of ['WRITE', 'READ']) {
+      const acl = await call(h, 'POST', under(clusterArn, '/acls'), {
+        resourceType: 'TOPIC',
+        resourceName: 'payments',
+        principal: 'User:alice',
+        operation,
+        permissionType: 'ALLOW',
+      });
+      expect(acl.status).toBe(200);
+    }
+    const group = await call(h, 'POST', under(clusterArn, '/acls'), {
+      resourceType: 'GROUP',
+      resourceName: 'alice-',
+      patternType: 'PREFIXED',
+      principal: 'User:alice',
+      operation: 'READ',
+      permissionType: 'ALLOW',
+    });
+    expect(group.status).toBe(200);
+
+    const produced = await kcat(
+      ['-P', '-b', saslBootstrap, '-t', 'payments', '-K', ':', ...alice, '-X', 'acks=all'],
+      'k1:one\nk2:two\nk3:three\n',
+    );
+    expect(produced).toMatchObject({ code: 0 });
+    const consumed = await kcat([
+      '-C',
+      '-b',
+      saslBootstrap,
+      '-G',
+      'alice-readers',
+      ...alice,
+      '-X',
+      'auto.offset.reset=earliest',
+      '-e',
+      '-f',
+      '%k=%s\n',
+      'payments',
+    ]);
+    expect(consumed.code).toBe(0);
+    expect(consumed.stdout.trim().split('\n').sort()).toEqual(['k1=one', 'k2=two', 'k3=three']);
+
+    // The group's committed offsets, asked by the control plane.
+    await until('the group through the API', async () => {
+      const described = await call(h, 'GET', under(clusterArn, '/consumer-groups/alice-readers'));
+      return described.status === 200 && described.body.totalOffsetLag === 0 ? described : undefined;
+    });
+  }, 120_000);
+
+  it('a wrong password, PLAINTEXT on the SASL port and on the control plane listener get nowhere', async () => {
+    const h = get();
+    const wrong = await kcat(['-L', '-b', saslBootstrap, '-m', '5', ...saslSsl(caFile, 'alice', 'not-her-password')]);
+    expect(wrong.code).not.toBe(0);
+    expect(wrong.stderr).toMatch(/Authentication failed|authentication/i);
+
+    const plain = await kcat(['-L', '-b', saslBootstrap, '-m', '5']);
+    expect(plain.code).not.toBe(0);
+    expect(plain.stdout).not.toMatch(/payments/);
+
+    const row = await h.catalog.cluster.findUniqueOrThrow({ where: { arn: clusterArn } });
+    expect(row.controlPlaneBootstrap?.split(',')).toHaveLength(3);
+    expect(row.controlPlanePasswordSealed?.length).toBeGreaterThan(0);
+    const controlPlane = await kcat(['-L', '-b', row.controlPlaneBootstrap as string, '-m', '5']);
+    expect(controlPlane.code).not.toBe(0);
+    expect(controlPlane.stdout).not.toMatch(/payments/);
+    // Nor may a client verify brokers with another CA: TLS fails before any SASL.
+    const otherCa = join(h.stateDir, 'other-ca.pem');
+    const { createCertificateAuthority } = await import('@flotilla/runtime');
+    writeFileSync(otherCa, createCertificateAuthority('someone else').certificate);
+    const untrusted = await kcat([
+      '-L',
+      '-b',
+      saslBootstrap,
+      '-m',
+      '5',
+      ...saslSsl(otherCa, 'alice', 'alice-secret-1'),
+    ]);
+    expect(untrusted.code).not.toBe(0);
+    expect(untrusted.stderr).toMatch(/certificate verify failed|SSL handshake failed/i);
+  }, 60_000);
+
+  it('keeps the control plane user out of /users and the catalog, and refuses flotilla- names', async () => {
+    const h = get();
+    const listed = await call(h, 'GET', under(clusterArn, '/users'));
+    expect((listed.body.users as { username: string }[]).map((u) => u.username)).toEqual(['alice']);
+    const reserved = await call(h, 'POST', under(clusterArn, '/users'), {
+      username: 'flotilla-admin',
+      password: 'x'.repeat(12),
+    });
+    expect(reserved).toMatchObject({ status: 400, type: 'BadRequestException' });
+    const row = await h.catalog.cluster.findUniqueOrThrow({ where: { arn: clusterArn } });
+    await reconcileCluster(h.catalog, row.id, { box: h.api.box, freshMs: 0 });
+    const mirrored = await h.catalog.scramUser.findMany({ where: { clusterId: row.id } });
+    expect(mirrored.map((u) => u.username)).toEqual(['alice']);
+    // No mTLS on this cluster: no client certificates.
+    const cert = await call(h, 'POST', under(clusterArn, '/client-certificates'), { commonName: 'bob' });
+    expect(cert).toMatchObject({ status: 400, type: 'BadRequestException' });
+  }, 60_000);
+
+  it('DeleteCluster removes it', async () => {
+    await deleteAndWait(get(), clusterArn);
+  }, 120_000);
+});
+
+// The DockerDriver where an engine answers and the broker image exists (e2e.test.ts does the same).
+const docker = new DockerDriver();
+const dockerAnswers = await docker
+  .ping()
+  .then(() => true)
+  .catch(() => false)
+  .finally(() => docker.close());
+const imageExists =
+  dockerAnswers &&
+  (await new Promise<boolean>((resolve) =>
+    execFile('docker', ['image', 'inspect', DEFAULT_BROKER_IMAGE], (error) => resolve(!error)),
+  ));
+
+if (imageExists && process.env.FLOTILLA_E2E_DRIVER !== 'process') {
+  describe('a SASL/SCRAM-over-TLS cluster on the docker driver (1 broker)', () => {
+    const get = harness('docker');
+    const under = (arn: string, rest: string) => `/v1/clusters/${encodeURIComponent(arn)}${rest}`;
+
+    it('create, a SCRAM round trip with kcat, delete', async () => {
+      const h = get();
+      const created = await h.msk.send(
+        new CreateClusterV2Command({
+          ClusterName: 'secure-docker',
+          Provisioned: {
+            KafkaVersion: '3.8.x',
+            NumberOfBrokerNodes: 1,
+            BrokerNodeGroupInfo: {
+              InstanceType: 'kafka.t3.small',
+              ClientSubnets: ['subnet-1'],
+              StorageInfo: { EbsStorageInfo: { VolumeSize: 1 } },
+            },
+            ...SCRAM_OVER_TLS,
+          },
+        }),
+      );
+      const arn = created.ClusterArn as string;
+      await waitActive(h, arn);
+      const brokers = await h.msk.send(new GetBootstrapBrokersCommand({ ClusterArn: arn }));
+      expect(brokers.BootstrapBrokerString).toBeUndefined();
+      const bootstrap = brokers.BootstrapBrokerStringSaslScram as string;
+      const ca = await call(h, 'GET', under(arn, '/certificate-authority'));
+      const caFile = join(h.stateDir, 'docker-ca.pem');
+      writeFileSync(caFile, ca.body.certificateAuthority as string);
+      await h.msk.send(
+        new CreateTopicCommand({ ClusterArn: arn, TopicName: 'events', PartitionCount: 1, ReplicationFactor: 1 }),
+      );
+      expect(
+        (await call(h, 'POST', under(arn, '/users'), { username: 'carol', password: 'carol-secret-1' })).status,
+      ).toBe(200);
+      const carol = saslSsl(caFile, 'carol', 'carol-secret-1');
+      // MSK's default allow.everyone.if.no.acl.found=true: a topic without ACLs is open to any user.
+      const produced = await kcat(['-P', '-b', bootstrap, '-t', 'events', ...carol, '-X', 'acks=all'], 'a\nb\n');
+      expect(produced).toMatchObject({ code: 0 });
+      const consumed = await kcat([
+        '-C',
+        '-b',
+        bootstrap,
+        '-t',
+        'events',
+        ...carol,
+        '-o',
+        'beginning',
+        '-e',
+        '-f',
+        '%s\n',
+      ]);
+      expect(consumed.stdout.trim().split('\n')).toEqual(['a', 'b']);
+      const wrong = await kcat(['-L', '-b', bootstrap, '-m', '5', ...saslSsl(caFile, 'carol', 'wrong-password')]);
+      expect(wrong.code).not.toBe(0);
+      await deleteAndWait(h, arn);
+    }, 300_000);
+  });
+} else {
+  describe.skip(`on the docker driver (${dockerAnswers ? `no ${DEFAULT_BROKER_IMAGE} image: make image` : 'no Docker engine answers'})`, () => {});
+}
