@@ -408,12 +408,22 @@ export class ProcessDriver implements RuntimeDriver {
   }
 
   async deleteCluster(clusterId: string): Promise<void> {
-    const entries = await readdir(this.clusterDir(clusterId)).catch(() => [] as string[]);
-    for (const e of entries) {
-      const m = /^broker-(\d+)$/.exec(e);
-      if (m) await this.removeBroker({ clusterId, nodeId: Number(m[1]) }, { removeVolume: true });
+    // A supervisor caught between a crash and its restart can still write its run state while the
+    // directory goes (rm then fails with ENOTEMPTY): stop and remove again until nothing is left.
+    for (let attempt = 0; ; attempt++) {
+      const entries = await readdir(this.clusterDir(clusterId)).catch(() => [] as string[]);
+      for (const e of entries) {
+        const m = /^broker-(\d+)$/.exec(e);
+        if (m) await this.removeBroker({ clusterId, nodeId: Number(m[1]) }, { removeVolume: true });
+      }
+      try {
+        await rm(this.clusterDir(clusterId), { recursive: true, force: true });
+        return;
+      } catch (error) {
+        if (attempt >= 4) throw error;
+        await sleep(200);
+      }
     }
-    await rm(this.clusterDir(clusterId), { recursive: true, force: true });
   }
 
   async close(): Promise<void> {
@@ -466,7 +476,10 @@ export class ProcessDriver implements RuntimeDriver {
       for (let i = 0; i < 100 && alive(run.brokerPid, dir); i++) await sleep(50);
     }
     for (let i = 0; i < 40 && alive(run.supervisorPid, dir); i++) await sleep(50);
-    if (alive(run.supervisorPid, dir)) process.kill(run.supervisorPid, 'SIGKILL');
+    if (alive(run.supervisorPid, dir)) {
+      process.kill(run.supervisorPid, 'SIGKILL');
+      for (let i = 0; i < 100 && alive(run.supervisorPid, dir); i++) await sleep(50);
+    }
     const after = this.readRun(ref);
     if (after && after.state !== 'exited') {
       // The supervisor did not get to record the exit (it was killed): record what we know.

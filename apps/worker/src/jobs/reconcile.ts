@@ -130,8 +130,15 @@ async function reconcileTopics(
   const byName = new Map(rows.map((r) => [r.name, r]));
   const now = Date.now();
 
-  // Intents the API left half-done.
+  // Intents the API left half-done. A fresh one is the API's call still in flight: acting on it too
+  // would race the API's own CreateTopics, and whichever came second would answer the user
+  // TOPIC_ALREADY_EXISTS for a topic they are creating.
   for (const row of rows) {
+    if ((row.state === 'CREATING' || row.state === 'DELETING') && now - row.updatedAt.getTime() < freshMs) {
+      byName.delete(row.name);
+      onCluster.delete(row.name);
+      continue;
+    }
     if (row.state === 'CREATING' && !onCluster.has(row.name)) {
       try {
         await admin.admin.createTopics([
@@ -271,7 +278,12 @@ async function reconcileUsers(
       update: {},
     });
   }
-  const gone = rows.filter((r) => !names.has(r.username) && Date.now() - r.updatedAt.getTime() >= freshMs);
+  // A row the API wrote just now may be ahead of the broker this pass asked, so it is left a while; a
+  // row this mirror made (secretRef 'cluster') goes at once: it may stem from a pass that read the
+  // cluster just before the API deleted the user there, and the pass queued behind it corrects it.
+  const gone = rows.filter(
+    (r) => !names.has(r.username) && (r.secretRef === 'cluster' || Date.now() - r.updatedAt.getTime() >= freshMs),
+  );
   if (gone.length) await catalog.scramUser.deleteMany({ where: { id: { in: gone.map((r) => r.id) } } });
   return onCluster.length;
 }
