@@ -217,6 +217,16 @@ export class FlotillaClient {
     return this.request('GET', `/v1/clusters/${seg(clusterArn)}/bootstrap-brokers`);
   }
 
+  /** The cluster's CA certificate (PEM): the truststore for its TLS and SASL_SSL listeners. Flotilla's own. */
+  getCertificateAuthority(clusterArn: string): Promise<T.CertificateAuthority> {
+    return this.request('GET', `/v1/clusters/${seg(clusterArn)}/certificate-authority`);
+  }
+
+  /** A client certificate for mutual TLS, signed by the cluster's CA (its key is returned once). */
+  createClientCertificate(clusterArn: string, input: T.CreateClientCertificateRequest): Promise<T.ClientCertificate> {
+    return this.request('POST', `/v1/clusters/${seg(clusterArn)}/client-certificates`, { body: input });
+  }
+
   listNodes(clusterArn: string, page: T.Page = {}): Promise<T.ListNodesResponse> {
     return this.request('GET', `/v1/clusters/${seg(clusterArn)}/nodes`, { query: { ...page } });
   }

@@ -652,3 +652,26 @@ export interface ProduceMessageRequest {
   partition?: number;
   headers?: Record<string, string>;
 }
+
+/** GET /v1/clusters/{arn}/certificate-authority (Flotilla's own). */
+export interface CertificateAuthority {
+  /** PEM of the cluster's CA certificate. */
+  certificateAuthority: string;
+}
+
+export interface CreateClientCertificateRequest {
+  /** The certificate's CN; the client's principal is User:<commonName>. */
+  commonName: string;
+  /** Default 365. */
+  validityDays?: number;
+}
+
+/** POST /v1/clusters/{arn}/client-certificates: a certificate and its key (shown once, never stored). */
+export interface ClientCertificate {
+  commonName: string;
+  principal: string;
+  certificate: string;
+  privateKey: string;
+  certificateAuthority: string;
+  notAfter: string;
+}

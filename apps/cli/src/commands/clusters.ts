@@ -147,6 +147,29 @@ async function update(
   ]);
 }
 
+/** MSK's clientAuthentication / encryptionInfo from the create options (the API checks the combination). */
+function securityOptions(o: Record<string, unknown>) {
+  const authenticated = Boolean(o.scram || o.tlsAuth);
+  const clientAuthentication = authenticated
+    ? {
+        ...(o.scram ? { sasl: { scram: { enabled: true } } } : {}),
+        ...(o.tlsAuth ? { tls: { enabled: true } } : {}),
+        ...(o.unauthenticated ? { unauthenticated: { enabled: true } } : {}),
+      }
+    : undefined;
+  const transit =
+    o.clientBroker !== undefined || o.inClusterTls === false
+      ? {
+          ...(o.clientBroker ? { clientBroker: o.clientBroker as string } : {}),
+          inCluster: o.inClusterTls !== false,
+        }
+      : undefined;
+  return {
+    ...(clientAuthentication ? { clientAuthentication } : {}),
+    ...(transit ? { encryptionInfo: { encryptionInTransit: transit } } : {}),
+  };
+}
+
 export function registerClusters(program: Command, io: Io): void {
   const clusters = group(program, 'clusters', 'create, inspect, change and delete clusters').alias('cluster');
 
@@ -173,7 +196,20 @@ export function registerClusters(program: Command, io: Io): void {
             'PER_TOPIC_PER_PARTITION',
           ]),
         )
-        .option('--tag <key=value>', 'a tag (repeat for more)', collectValues),
+        .option('--tag <key=value>', 'a tag (repeat for more)', collectValues)
+        .option('--scram', 'clients authenticate with SASL/SCRAM (flo users create; needs TLS)')
+        .option(
+          '--tls-auth',
+          'clients authenticate with TLS certificates from the cluster CA (flo clusters client-cert)',
+        )
+        .option('--unauthenticated', 'also let unauthenticated clients in (with --scram or --tls-auth)')
+        .addOption(
+          new Option(
+            '--client-broker <mode>',
+            'encryption between clients and brokers (default PLAINTEXT, or TLS with --scram/--tls-auth)',
+          ).choices(['TLS', 'TLS_PLAINTEXT', 'PLAINTEXT']),
+        )
+        .option('--no-in-cluster-tls', 'no TLS between brokers (only without --scram/--tls-auth)'),
     ).action(
       action(io, async (ctx, [name], o) => {
         const brokers = positiveInt('--brokers', o.brokers as string);
@@ -201,6 +237,7 @@ export function registerClusters(program: Command, io: Io): void {
             },
             ...(o.configuration ? { configurationInfo: parseConfigurationRef(o.configuration as string) } : {}),
             ...(o.monitoring ? { enhancedMonitoring: o.monitoring as 'DEFAULT' } : {}),
+            ...securityOptions(o),
           },
         });
         if (!o.wait) {
@@ -221,6 +258,59 @@ export function registerClusters(program: Command, io: Io): void {
     'flo clusters create orders --brokers 3 --wait',
     'flo clusters create tiny -b 1 --kafka-version 3.8.x --storage 10 --tag team=payments',
     'flo clusters create tuned --configuration arn:aws:kafka:us-east-1:000000000000:configuration/tuned/1234:2',
+    'flo clusters create secure --scram --wait   # SASL/SCRAM over TLS: flo users create, flo clusters ca',
+    'flo clusters create mtls --tls-auth --client-broker TLS_PLAINTEXT --unauthenticated',
+  );
+
+  examples(
+    clusters
+      .command('ca')
+      .description("print the cluster's CA certificate (PEM), for clients' ssl.ca.location")
+      .argument('<cluster>', 'cluster name or ARN')
+      .action(
+        action(io, async (ctx, [cluster]) => {
+          const out = await ctx.client.getCertificateAuthority(await ctx.clusterArn(cluster as string));
+          return text(out, out.certificateAuthority.trimEnd());
+        }),
+      ),
+    'flo clusters ca secure > ca.pem',
+    'kcat -b "$(flo clusters bootstrap secure --auth sasl-scram)" -X security.protocol=SASL_SSL -X ssl.ca.location=ca.pem ...',
+  );
+
+  examples(
+    clusters
+      .command('client-cert')
+      .description('issue a client certificate for mutual TLS, signed by the cluster CA (principal User:<name>)')
+      .argument('<cluster>', 'cluster name or ARN')
+      .argument('<common-name>', "the certificate's CN: the principal ACLs name (User:<common-name>)")
+      .option('--days <n>', 'validity in days', '365')
+      .option(
+        '--out <prefix>',
+        'write <prefix>.pem (certificate), <prefix>.key and <prefix>-ca.pem instead of printing',
+      )
+      .action(
+        action(io, async (ctx, [cluster, commonName], o) => {
+          const out = await ctx.client.createClientCertificate(await ctx.clusterArn(cluster as string), {
+            commonName: commonName as string,
+            validityDays: positiveInt('--days', o.days as string),
+          });
+          if (o.out) {
+            const { writeFileSync } = await import('node:fs');
+            writeFileSync(`${o.out}.pem`, out.certificate);
+            writeFileSync(`${o.out}.key`, out.privateKey, { mode: 0o600 });
+            writeFileSync(`${o.out}-ca.pem`, out.certificateAuthority);
+            return fields(out, [
+              ['Principal', out.principal],
+              ['Certificate', `${o.out}.pem`],
+              ['Key', `${o.out}.key`],
+              ['CA', `${o.out}-ca.pem`],
+              ['Not after', out.notAfter],
+            ]);
+          }
+          return text(out, `${out.certificate}${out.privateKey}`.trimEnd());
+        }),
+      ),
+    'flo clusters client-cert mtls alice --out alice',
   );
 
   examples(
