@@ -39,7 +39,18 @@ export function loadMasterKey(configured: string | null, stateDir: string): Buff
   if (existsSync(file)) return Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
   mkdirSync(stateDir, { recursive: true });
   const key = randomBytes(32);
-  writeFileSync(file, `${key.toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
+  try {
+    writeFileSync(file, `${key.toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
+  } catch (error) {
+    // The API and the worker start together: the one that lost the race reads the other's key.
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const theirs = Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
+      if (theirs.length === 32) return theirs;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20); // still being written
+    }
+    throw new Error(`${file} does not hold a 32-byte key`);
+  }
   chmodSync(file, 0o600);
   return key;
 }
