@@ -603,7 +603,7 @@ describe('the authorization table: each API checks its operation on its resource
     dir = tempDir('flotilla-acl-table-');
     broker = await startSecureBroker(`${dir}/data`, makeCertificates(dir, []), {
       'listener.name.sasl_plaintext.plain.sasl.jaas.config':
-        'org.apache.kafka.common.security.plain.PlainLoginModule required user_admin="admin-secret" user_nobody="nobody-secret" user_granted="granted-secret" user_viewer="viewer-secret";',
+        'org.apache.kafka.common.security.plain.PlainLoginModule required user_admin="admin-secret" user_nobody="nobody-secret" user_granted="granted-secret" user_viewer="viewer-secret" user_follower="follower-secret" user_describer="describer-secret";',
     });
     const admin = await as('admin');
     const created = await admin.request(ApiKey.CreateTopics, {
@@ -750,6 +750,64 @@ describe('the authorization table: each API checks its operation on its resource
     expect(await listed('viewer')).toEqual([]); // Describe on the cluster does not list them
     await grant('User:viewer', Op.DESCRIBE, R.TRANSACTIONAL_ID, 'listed-txn');
     expect(await listed('viewer')).toEqual(['listed-txn']);
+  });
+
+  it('Fetch and OffsetForLeaderEpoch from a follower: ClusterAction, else TOPIC_AUTHORIZATION_FAILED per partition', async () => {
+    // Kafka: a follower's Fetch needs ClusterAction and is refused per partition with a topic error;
+    // OffsetForLeaderEpoch takes ClusterAction or Describe on the topic, from followers and consumers alike.
+    const FOLLOWER = 2; // a replica id other than the broker's own
+    const fetchAs = async (user: string, replicaId: number) => {
+      const c = await as(user);
+      const r = await c.request(
+        ApiKey.Fetch,
+        {
+          ...defaultFetchRequest(),
+          replicaId,
+          maxWaitMs: 0,
+          topics: [
+            {
+              topic: TOPIC,
+              topicId: undefined as never,
+              partitions: [
+                {
+                  partition: 0,
+                  currentLeaderEpoch: -1,
+                  fetchOffset: 0n,
+                  lastFetchedEpoch: -1,
+                  logStartOffset: -1n,
+                  partitionMaxBytes: 1 << 20,
+                  replicaDirectoryId: undefined as never,
+                },
+              ],
+            },
+          ],
+        },
+        { version: 12 },
+      );
+      await c.close();
+      expect(r.errorCode).toBe(0);
+      return r.responses[0]?.partitions[0]?.errorCode;
+    };
+    const epochAs = async (user: string, replicaId: number) => {
+      const c = await as(user);
+      const r = await c.request(ApiKey.OffsetForLeaderEpoch, {
+        ...defaultOffsetForLeaderEpochRequest(),
+        replicaId,
+        topics: [{ topic: TOPIC, partitions: [{ partition: 0, currentLeaderEpoch: -1, leaderEpoch: 0 }] }],
+      });
+      await c.close();
+      return r.topics[0]?.partitions[0]?.errorCode;
+    };
+    expect(await fetchAs('follower', FOLLOWER)).toBe(T);
+    expect(await epochAs('follower', FOLLOWER)).toBe(T);
+    expect(await epochAs('follower', -1)).toBe(T);
+    await grant('User:follower', Op.CLUSTER_ACTION, R.CLUSTER, CLUSTER);
+    expect(await fetchAs('follower', FOLLOWER)).not.toBe(T);
+    expect(await epochAs('follower', FOLLOWER)).toBe(0);
+    expect(await epochAs('follower', -1)).toBe(0); // ClusterAction serves a consumer too
+    await grant('User:describer', Op.DESCRIBE, R.TOPIC, TOPIC);
+    expect(await epochAs('describer', FOLLOWER)).toBe(0); // and Describe a follower
+    expect(await fetchAs('describer', FOLLOWER)).toBe(T);
   });
 
   it('reports authorized operations (KIP-430) from the ACLs the rows granted', async () => {

@@ -23,8 +23,7 @@ import {
 } from '@flotilla/protocol';
 import { leaderHint } from '../replica/leader-hint.js';
 import type { FetchPartitionRequest } from '../replica/replica-manager.js';
-import { AclOperation } from '../security/acl.js';
-import { replicaOrTopicDenial } from '../security/request-authorization.js';
+import { fetchDenial } from '../security/request-authorization.js';
 import { defineHandler } from './types.js';
 
 const READ_COMMITTED = 1;
@@ -48,11 +47,7 @@ export default defineHandler({
       [];
     const reads: FetchPartitionRequest[] = [];
     // Followers need ClusterAction, consumers Read on each topic (checked once the name is known).
-    const denial = replicaOrTopicDenial(
-      ctx,
-      ctx.apiVersion >= 15 ? request.replicaState.replicaId : request.replicaId,
-      AclOperation.READ,
-    );
+    const denial = fetchDenial(ctx, ctx.apiVersion >= 15 ? request.replicaState.replicaId : request.replicaId);
     topics.forEach((t, topicIndex) => {
       const info = byId ? image.topicsById.get(t.topicId) : image.topics.get(t.topic);
       t.partitions.forEach((p, partitionIndex) => {

@@ -4,8 +4,7 @@
  * find where to truncate.
  */
 import { ApiKey, defaultOffsetForLeaderEpochResponse, ErrorCode, KafkaError } from '@flotilla/protocol';
-import { AclOperation } from '../security/acl.js';
-import { replicaOrTopicDenial } from '../security/request-authorization.js';
+import { clusterActionOrDescribeDenial } from '../security/request-authorization.js';
 import { defineHandler } from './types.js';
 
 export default defineHandler({
@@ -14,7 +13,8 @@ export default defineHandler({
   maxVersion: 4,
   handle(ctx, request) {
     const { replicas } = ctx.broker;
-    const denial = replicaOrTopicDenial(ctx, ctx.apiVersion >= 3 ? request.replicaId : -1, AclOperation.DESCRIBE);
+    // ClusterAction, or Describe on the topic, whether a follower or a consumer asks (as Kafka).
+    const denial = clusterActionOrDescribeDenial(ctx);
     return {
       ...defaultOffsetForLeaderEpochResponse(),
       topics: request.topics.map((t) => ({

@@ -27,17 +27,27 @@ export function authorizedOnAny(ctx: HandlerContext, operation: number, resource
   return ctx.broker.authorizer.authorizeByResourceType(requester(ctx), operation, resourceType);
 }
 
-/** The topic-level check of Fetch and OffsetForLeaderEpoch: followers need ClusterAction, consumers `operation`. */
-export function replicaOrTopicDenial(
-  ctx: HandlerContext,
-  replicaId: number,
-  operation: number,
-): (topic: string) => number {
+/**
+ * Fetch's check per topic: a follower (replica id >= 0) needs ClusterAction on the cluster, a consumer
+ * Read on the topic. Kafka answers a follower without ClusterAction TOPIC_AUTHORIZATION_FAILED for every
+ * partition (KafkaApis.handleFetchRequest), not a cluster-level error.
+ */
+export function fetchDenial(ctx: HandlerContext, replicaId: number): (topic: string) => number {
   if (replicaId >= 0) {
     const allowed = authorizedOnCluster(ctx, AclOperation.CLUSTER_ACTION);
-    return () => (allowed ? 0 : ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
+    return () => (allowed ? 0 : ErrorCode.TOPIC_AUTHORIZATION_FAILED);
   }
-  return (topic) => (authorized(ctx, operation, ResourceType.TOPIC, topic) ? 0 : ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+  return (topic) => topicDenial(ctx, AclOperation.READ, topic);
+}
+
+/**
+ * OffsetForLeaderEpoch's check per topic: ClusterAction on the cluster (the API began as broker-to-broker)
+ * or, since KIP-320 made consumers use it, Describe on the topic, whoever asks; else
+ * TOPIC_AUTHORIZATION_FAILED (KafkaApis.handleOffsetForLeaderEpochRequest).
+ */
+export function clusterActionOrDescribeDenial(ctx: HandlerContext): (topic: string) => number {
+  if (authorizedOnCluster(ctx, AclOperation.CLUSTER_ACTION)) return () => 0;
+  return (topic) => topicDenial(ctx, AclOperation.DESCRIBE, topic);
 }
 
 /** 0 when the caller may do `operation` on the topic, else TOPIC_AUTHORIZATION_FAILED. */
