@@ -152,8 +152,11 @@ export class MetadataQuorum implements MetadataLog {
     let target = -1;
     while (Date.now() < deadline && !this.closed) {
       if (this.raft.leaderReady) return true;
-      if (this.raft.leaderId >= 0 && this.raft.highWatermark > 0) {
-        if (target < 0) target = this.raft.highWatermark;
+      // The target is the leader's high watermark as the leader reports it now, never one this node
+      // restored from its own snapshot or log: a restarted broker must not take a stale image for
+      // the current one (it would act on replica moves already undone since).
+      if (this.raft.leaderId >= 0 && this.raft.leaderHighWatermark >= 0) {
+        if (target < 0) target = this.raft.leaderHighWatermark;
         if (this.raft.appliedOffset >= target) return true;
       }
       await new Promise((r) => setTimeout(r, 25));

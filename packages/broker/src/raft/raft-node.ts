@@ -72,6 +72,7 @@ export class RaftNode {
   private state: ElectionState;
   private roleValue: RaftRole = 'unattached';
   private highWatermarkValue = 0;
+  private leaderHighWatermarkValue = -1;
   /** Next offset to hand to onCommit. */
   private applied = 0;
   private electionDeadline = 0;
@@ -114,6 +115,14 @@ export class RaftNode {
   }
   get highWatermark(): number {
     return this.highWatermarkValue;
+  }
+
+  /**
+   * The high watermark the leader last reported in a Fetch response to this node since it started;
+   * -1 before the first one. Unlike `highWatermark` it is never a value this node restored from disk.
+   */
+  get leaderHighWatermark(): number {
+    return this.leaderHighWatermarkValue;
   }
   /** The leader has committed an entry of its own epoch, so its state is the whole committed state. */
   get leaderReady(): boolean {
@@ -416,6 +425,7 @@ export class RaftNode {
     }
     const entries = response.entries.filter((e) => e.offset >= this.log.endOffset);
     if (entries.length > 0 && entries[0]?.offset === this.log.endOffset) this.log.append(entries);
+    this.leaderHighWatermarkValue = response.highWatermark;
     this.advanceHighWatermark(Math.min(response.highWatermark, this.log.endOffset));
     this.maybeFetch();
   }

@@ -76,6 +76,14 @@ export class ReplicaManager {
   isrShrinks = 0;
   isrExpands = 0;
   readonly quotas: ReplicationQuotas | null;
+  /**
+   * False until the first syncWithImage. A quorum broker replays its metadata log at start, and the
+   * changes it publishes meanwhile are history: acting on them would apply past states to today's
+   * logs (a replica moved away and back since the last snapshot would lose its log on each restart,
+   * while the controller still counts it in the ISR). The first sync, once caught up, applies the
+   * current image instead.
+   */
+  private synced = false;
 
   constructor(
     private readonly brokerId: number,
@@ -140,6 +148,8 @@ export class ReplicaManager {
 
   /** Creates or updates the hosted partitions of every topic in the image (at start). */
   syncWithImage(): void {
+    this.synced = true;
+    this.logs.reconfigure(); // topic and broker configs as they are now, not as when the logs were opened
     for (const topic of this.image.topics.values()) this.syncTopic(topic);
     // Logs of topics that no longer exist (deleted while this broker was down) go, and so do logs of
     // partitions a reassignment moved away from this broker meanwhile.
@@ -203,8 +213,9 @@ export class ReplicaManager {
     this.logs.delete(partition.topic, partition.partitionId);
   }
 
-  /** Reacts to one committed metadata change. */
+  /** Reacts to one committed metadata change (once the image is current: see `synced`). */
   apply(change: ImageChange): void {
+    if (!this.synced) return;
     switch (change.kind) {
       case 'topic-created':
       case 'partition-changed':
