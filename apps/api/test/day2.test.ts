@@ -6,11 +6,13 @@
  * through every operation, in sequence: RebootBroker, UpdateClusterConfiguration (one dynamic and one
  * read-only key), UpdateBrokerType, UpdateClusterKafkaVersion, UpdateBrokerCount 3 -> 4 and 4 -> 3 (and
  * the refusals), a worker stopped mid-roll and resumed by another, a SIGKILLed broker healed. At the
- * end every acknowledged message must have been consumed; produce errors, duplicates and the longest
- * produce stall are printed.
+ * end every acknowledged message must have been consumed; the topic is read again from the beginning
+ * without the group (kcat), so that a failure says whether acknowledged messages are gone from the log
+ * (data lost) or only never reached the group (group stuck); produce errors, duplicates, the longest
+ * produce stall and the consumer's crashes are printed.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -118,6 +120,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await healer?.close();
   await worker?.close(1_000);
+  // FLOTILLA_TEST_KEEP_LOGS=<dir>: the brokers' and supervisors' logs are kept there (not their data).
+  const keep = process.env.FLOTILLA_TEST_KEEP_LOGS;
+  if (keep) cpSync(join(stateDir, 'runtime'), keep, { recursive: true, filter: (src) => !src.includes('/data') });
   for (const id of (await driver?.listClusters()) ?? []) await driver.deleteCluster(id);
   await driver?.close();
   await workerCatalog?.$disconnect();
@@ -135,6 +140,8 @@ class Traffic {
   readonly received = new Map<string, number>();
   produceErrors = 0;
   maxStallMs = 0;
+  /** What the consumer went through: crashes (and whether kafkajs restarted it), joins, stops. */
+  readonly consumerEvents: string[] = [];
   private stopped = false;
   private loop: Promise<void> | undefined;
   private producer: Producer | undefined;
@@ -152,6 +159,14 @@ class Traffic {
       retry: { retries: 30, initialRetryTime: 100, maxRetryTime: 2_000 },
     });
     await this.producer.connect();
+    const { CRASH, GROUP_JOIN, STOP } = this.consumer.events;
+    this.consumer.on(CRASH, (e) =>
+      this.consumerEvents.push(
+        `crash (restart: ${e.payload.restart}): ${e.payload.error.name}: ${e.payload.error.message}`,
+      ),
+    );
+    this.consumer.on(GROUP_JOIN, (e) => this.consumerEvents.push(`joined (${e.payload.groupProtocol})`));
+    this.consumer.on(STOP, () => this.consumerEvents.push('stopped'));
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: 'orders', fromBeginning: true });
     await this.consumer.run({
@@ -593,6 +608,8 @@ describe('day-2 operations on a 3-broker cluster while clients run (ProcessDrive
             .map((p) => `${p.partition}:${p.offset}/${ends.find((e) => e.partition === p.partition)?.high}`)
             .join(' '),
         },
+        consumerEvents: traffic.consumerEvents.filter((e) => !e.startsWith('joined')),
+        consumerJoins: traffic.consumerEvents.filter((e) => e.startsWith('joined')).length,
         duplicates: traffic.duplicates(),
         produceErrors: traffic.produceErrors,
         maxProduceStallMs: traffic.maxStallMs,
