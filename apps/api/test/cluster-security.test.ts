@@ -23,7 +23,9 @@ import {
   DescribeClusterV2Command,
   GetBootstrapBrokersCommand,
   KafkaClient,
+  ListClusterOperationsV2Command,
   ListTopicsCommand,
+  UpdateBrokerCountCommand,
 } from '@aws-sdk/client-kafka';
 import { createCatalog } from '@flotilla/db';
 import { dropDatabase, scratchDatabaseUrl } from '@flotilla/db/testing';
@@ -277,7 +279,8 @@ describe('a SASL/SCRAM-over-TLS cluster on the process driver (3 brokers)', () =
           ConfigurationInfo: { Arn: configuration.Arn, Revision: 1 },
           BrokerNodeGroupInfo: {
             InstanceType: 'kafka.t3.small',
-            ClientSubnets: ['subnet-1', 'subnet-2', 'subnet-3'],
+            // One subnet: the scale-out test below may add a single broker.
+            ClientSubnets: ['subnet-1'],
             StorageInfo: { EbsStorageInfo: { VolumeSize: 1 } },
           },
           ...SCRAM_OVER_TLS,
@@ -432,6 +435,48 @@ describe('a SASL/SCRAM-over-TLS cluster on the process driver (3 brokers)', () =
     const cert = await call(h, 'POST', under(clusterArn, '/client-certificates'), { commonName: 'bob' });
     expect(cert).toMatchObject({ status: 400, type: 'BadRequestException' });
   }, 60_000);
+
+  it('scale-out gives the new broker the same listeners, its own certificate and the control plane user', async () => {
+    const h = get();
+    const before = await h.msk.send(new DescribeClusterV2Command({ ClusterArn: clusterArn }));
+    await h.msk.send(
+      new UpdateBrokerCountCommand({
+        ClusterArn: clusterArn,
+        CurrentVersion: before.ClusterInfo?.CurrentVersion as string,
+        TargetNumberOfBrokerNodes: 4,
+      }),
+    );
+    await waitActive(h, clusterArn);
+    const operations = await h.msk.send(new ListClusterOperationsV2Command({ ClusterArn: clusterArn }));
+    const scale = operations.ClusterOperationInfoList?.find((o) => o.OperationType === 'INCREASE_BROKER_COUNT');
+    expect(scale?.OperationState).toBe('UPDATE_COMPLETE');
+    const brokers = await h.msk.send(new GetBootstrapBrokersCommand({ ClusterArn: clusterArn }));
+    expect(brokers.BootstrapBrokerString).toBeUndefined();
+    const addresses = (brokers.BootstrapBrokerStringSaslScram as string).split(',');
+    expect(addresses).toHaveLength(4);
+    // The new broker alone as bootstrap: TLS verified with the cluster CA, alice logs in, sees 4 brokers.
+    const added = addresses.at(-1) as string;
+    const metadata = await kcat(['-L', '-b', added, '-m', '10', ...saslSsl(caFile, 'alice', 'alice-secret-1')]);
+    expect(metadata.code).toBe(0);
+    expect(metadata.stdout).toMatch(/4 brokers:/);
+    // The control plane reached it too (rebalance moved replicas onto broker 4).
+    const topic = await call(h, 'GET', under(clusterArn, '/consumer-groups/alice-readers'));
+    expect(topic.status).toBe(200);
+    const consumed = await kcat([
+      '-C',
+      '-b',
+      added,
+      '-t',
+      'payments',
+      ...saslSsl(caFile, 'alice', 'alice-secret-1'),
+      '-o',
+      'beginning',
+      '-e',
+      '-f',
+      '%s\n',
+    ]);
+    expect(consumed.stdout.trim().split('\n').sort()).toEqual(['one', 'three', 'two']);
+  }, 240_000);
 
   it('DeleteCluster removes it', async () => {
     await deleteAndWait(get(), clusterArn);
