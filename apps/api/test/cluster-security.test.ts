@@ -483,6 +483,101 @@ describe('a SASL/SCRAM-over-TLS cluster on the process driver (3 brokers)', () =
   }, 120_000);
 });
 
+describe('a mutual-TLS cluster on the process driver (1 broker)', () => {
+  const get = harness('process');
+  const under = (arn: string, rest: string) => `/v1/clusters/${encodeURIComponent(arn)}${rest}`;
+
+  it('issues client certificates from the cluster CA; the principal is User:<CN> and ACLs bind it', async () => {
+    const h = get();
+    const created = await h.msk.send(
+      new CreateClusterV2Command({
+        ClusterName: 'mtls',
+        Provisioned: {
+          KafkaVersion: '3.8.x',
+          NumberOfBrokerNodes: 1,
+          BrokerNodeGroupInfo: {
+            InstanceType: 'kafka.t3.small',
+            ClientSubnets: ['subnet-1'],
+            StorageInfo: { EbsStorageInfo: { VolumeSize: 1 } },
+          },
+          ClientAuthentication: { Tls: { CertificateAuthorityArnList: [], Enabled: true } },
+          EncryptionInfo: { EncryptionInTransit: { ClientBroker: 'TLS' } },
+        },
+      }),
+    );
+    const arn = created.ClusterArn as string;
+    await waitActive(h, arn);
+    const brokers = await h.msk.send(new GetBootstrapBrokersCommand({ ClusterArn: arn }));
+    expect(brokers.BootstrapBrokerString).toBeUndefined();
+    expect(brokers.BootstrapBrokerStringSaslScram).toBeUndefined();
+    const bootstrap = brokers.BootstrapBrokerStringTls as string;
+    expect(bootstrap).toMatch(/^127\.0\.0\.1:\d+$/);
+
+    const files = (name: string, cert: Record<string, unknown>) => {
+      const base = join(h.stateDir, name);
+      writeFileSync(`${base}.pem`, cert.certificate as string);
+      writeFileSync(`${base}.key`, cert.privateKey as string);
+      writeFileSync(`${base}-ca.pem`, cert.certificateAuthority as string);
+      return [
+        '-X',
+        'security.protocol=SSL',
+        '-X',
+        `ssl.ca.location=${base}-ca.pem`,
+        '-X',
+        `ssl.certificate.location=${base}.pem`,
+        '-X',
+        `ssl.key.location=${base}.key`,
+      ];
+    };
+    const bobCert = await call(h, 'POST', under(arn, '/client-certificates'), { commonName: 'bob' });
+    expect(bobCert).toMatchObject({ status: 200, body: { principal: 'User:bob' } });
+    const eveCert = await call(h, 'POST', under(arn, '/client-certificates'), { commonName: 'eve', validityDays: 1 });
+    expect(eveCert.status).toBe(200);
+    expect((await call(h, 'POST', under(arn, '/client-certificates'), { commonName: 'flotilla-broker' })).status).toBe(
+      400,
+    );
+    const bob = files('bob', bobCert.body);
+    const eve = files('eve', eveCert.body);
+
+    await h.msk.send(
+      new CreateTopicCommand({ ClusterArn: arn, TopicName: 'audit', PartitionCount: 1, ReplicationFactor: 1 }),
+    );
+    // An ACL on the topic: from now on only what ACLs allow (allow.everyone.if.no.acl.found applies to
+    // resources without any).
+    for (const operation of ['WRITE', 'READ']) {
+      const acl = await call(h, 'POST', under(arn, '/acls'), {
+        resourceType: 'TOPIC',
+        resourceName: 'audit',
+        principal: 'User:bob',
+        operation,
+        permissionType: 'ALLOW',
+      });
+      expect(acl.status).toBe(200);
+    }
+    const produced = await kcat(['-P', '-b', bootstrap, '-t', 'audit', ...bob, '-X', 'acks=all'], 'signed\n');
+    expect(produced).toMatchObject({ code: 0 });
+    const consumed = await kcat(['-C', '-b', bootstrap, '-t', 'audit', ...bob, '-o', 'beginning', '-e', '-f', '%s\n']);
+    expect(consumed.stdout.trim()).toBe('signed');
+    const refused = await kcat(['-P', '-b', bootstrap, '-t', 'audit', ...eve, '-X', 'message.timeout.ms=10000'], 'x\n');
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/Topic authorization failed/i);
+    // No client certificate: the TLS handshake fails (ssl.client.auth=required).
+    const anonymous = await kcat([
+      '-L',
+      '-b',
+      bootstrap,
+      '-m',
+      '5',
+      '-X',
+      'security.protocol=SSL',
+      '-X',
+      `ssl.ca.location=${join(h.stateDir, 'bob-ca.pem')}`,
+    ]);
+    expect(anonymous.code).not.toBe(0);
+    await deleteAndWait(h, arn);
+  }, 240_000);
+});
+
 // The DockerDriver where an engine answers and the broker image exists (e2e.test.ts does the same).
 const docker = new DockerDriver();
 const dockerAnswers = await docker
