@@ -222,6 +222,18 @@ describe('a SASL/SCRAM-over-TLS cluster on the process driver (3 brokers)', () =
   let saslBootstrap: string;
   let caFile: string;
 
+  it('documents the certificate routes in the OpenAPI document', async () => {
+    const doc = (await (await fetch(`${get().endpoint}/docs/json`)).json()) as {
+      paths: Record<string, Record<string, { operationId?: string }>>;
+    };
+    expect(doc.paths['/v1/clusters/{clusterArn}/certificate-authority']?.get?.operationId).toBe(
+      'GetCertificateAuthority',
+    );
+    expect(doc.paths['/v1/clusters/{clusterArn}/client-certificates']?.post?.operationId).toBe(
+      'CreateClientCertificate',
+    );
+  });
+
   it('refuses what MSK refuses: SCRAM without TLS, IAM', async () => {
     const h = get();
     const info = {
