@@ -12,7 +12,7 @@
  * (the control plane's SCRAM super user); DeleteCluster removes it.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -30,8 +30,16 @@ import {
 } from '@aws-sdk/client-kafka';
 import { createCatalog } from '@flotilla/db';
 import { dropDatabase, scratchDatabaseUrl } from '@flotilla/db/testing';
+import { AdminClient, ConfigResourceType } from '@flotilla/protocol';
 import { DEFAULT_BROKER_IMAGE, DockerDriver, ProcessDriver, type RuntimeDriver } from '@flotilla/runtime';
-import { HealMonitor, Monitor, OperationsWorker, reconcileCluster } from '@flotilla/worker';
+import {
+  adminOptions,
+  HealMonitor,
+  Monitor,
+  OperationsWorker,
+  reconcileCluster,
+  requireClusterEndpoint,
+} from '@flotilla/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { buildApi, type StartedApi } from '../src/start.js';
@@ -336,6 +344,37 @@ describe('a SASL/SCRAM-over-TLS cluster on the process driver (3 brokers)', () =
     const groups = await call(h, 'GET', under(clusterArn, '/consumer-groups'));
     expect(groups.status).toBe(200);
   }, 60_000);
+
+  it('never shows key material or the control plane password: DescribeConfigs, broker logs, recorded plan', async () => {
+    const h = get();
+    const row = await h.catalog.cluster.findUniqueOrThrow({ where: { arn: clusterArn } });
+    const password = h.api.box.open(row.controlPlanePasswordSealed as Uint8Array);
+    const admin = new AdminClient({
+      ...adminOptions(requireClusterEndpoint(row, h.api.box)),
+      clientId: 'security-test',
+    });
+    try {
+      const [described] = await admin.describeConfigs([{ type: ConfigResourceType.BROKER, name: '1' }]);
+      const key = described?.configs.find((c) => c.name === 'ssl.keystore.key');
+      expect(key).toMatchObject({ value: null, isSensitive: true });
+      expect(JSON.stringify(described)).not.toContain('PRIVATE KEY');
+    } finally {
+      await admin.close();
+    }
+    const runtimeDir = join(h.stateDir, 'runtime');
+    const logs = readdirSync(runtimeDir, { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.log'))
+      .map((f) => readFileSync(join(runtimeDir, f), 'utf8'))
+      .join('\n');
+    expect(logs.length).toBeGreaterThan(0);
+    expect(logs).not.toContain('PRIVATE KEY');
+    expect(logs).not.toContain(password);
+    const steps = await h.catalog.operationStep.findMany({ where: { operation: { clusterId: row.id } } });
+    const recorded = JSON.stringify(steps.map((step) => step.detail));
+    expect(recorded).toContain('ssl.keystore.key');
+    expect(recorded).not.toContain('PRIVATE KEY');
+    expect(recorded).not.toContain(password);
+  });
 
   it('a user made through /users logs in over SASL_SSL and is refused the topic until an ACL grants it', async () => {
     const h = get();
