@@ -3,9 +3,10 @@
  * the API and run by the ProcessDriver (BENCH_RUNTIME=docker for Docker), with a topic `bulk` (12
  * partitions, RF 3) filled first by kcat:
  *   (a) the duration of UpdateClusterKafkaVersion 3.8.x -> 3.9.x, a rolling restart of the 3 brokers;
- *   (b) the duration of UpdateBrokerCount 3 -> 6, whose partition moves copy about BENCH_MOVE_MIB
+ *   (b) the duration of UpdateBrokerCount 3 -> 6, whose partition moves copy at least BENCH_MOVE_MIB
  *       (default 1024) onto the new brokers (the fill is 2/3 of it: with RF 3 going from 3 to 6 brokers,
- *       half the replicas move, 3 x fill / 2), measured afterwards from DescribeLogDirs of brokers 4-6;
+ *       half of its replicas would move, 3 x fill / 2; the rebalance evens replica counts over all
+ *       topics, not bytes, so more of `bulk` may move), measured from DescribeLogDirs of brokers 4-6;
  *   (c) during each, and for a quiet baseline, a steady acks=all idempotent kafkajs producer (one
  *       message at a time, 10 ms apart) to `steady` (6 partitions, RF 3, min.insync.replicas 2): p50,
  *       p99 and max per-message ack latency, the longest gap between two acks, and produce errors.
