@@ -205,6 +205,10 @@ export class Api {
     this.put<unknown>(`/v1/clusters/${enc(arn)}/users/${enc(username)}`, { password });
   deleteUser = (arn: string, username: string) =>
     this.delete<unknown>(`/v1/clusters/${enc(arn)}/users/${enc(username)}`);
+  certificateAuthority = (arn: string) =>
+    this.get<{ certificateAuthority: string }>(`/v1/clusters/${enc(arn)}/certificate-authority`);
+  createClientCertificate = (arn: string, body: { commonName: string; validityDays?: number }) =>
+    this.post<ClientCertificate>(`/v1/clusters/${enc(arn)}/client-certificates`, body);
   health = (arn: string) => this.get<Health>(`/v1/clusters/${enc(arn)}/health`);
   metrics = (arn: string, names: string[], start: Date, end: Date, step: number) =>
     this.get<{ metrics: Metric[] }>(
@@ -361,6 +365,16 @@ export interface ScramUser {
   mechanism?: string;
   iterations?: number;
   creationTime?: string;
+}
+export interface ClientCertificate {
+  commonName: string;
+  /** User:<commonName>, what ACLs name. */
+  principal: string;
+  certificate: string;
+  /** PKCS#8 PEM, returned once and stored nowhere. */
+  privateKey: string;
+  certificateAuthority: string;
+  notAfter: string;
 }
 export interface Health {
   status: string;

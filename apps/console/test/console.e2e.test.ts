@@ -3,10 +3,12 @@
  * real API (Postgres, Redis) and the operations worker on the ProcessDriver (real broker processes):
  * sign in, create a cluster through the form (validation first), watch it go ACTIVE, see its brokers
  * and bootstrap servers, create a topic, produce a message in the browser and find it in the message
- * browser. Screenshots of each main page at 1280x800 and 390x844, light
- * and dark, go to .test-results/screenshots (look at them).
+ * browser; then a SASL/SCRAM + mutual TLS cluster from the form's Security section, its CA, a client
+ * certificate and a SCRAM user made in the browser, each used by kcat against the brokers. Screenshots
+ * of each main page at 1280x800 and 390x844, light and dark, go to .test-results/screenshots (look at them).
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,6 +41,16 @@ const CHROMIUM_ARGS = [
 const VIEWPORTS = { wide: { width: 1280, height: 800 }, narrow: { width: 390, height: 844 } } as const;
 const quiet = { info() {}, warn: console.warn, error: console.error };
 
+/** kcat with `args`; killed after `timeoutMs` (a refused client may retry forever). */
+function kcat(args: string[], timeoutMs = 30_000): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile('kcat', args, { timeout: timeoutMs, killSignal: 'SIGKILL' }, (error, stdout, stderr) => {
+      const code = error ? (error as { code?: number | string }).code : 0;
+      resolve({ code: typeof code === 'number' ? code : -1, stdout, stderr });
+    });
+  });
+}
+
 const ready = existsSync(CHROMIUM) && existsSync(join(CONSOLE_DIST, 'index.html'));
 
 describe.skipIf(!ready)('web console against a real control plane', () => {
@@ -56,8 +68,16 @@ describe.skipIf(!ready)('web console against a real control plane', () => {
   let page: Page;
   let clusterPath: string;
 
-  /** Screenshots of the current URL in both viewports and both colour schemes. */
-  async function shoot(name: string, waitFor?: string, signedIn = true): Promise<void> {
+  /**
+   * Screenshots of the current URL in both viewports and both colour schemes: the full page, or one
+   * `element` after `prepare` (a fresh page loses what the test typed into the form).
+   */
+  async function shoot(
+    name: string,
+    waitFor?: string,
+    signedIn = true,
+    opts: { element?: string; prepare?: (p: Page) => Promise<void> } = {},
+  ): Promise<void> {
     for (const [size, viewport] of Object.entries(VIEWPORTS)) {
       for (const scheme of ['light', 'dark'] as const) {
         const p = await browser.newPage({ viewport, colorScheme: scheme });
@@ -73,8 +93,11 @@ describe.skipIf(!ready)('web console against a real control plane', () => {
         }
         await p.goto(page.url());
         if (waitFor) await p.locator(waitFor).first().waitFor({ timeout: 15_000 });
+        await opts.prepare?.(p);
         await p.waitForTimeout(300); // not networkidle: the event stream stays open
-        await p.screenshot({ path: join(SHOTS, `${name}-${size}-${scheme}.png`), fullPage: true });
+        const path = join(SHOTS, `${name}-${size}-${scheme}.png`);
+        if (opts.element) await p.locator(opts.element).first().screenshot({ path });
+        else await p.screenshot({ path, fullPage: true });
         await p.close();
       }
     }
@@ -101,6 +124,7 @@ describe.skipIf(!ready)('web console against a real control plane', () => {
       redisUrl: config.redisUrl,
       queuePrefix,
       log: quiet,
+      box: api.box, // opens the sealed CA key and control-plane password of secured clusters
     });
     await worker.start();
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
@@ -265,5 +289,150 @@ describe.skipIf(!ready)('web console against a real control plane', () => {
       await page.goto(`${base}${clusterPath}/${tab}`);
       await shoot(tab, tab === 'security' ? 'text=SCRAM users' : "text=MSK's metric names");
     }
+  });
+  it('creates a SASL/SCRAM + mutual TLS cluster from the form; its CA, a client certificate and a new user work with kcat', async () => {
+    // The first cluster has no SCRAM: its Security tab says so and how to get a cluster that has it.
+    await page.goto(`${base}${clusterPath}/security`);
+    await page.getByTestId('scram-not-enabled').getByText('SASL/SCRAM is not enabled on this cluster').waitFor();
+    await expect(page.getByRole('button', { name: 'Create user' }).count()).resolves.toBe(0);
+
+    await page.goto(`${base}/create`);
+    await page.getByRole('textbox', { name: 'Kafka version' }).waitFor();
+    await page.getByLabel('Cluster name').fill('console-scram');
+    await page.locator('label[for]').filter({ hasText: /^1$/ }).click(); // one zone, one broker
+    expect(await page.getByLabel('IAM role-based authentication').isDisabled()).toBe(true);
+    const security = page.getByTestId('security-section');
+    // MSK's rules, checked before submit: SCRAM needs TLS between clients and brokers...
+    await page.getByLabel('SASL/SCRAM authentication').check();
+    await page.getByRole('radio', { name: 'Plaintext', exact: true }).check();
+    await security.getByText('SASL/SCRAM needs TLS between clients and brokers').waitFor();
+    await shoot('create-cluster-security', '[data-testid=security-section]', true, {
+      element: '[data-testid=security-section]',
+      prepare: async (p) => {
+        await p.getByLabel('SASL/SCRAM authentication').check();
+        await p.getByLabel('TLS client authentication').check();
+        await p.getByRole('radio', { name: 'Plaintext', exact: true }).check();
+        await p.getByText('SASL/SCRAM and TLS client authentication need TLS').waitFor();
+      },
+    });
+    // ...and plaintext traffic is unauthenticated: it needs unauthenticated access.
+    await page.getByRole('radio', { name: 'TLS and plaintext' }).check();
+    await page.getByLabel('Unauthenticated access').uncheck();
+    await security.getByText('Plaintext traffic is unauthenticated').waitFor();
+    let sent = 0;
+    page.on('request', (r) => {
+      if (r.method() === 'POST' && r.url().endsWith('/api/v2/clusters')) sent++;
+    });
+    await page.getByRole('button', { name: 'Create cluster' }).click();
+    await page.waitForTimeout(300);
+    expect(sent).toBe(0);
+    await page.getByRole('radio', { name: 'TLS encryption', exact: true }).check();
+    await page.getByLabel('TLS client authentication').check();
+    expect(await page.getByLabel('TLS encryption within the cluster').isDisabled()).toBe(true); // forced on
+    await expect(security.getByText('Plaintext traffic is unauthenticated').count()).resolves.toBe(0);
+    const request = page.waitForRequest((r) => r.method() === 'POST' && r.url().endsWith('/api/v2/clusters'));
+    const started = Date.now();
+    await page.getByRole('button', { name: 'Create cluster' }).click();
+    const body = (await request).postDataJSON() as { provisioned: Record<string, unknown> };
+    expect(body.provisioned.clientAuthentication).toEqual({
+      sasl: { scram: { enabled: true }, iam: { enabled: false } },
+      tls: { enabled: true, certificateAuthorityArnList: [] },
+      unauthenticated: { enabled: false },
+    });
+    expect(body.provisioned.encryptionInfo).toEqual({ encryptionInTransit: { clientBroker: 'TLS', inCluster: true } });
+    await page.getByTestId('cluster-name').getByText('console-scram').waitFor();
+    const scramPath = new URL(page.url()).pathname;
+    await page.getByTestId('state-badge').getByText('ACTIVE').first().waitFor({ timeout: 90_000 });
+    console.log(`console: SCRAM + mTLS cluster ACTIVE ${Date.now() - started} ms after submit`);
+
+    // Bootstrap strings for the TLS and SASL/SCRAM listeners only (no plaintext one), with settings.
+    const panel = page.getByTestId('bootstrap-panel');
+    const scramServers = page.getByTestId('bootstrap-SASL/SCRAM');
+    await scramServers.waitFor({ timeout: 20_000 });
+    const saslBootstrap = (await scramServers.textContent()) ?? '';
+    const tlsBootstrap = (await page.getByTestId('bootstrap-TLS').textContent()) ?? '';
+    expect(saslBootstrap).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect(tlsBootstrap).toMatch(/^127\.0\.0\.1:\d+$/);
+    await expect(page.getByTestId('bootstrap-Plaintext').count()).resolves.toBe(0);
+    expect(await page.getByTestId('settings-SASL/SCRAM').textContent()).toContain('sasl.mechanism=SCRAM-SHA-512');
+    await panel.getByText('kcat').nth(1).click();
+    expect(await page.getByTestId('settings-SASL/SCRAM').textContent()).toContain('-X security.protocol=SASL_SSL');
+
+    // The CA, downloaded in the browser, is what kcat verifies the brokers with.
+    const caDownload = page.waitForEvent('download');
+    await panel.getByRole('button', { name: 'Download CA certificate' }).click();
+    const ca = await caDownload;
+    expect(ca.suggestedFilename()).toBe('console-scram-ca.pem');
+    const caFile = join(stateDir, 'console-scram-ca.pem');
+    await ca.saveAs(caFile);
+    expect(readFileSync(caFile, 'utf8')).toMatch(/^-----BEGIN CERTIFICATE-----/);
+    await shoot('cluster-bootstrap', '[data-testid="bootstrap-SASL/SCRAM"]', true, {
+      element: '[data-testid=bootstrap-panel]',
+    });
+
+    // A client certificate issued in the browser: kcat reads metadata over mutual TLS with it.
+    await panel.getByRole('button', { name: 'Issue client certificate' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Common name').fill('billing');
+    await dialog.getByRole('button', { name: 'Issue' }).click();
+    await dialog.getByText('User:billing').waitFor();
+    const files: Record<string, string> = {};
+    for (const [button, file] of [
+      ['Certificate', 'billing.crt'],
+      ['Private key', 'billing.key'],
+    ] as const) {
+      const download = page.waitForEvent('download');
+      await dialog.getByRole('button', { name: button, exact: true }).click();
+      const d = await download;
+      expect(d.suggestedFilename()).toBe(file);
+      files[file] = join(stateDir, file);
+      await d.saveAs(files[file]);
+    }
+    await dialog.getByRole('button', { name: 'Done' }).click();
+    const tlsClient = ['-X', 'security.protocol=ssl', '-X', `ssl.ca.location=${caFile}`];
+    const mtls = await kcat([
+      '-L',
+      '-b',
+      tlsBootstrap,
+      ...tlsClient,
+      '-X',
+      `ssl.certificate.location=${files['billing.crt']}`,
+      '-X',
+      `ssl.key.location=${files['billing.key']}`,
+    ]);
+    expect(mtls.stdout).toContain('1 brokers:');
+    // Without a certificate the TLS listener (ssl.client.auth=required) refuses the handshake.
+    const anonymous = await kcat(['-L', '-b', tlsBootstrap, ...tlsClient, '-m', '5'], 15_000);
+    expect(anonymous.code).not.toBe(0);
+
+    // A SCRAM user made in the Security tab is shown how to sign in, and does.
+    await page.goto(`${base}${scramPath}/security`);
+    await page.getByRole('button', { name: 'Create user' }).click();
+    await dialog.getByLabel('Username').fill('alice');
+    await dialog.getByLabel('Password').fill('alice-secret-1');
+    await dialog.getByRole('button', { name: 'Create' }).click();
+    await dialog.getByTestId('scram-sign-in').waitFor();
+    expect(await dialog.getByTestId('sign-in-bootstrap').textContent()).toBe(saslBootstrap);
+    const settings = (await dialog.getByTestId('settings-SASL/SCRAM').textContent()) ?? '';
+    expect(settings).toContain('sasl.mechanism=SCRAM-SHA-512');
+    expect(settings).toContain('username="alice"');
+    await dialog.screenshot({ path: join(SHOTS, 'security-user-sign-in-wide-light.png') });
+    await dialog.getByRole('button', { name: 'Done' }).click();
+    await page.getByRole('cell', { name: 'alice' }).waitFor();
+    const scram = [
+      '-X',
+      'security.protocol=SASL_SSL',
+      '-X',
+      'sasl.mechanisms=SCRAM-SHA-512',
+      '-X',
+      'sasl.username=alice',
+      '-X',
+      `ssl.ca.location=${caFile}`,
+    ];
+    const signedIn = await kcat(['-L', '-b', saslBootstrap, ...scram, '-X', 'sasl.password=alice-secret-1']);
+    expect(signedIn.stdout).toContain('1 brokers:');
+    const refused = await kcat(['-L', '-b', saslBootstrap, ...scram, '-X', 'sasl.password=wrong', '-m', '5'], 15_000);
+    expect(refused.code).not.toBe(0);
+    await shoot('security-scram', 'td >> text=alice');
   });
 });

@@ -15,7 +15,7 @@ import {
   Tooltip,
 } from '@mantine/core';
 import { IconAlertTriangle, IconCheck, IconCopy, IconInbox, IconRefresh } from '@tabler/icons-react';
-import { type DependencyList, type ReactNode, useCallback, useEffect, useRef, useState } from 'react';
+import { type DependencyList, Fragment, type ReactNode, useCallback, useEffect, useRef, useState } from 'react';
 import { ApiError } from '../api.js';
 
 export interface Async<T> {
@@ -208,24 +208,54 @@ export function StateBadge({ state }: { state: string }) {
   );
 }
 
-export function CopyField({ label, value }: { label: string; value: string }) {
+/** Lets a long host:port list wrap after its commas rather than inside a port number. */
+function breakAfterCommas(value: string): ReactNode {
+  const parts = value.split(',');
+  return parts.map((part, i) => (
+    // biome-ignore lint/suspicious/noArrayIndexKey: the parts of one fixed string
+    <Fragment key={i}>
+      {part}
+      {i < parts.length - 1 && (
+        <>
+          ,<wbr />
+        </>
+      )}
+    </Fragment>
+  ));
+}
+
+/** A value in a code block with a copy button; `label` is shown above it, `name` only read out. */
+export function CopyField({
+  label,
+  name,
+  value,
+  testId,
+}: {
+  label?: string;
+  name?: string;
+  value: string;
+  testId?: string;
+}) {
   return (
     <Stack gap={2}>
-      <Text size="xs" c="dimmed" fw={600} tt="uppercase">
-        {label}
-      </Text>
+      {label && (
+        <Text size="xs" c="dimmed" fw={600} tt="uppercase">
+          {label}
+        </Text>
+      )}
       <Group gap="xs" wrap="nowrap" align="flex-start">
-        <Code
-          block
-          style={{ flex: 1, whiteSpace: 'pre-wrap', wordBreak: 'break-all' }}
-          data-testid={`bootstrap-${label}`}
-        >
-          {value}
+        <Code block style={{ flex: 1, whiteSpace: 'pre-wrap', overflowWrap: 'anywhere' }} data-testid={testId}>
+          {breakAfterCommas(value)}
         </Code>
         <CopyButton value={value} timeout={1500}>
           {({ copied, copy }) => (
             <Tooltip label={copied ? 'Copied' : 'Copy'} withArrow>
-              <ActionIcon variant="light" color={copied ? 'teal' : 'gray'} onClick={copy} aria-label={`Copy ${label}`}>
+              <ActionIcon
+                variant="light"
+                color={copied ? 'teal' : 'gray'}
+                onClick={copy}
+                aria-label={`Copy ${name ?? label ?? 'to clipboard'}`}
+              >
                 {copied ? <IconCheck size={16} /> : <IconCopy size={16} />}
               </ActionIcon>
             </Tooltip>
@@ -234,6 +264,18 @@ export function CopyField({ label, value }: { label: string; value: string }) {
       </Group>
     </Stack>
   );
+}
+
+/** Saves `text` as a file named `filename` (PEM files: the CA, client certificates and keys). */
+export function downloadText(filename: string, text: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type: 'application/x-pem-file' }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = filename;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
 /** A modal that asks before doing something that changes a cluster, and shows the API's error in place. */

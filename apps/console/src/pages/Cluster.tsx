@@ -21,19 +21,12 @@ import { IconAlertTriangle } from '@tabler/icons-react';
 import { Link, useLocation } from 'wouter';
 import { useApi } from '../App.js';
 import { type ClusterV2, enc } from '../api.js';
-import {
-  AsyncView,
-  CopyField,
-  Empty,
-  ErrorState,
-  formatBytes,
-  Loading,
-  StateBadge,
-  useAsync,
-} from '../components/common.js';
+import { AsyncView, Empty, ErrorState, formatBytes, Loading, StateBadge, useAsync } from '../components/common.js';
 import { HealthBanner } from '../components/Health.js';
 import { useEvents } from '../events.js';
+import { securitySummary } from '../security.js';
 import { ClusterActions } from './ClusterActions.js';
+import { BootstrapPanel } from './Connect.js';
 import { GroupsTab } from './Groups.js';
 import { MonitoringTab } from './Monitoring.js';
 import { OperationsTab } from './Operations.js';
@@ -123,7 +116,7 @@ export function ClusterPage({ clusterArn, tab }: { clusterArn: string; tab: stri
           <GroupsTab clusterArn={clusterArn} />
         </Tabs.Panel>
         <Tabs.Panel value="security" pt="md">
-          <SecurityTab clusterArn={clusterArn} />
+          <SecurityTab cluster={c} />
         </Tabs.Panel>
         <Tabs.Panel value="monitoring" pt="md">
           <MonitoringTab clusterArn={clusterArn} />
@@ -133,17 +126,6 @@ export function ClusterPage({ clusterArn, tab }: { clusterArn: string; tab: stri
   );
 }
 
-const BOOTSTRAP_LABELS: Record<string, string> = {
-  bootstrapBrokerString: 'Plaintext',
-  bootstrapBrokerStringTls: 'TLS',
-  bootstrapBrokerStringSaslScram: 'SASL/SCRAM',
-  bootstrapBrokerStringSaslIam: 'IAM',
-  bootstrapBrokerStringPublicTls: 'Public TLS',
-  bootstrapBrokerStringPublicSaslScram: 'Public SASL/SCRAM',
-  bootstrapBrokerStringPublicSaslIam: 'Public IAM',
-  bootstrapBrokerStringVpcConnectivityTls: 'VPC connectivity TLS',
-};
-
 function Overview({ cluster: c, busy }: { cluster: ClusterV2; busy: boolean }) {
   const api = useApi();
   const ready = c.state !== 'CREATING' && c.state !== 'FAILED';
@@ -152,14 +134,11 @@ function Overview({ cluster: c, busy }: { cluster: ClusterV2; busy: boolean }) {
     [c.clusterArn, ready],
     busy ? 3_000 : 15_000,
   );
-  const bootstrap = useAsync(
-    () => (ready ? api.bootstrapBrokers(c.clusterArn) : Promise.resolve(null)),
-    [c.clusterArn, ready, c.currentVersion],
-  );
   const p = c.provisioned;
+  const security = securitySummary(p?.clientAuthentication, p?.encryptionInfo);
   return (
     <Stack>
-      <SimpleGrid cols={{ base: 2, sm: 4 }}>
+      <SimpleGrid cols={{ base: 2, sm: 3 }}>
         <Fact label="Brokers" value={String(p?.numberOfBrokerNodes ?? '—')} />
         <Fact label="Broker type" value={p?.brokerNodeGroupInfo.instanceType ?? '—'} />
         <Fact
@@ -167,36 +146,10 @@ function Overview({ cluster: c, busy }: { cluster: ClusterV2; busy: boolean }) {
           value={`${p?.brokerNodeGroupInfo.storageInfo?.ebsStorageInfo?.volumeSize ?? '—'} GiB`}
         />
         <Fact label="Monitoring" value={p?.enhancedMonitoring ?? 'DEFAULT'} />
+        <Fact label="Client authentication" value={security.authentication} />
+        <Fact label="Encryption in transit" value={security.encryption} />
       </SimpleGrid>
-      <Card withBorder padding="lg">
-        <Text fw={600} mb="sm">
-          Bootstrap servers
-        </Text>
-        {!ready ? (
-          <Text size="sm" c="dimmed">
-            {c.state === 'FAILED'
-              ? 'The cluster failed before it had brokers.'
-              : 'Available once the brokers are up; this page updates by itself.'}
-          </Text>
-        ) : (
-          <AsyncView state={bootstrap} label="Loading bootstrap servers…">
-            {(b) => {
-              const entries = Object.entries(b ?? {}).filter(([k, v]) => k.startsWith('bootstrapBrokerString') && v);
-              return entries.length === 0 ? (
-                <Text size="sm" c="dimmed">
-                  No bootstrap servers reported yet.
-                </Text>
-              ) : (
-                <Stack gap="sm">
-                  {entries.map(([k, v]) => (
-                    <CopyField key={k} label={BOOTSTRAP_LABELS[k] ?? k} value={v as string} />
-                  ))}
-                </Stack>
-              );
-            }}
-          </AsyncView>
-        )}
-      </Card>
+      <BootstrapPanel cluster={c} ready={ready} />
       <Card withBorder padding={0}>
         <Text fw={600} p="lg" pb="xs">
           Brokers

@@ -6,11 +6,14 @@
  */
 import {
   Anchor,
+  Badge,
   Button,
   Card,
   Checkbox,
   Group,
+  Input,
   NumberInput,
+  Radio,
   SegmentedControl,
   Select,
   SimpleGrid,
@@ -21,10 +24,17 @@ import {
 } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useState } from 'react';
-import { Link, useLocation } from 'wouter';
+import { Link, useLocation, useSearch } from 'wouter';
 import { useApi } from '../App.js';
 import { ApiError, enc } from '../api.js';
 import { ErrorState, useAsync } from '../components/common.js';
+import {
+  type ClientBroker,
+  inClusterForced,
+  type SecurityChoices,
+  securityErrors,
+  securityRequest,
+} from '../security.js';
 
 /** MSK's broker sizes (packages/runtime's BROKER_TYPES maps them to CPU and memory limits). */
 export const BROKER_TYPES = [
@@ -49,15 +59,14 @@ interface Form {
   instanceType: string | null;
   volumeSize: number | string;
   configuration: string | null;
-  unauthenticated: boolean;
-  scram: boolean;
-  tls: boolean;
-  inTransit: string;
+  security: SecurityChoices;
   monitoring: string | null;
 }
 
-export function validate(f: Form): Partial<Record<keyof Form, string>> {
-  const errors: Partial<Record<keyof Form, string>> = {};
+type FormErrors = Partial<Record<Exclude<keyof Form, 'security'> | 'authentication' | 'clientBroker', string>>;
+
+export function validate(f: Form): FormErrors {
+  const errors: FormErrors = { ...securityErrors(f.security) };
   if (!NAME.test(f.name)) {
     errors.name = '1-64 letters, digits and hyphens, starting with a letter or digit';
   }
@@ -69,14 +78,20 @@ export function validate(f: Form): Partial<Record<keyof Form, string>> {
   if (!f.instanceType) errors.instanceType = 'Pick a broker type';
   const size = Number(f.volumeSize);
   if (!Number.isInteger(size) || size < 1 || size > 16384) errors.volumeSize = '1 to 16384 GiB per broker';
-  if (!f.unauthenticated && !f.scram && !f.tls)
-    errors.unauthenticated = 'Allow at least one way for clients to connect';
   return errors;
+}
+
+/** Unauthenticated access over TLS and plaintext; `?authentication=scram` (from a cluster's Security tab) preselects SCRAM over TLS. */
+function initialSecurity(authentication: string | null): SecurityChoices {
+  return authentication === 'scram'
+    ? { unauthenticated: false, scram: true, tls: false, clientBroker: 'TLS', inCluster: true }
+    : { unauthenticated: true, scram: false, tls: false, clientBroker: 'TLS_PLAINTEXT', inCluster: true };
 }
 
 export function CreateClusterPage() {
   const api = useApi();
   const [, navigate] = useLocation();
+  const search = useSearch();
   const versions = useAsync(() => api.kafkaVersions(), []);
   const configs = useAsync(() => api.listConfigurations(), []);
   const [form, setForm] = useState<Form>({
@@ -87,10 +102,7 @@ export function CreateClusterPage() {
     instanceType: 'kafka.t3.small',
     volumeSize: 100,
     configuration: null,
-    unauthenticated: true,
-    scram: false,
-    tls: false,
-    inTransit: 'TLS_PLAINTEXT',
+    security: initialSecurity(new URLSearchParams(search).get('authentication')),
     monitoring: 'DEFAULT',
   });
   const [touched, setTouched] = useState(false);
@@ -100,17 +112,24 @@ export function CreateClusterPage() {
   if (!form.kafkaVersion && active.length) setForm({ ...form, kafkaVersion: active[active.length - 1] ?? null });
   const errors = validate(form);
   // The API's 400 names the field it refused (invalidParameter): show it there too.
-  const fieldOf: Record<string, keyof Form> = {
+  const fieldOf: Record<string, keyof FormErrors> = {
     clusterName: 'name',
     kafkaVersion: 'kafkaVersion',
     numberOfBrokerNodes: 'brokersPerZone',
     instanceType: 'instanceType',
     configurationInfo: 'configuration',
+    clientAuthentication: 'authentication',
+    encryptionInfo: 'clientBroker',
   };
   const apiField =
     apiError instanceof ApiError && apiError.invalidParameter ? fieldOf[apiError.invalidParameter] : undefined;
-  const show = (k: keyof Form) => (touched ? errors[k] : undefined) ?? (apiField === k ? apiError?.message : undefined);
+  // Security refusals show at once (they follow from a choice just made); the rest after a first submit.
+  const live = new Set<keyof FormErrors>(['authentication', 'clientBroker']);
+  const show = (k: keyof FormErrors) =>
+    (touched || live.has(k) ? errors[k] : undefined) ?? (apiField === k ? apiError?.message : undefined);
   const set = <K extends keyof Form>(k: K, v: Form[K]) => setForm((f) => ({ ...f, [k]: v }));
+  const setSecurity = (change: Partial<SecurityChoices>) =>
+    setForm((f) => ({ ...f, security: { ...f.security, ...change } }));
   const zones = Number(form.zones);
   const total = zones * (Number(form.brokersPerZone) || 0);
 
@@ -135,14 +154,7 @@ export function CreateClusterPage() {
           ...(configuration
             ? { configurationInfo: { arn: configuration.arn, revision: configuration.latestRevision.revision } }
             : {}),
-          clientAuthentication: {
-            unauthenticated: { enabled: form.unauthenticated },
-            sasl: { scram: { enabled: form.scram }, iam: { enabled: false } },
-            ...(form.tls ? { tls: { enabled: true, certificateAuthorityArnList: [] } } : {}),
-          },
-          encryptionInfo: {
-            encryptionInTransit: { clientBroker: form.inTransit, inCluster: form.inTransit !== 'PLAINTEXT' },
-          },
+          ...securityRequest(form.security),
           enhancedMonitoring: form.monitoring,
         },
       });
@@ -243,61 +255,24 @@ export function CreateClusterPage() {
           </Card>
           <Card withBorder padding="lg">
             <Stack>
-              <Text fw={600}>Configuration and security</Text>
-              <Select
-                label="Configuration"
-                description="An MSK configuration (server.properties); none means the brokers' defaults"
-                data={(configs.data?.configurations ?? []).map((c) => ({
-                  value: c.arn,
-                  label: `${c.name} (revision ${c.latestRevision.revision})`,
-                }))}
-                value={form.configuration}
-                onChange={(v) => set('configuration', v)}
-                placeholder={configs.error ? 'Configurations could not be loaded' : 'Broker defaults'}
-                error={show('configuration')}
-                clearable
-              />
-              <Stack gap={6}>
-                <Text size="sm" fw={500}>
-                  Client authentication
-                </Text>
-                <Group>
-                  <Checkbox
-                    label="Unauthenticated"
-                    checked={form.unauthenticated}
-                    onChange={(e) => set('unauthenticated', e.currentTarget.checked)}
-                  />
-                  <Checkbox
-                    label="SASL/SCRAM"
-                    checked={form.scram}
-                    onChange={(e) => set('scram', e.currentTarget.checked)}
-                  />
-                  <Checkbox
-                    label="TLS client certificates"
-                    checked={form.tls}
-                    onChange={(e) => set('tls', e.currentTarget.checked)}
-                  />
-                </Group>
-                {show('unauthenticated') && (
-                  <Text size="xs" c="red">
-                    {show('unauthenticated')}
-                  </Text>
-                )}
-              </Stack>
+              <Text fw={600}>Configuration and monitoring</Text>
               <SimpleGrid cols={{ base: 1, sm: 2 }}>
                 <Select
-                  label="Encryption between clients and brokers"
-                  data={[
-                    { value: 'TLS', label: 'TLS only' },
-                    { value: 'TLS_PLAINTEXT', label: 'TLS and plaintext' },
-                    { value: 'PLAINTEXT', label: 'Plaintext only' },
-                  ]}
-                  value={form.inTransit}
-                  onChange={(v) => set('inTransit', v ?? 'TLS_PLAINTEXT')}
-                  allowDeselect={false}
+                  label="Configuration"
+                  description="An MSK configuration (server.properties); none means the brokers' defaults"
+                  data={(configs.data?.configurations ?? []).map((c) => ({
+                    value: c.arn,
+                    label: `${c.name} (revision ${c.latestRevision.revision})`,
+                  }))}
+                  value={form.configuration}
+                  onChange={(v) => set('configuration', v)}
+                  placeholder={configs.error ? 'Configurations could not be loaded' : 'Broker defaults'}
+                  error={show('configuration')}
+                  clearable
                 />
                 <Select
                   label="Monitoring level"
+                  description="Which metrics the brokers report (MSK's enhanced monitoring)"
                   data={MONITORING}
                   value={form.monitoring}
                   onChange={(v) => set('monitoring', v)}
@@ -306,6 +281,12 @@ export function CreateClusterPage() {
               </SimpleGrid>
             </Stack>
           </Card>
+          <SecuritySection
+            choices={form.security}
+            onChange={setSecurity}
+            authenticationError={show('authentication')}
+            clientBrokerError={show('clientBroker')}
+          />
           {apiError && <ErrorState error={apiError} title="The API refused the cluster" />}
           <Group justify="flex-end">
             <Button variant="default" component={Link} href="/">
@@ -318,5 +299,95 @@ export function CreateClusterPage() {
         </Stack>
       </form>
     </Stack>
+  );
+}
+
+/** MSK's "Security settings": access control methods, then encryption in transit. */
+function SecuritySection({
+  choices: c,
+  onChange,
+  authenticationError,
+  clientBrokerError,
+}: {
+  choices: SecurityChoices;
+  onChange: (change: Partial<SecurityChoices>) => void;
+  authenticationError: string | undefined;
+  clientBrokerError: string | undefined;
+}) {
+  const forced = inClusterForced(c);
+  return (
+    <Card withBorder padding="lg" data-testid="security-section">
+      <Stack gap="lg">
+        <Text fw={600}>Security</Text>
+        <Input.Wrapper
+          label="Access control methods"
+          description="How clients prove who they are; with SASL/SCRAM or TLS client authentication, ACLs decide what they may do"
+          error={authenticationError}
+        >
+          <Stack gap="sm" mt="xs">
+            <Checkbox
+              label="Unauthenticated access"
+              description="Any client that reaches the brokers, as User:ANONYMOUS"
+              checked={c.unauthenticated}
+              onChange={(e) => onChange({ unauthenticated: e.currentTarget.checked })}
+            />
+            <Checkbox
+              label={
+                <Group gap={6} component="span">
+                  IAM role-based authentication
+                  <Badge size="xs" variant="outline" color="gray" component="span">
+                    Not offered
+                  </Badge>
+                </Group>
+              }
+              aria-label="IAM role-based authentication"
+              description="Not offered by Flotilla: IAM access control needs AWS IAM. Use SASL/SCRAM or TLS client authentication."
+              checked={false}
+              disabled
+              onChange={() => {}}
+            />
+            <Checkbox
+              label="SASL/SCRAM authentication"
+              description="Users and passwords (SCRAM-SHA-512), managed on the cluster's Security tab; over TLS"
+              checked={c.scram}
+              onChange={(e) => onChange({ scram: e.currentTarget.checked })}
+            />
+            <Checkbox
+              label="TLS client authentication"
+              description="Client certificates signed by the cluster's own CA (Flotilla's stand-in for AWS Private CA)"
+              checked={c.tls}
+              onChange={(e) => onChange({ tls: e.currentTarget.checked })}
+            />
+          </Stack>
+        </Input.Wrapper>
+        <Radio.Group
+          label="Encryption between clients and brokers"
+          value={c.clientBroker}
+          onChange={(v) => onChange({ clientBroker: v as ClientBroker })}
+          error={clientBrokerError}
+        >
+          <Stack gap="sm" mt="xs">
+            <Radio value="TLS" label="TLS encryption" description="Clients connect over TLS only" />
+            <Radio
+              value="TLS_PLAINTEXT"
+              label="TLS and plaintext"
+              description="A TLS listener, and a plaintext one for unauthenticated clients"
+            />
+            <Radio value="PLAINTEXT" label="Plaintext" description="No encryption (unauthenticated access only)" />
+          </Stack>
+        </Radio.Group>
+        <Checkbox
+          label="TLS encryption within the cluster"
+          description={
+            forced
+              ? 'Always on with SASL/SCRAM or TLS client authentication: brokers authenticate one another with certificates'
+              : 'Brokers replicate to one another over TLS'
+          }
+          checked={c.inCluster || forced}
+          disabled={forced}
+          onChange={(e) => onChange({ inCluster: e.currentTarget.checked })}
+        />
+      </Stack>
+    </Card>
   );
 }

@@ -1,6 +1,11 @@
-/** ACLs (Kafka's resource/pattern/operation choices) and SCRAM users of a cluster. */
+/**
+ * ACLs (Kafka's resource/pattern/operation choices) and SCRAM users of a cluster. Users are for
+ * clusters with SASL/SCRAM authentication: elsewhere the card says how to get a cluster that has it, and
+ * a new user is shown how to sign in (mechanism, SASL/SCRAM bootstrap string, client settings).
+ */
 import {
   ActionIcon,
+  Alert,
   Button,
   Card,
   Group,
@@ -14,11 +19,16 @@ import {
   TextInput,
 } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { IconKey, IconPlus, IconTrash } from '@tabler/icons-react';
+import { IconInfoCircle, IconKey, IconPlus, IconTrash } from '@tabler/icons-react';
 import { useState } from 'react';
+import { Link } from 'wouter';
 import { useApi } from '../App.js';
-import type { Acl } from '../api.js';
-import { AsyncView, ConfirmModal, Empty, ErrorState, formatTime, useAsync } from '../components/common.js';
+import { type Acl, ApiError, type ClusterV2 } from '../api.js';
+import { AsyncView, ConfirmModal, CopyField, Empty, ErrorState, formatTime, useAsync } from '../components/common.js';
+import { BOOTSTRAP_MODES, clusterAuthentication } from '../security.js';
+import { ClientSettings, DownloadCaButton } from './Connect.js';
+
+const SASL_SCRAM = BOOTSTRAP_MODES.find((m) => m.protocol === 'SASL_SSL') ?? BOOTSTRAP_MODES[2];
 
 const RESOURCE_TYPES = ['TOPIC', 'GROUP', 'CLUSTER', 'TRANSACTIONAL_ID', 'DELEGATION_TOKEN'];
 const PATTERNS = ['LITERAL', 'PREFIXED'];
@@ -37,12 +47,50 @@ const OPERATIONS = [
 ];
 const PERMISSIONS = ['ALLOW', 'DENY'];
 
-export function SecurityTab({ clusterArn }: { clusterArn: string }) {
+export function SecurityTab({ cluster }: { cluster: ClusterV2 }) {
+  const { scram } = clusterAuthentication(cluster.provisioned?.clientAuthentication);
   return (
     <SimpleGrid cols={{ base: 1, lg: 2 }}>
-      <Acls clusterArn={clusterArn} />
-      <Users clusterArn={clusterArn} />
+      <Acls clusterArn={cluster.clusterArn} />
+      {scram ? <Users cluster={cluster} /> : <ScramNotEnabled />}
     </SimpleGrid>
+  );
+}
+
+/** Guidance instead of a user list: the cluster has no SASL/SCRAM listener where users could sign in. */
+function ScramNotEnabled({ refusal }: { refusal?: string }) {
+  return (
+    <Card withBorder padding={0}>
+      <Group justify="space-between" p="md">
+        <Text fw={600}>SCRAM users</Text>
+      </Group>
+      <Stack p="md" pt={0}>
+        <Alert
+          color="blue"
+          variant="light"
+          icon={<IconInfoCircle size={18} />}
+          title="SASL/SCRAM is not enabled on this cluster"
+          data-testid="scram-not-enabled"
+        >
+          <Stack gap="xs">
+            <Text size="sm">
+              {refusal ??
+                'It was created without SASL/SCRAM authentication, so it has no listener where users could sign in.'}
+            </Text>
+            <Text size="sm">
+              Client authentication is chosen when a cluster is created (Flotilla does not offer MSK's UpdateSecurity):
+              create a cluster with SASL/SCRAM authentication and TLS encryption between clients and brokers, then move
+              its clients there.
+            </Text>
+            <Group>
+              <Button size="xs" variant="light" component={Link} href="/create?authentication=scram">
+                Create a cluster with SASL/SCRAM
+              </Button>
+            </Group>
+          </Stack>
+        </Alert>
+      </Stack>
+    </Card>
   );
 }
 
@@ -68,47 +116,69 @@ function Acls({ clusterArn }: { clusterArn: string }) {
           </Button>
         </Group>
       </Group>
-      <AsyncView state={acls} label="Loading ACLs…">
-        {({ acls: list }) => {
-          const shown = list.filter((a) => !filter || a.principal.includes(filter) || a.resourceName.includes(filter));
-          return shown.length === 0 ? (
-            <Empty title={filter ? 'No ACL matches' : 'No ACLs'}>
-              With an authorizer on, clients without an ALLOW ACL are refused.
-            </Empty>
-          ) : (
-            <Table.ScrollContainer minWidth={560}>
-              <Table verticalSpacing="xs" horizontalSpacing="md">
-                <Table.Thead>
-                  <Table.Tr>
-                    <Table.Th>Principal</Table.Th>
-                    <Table.Th>Resource</Table.Th>
-                    <Table.Th>Operation</Table.Th>
-                    <Table.Th>Permission</Table.Th>
-                    <Table.Th />
-                  </Table.Tr>
-                </Table.Thead>
-                <Table.Tbody>
-                  {shown.map((a) => (
-                    <Table.Tr key={JSON.stringify(a)}>
-                      <Table.Td>{a.principal}</Table.Td>
-                      <Table.Td>
-                        {a.resourceType}:{a.patternType === 'PREFIXED' ? `${a.resourceName}*` : a.resourceName}
-                      </Table.Td>
-                      <Table.Td>{a.operation}</Table.Td>
-                      <Table.Td c={a.permissionType === 'DENY' ? 'red' : 'teal'}>{a.permissionType}</Table.Td>
-                      <Table.Td>
-                        <ActionIcon variant="subtle" color="red" onClick={() => setRemoving(a)} aria-label="Delete ACL">
-                          <IconTrash size={16} />
-                        </ActionIcon>
-                      </Table.Td>
+      {!acls.data && acls.error instanceof ApiError && acls.error.message.includes('SECURITY_DISABLED') ? (
+        <Stack p="md" pt={0}>
+          <Alert
+            color="blue"
+            variant="light"
+            icon={<IconInfoCircle size={18} />}
+            title="ACLs are not enforced on this cluster"
+            data-testid="acls-not-enforced"
+          >
+            Its brokers have no authorizer, so every client may do everything. MSK turns the authorizer on with
+            SASL/SCRAM or TLS client authentication; a configuration that sets authorizer.class.name does too.
+          </Alert>
+        </Stack>
+      ) : (
+        <AsyncView state={acls} label="Loading ACLs…">
+          {({ acls: list }) => {
+            const shown = list.filter(
+              (a) => !filter || a.principal.includes(filter) || a.resourceName.includes(filter),
+            );
+            return shown.length === 0 ? (
+              <Empty title={filter ? 'No ACL matches' : 'No ACLs'}>
+                With an authorizer on, clients without an ALLOW ACL are refused.
+              </Empty>
+            ) : (
+              <Table.ScrollContainer minWidth={560}>
+                <Table verticalSpacing="xs" horizontalSpacing="md">
+                  <Table.Thead>
+                    <Table.Tr>
+                      <Table.Th>Principal</Table.Th>
+                      <Table.Th>Resource</Table.Th>
+                      <Table.Th>Operation</Table.Th>
+                      <Table.Th>Permission</Table.Th>
+                      <Table.Th />
                     </Table.Tr>
-                  ))}
-                </Table.Tbody>
-              </Table>
-            </Table.ScrollContainer>
-          );
-        }}
-      </AsyncView>
+                  </Table.Thead>
+                  <Table.Tbody>
+                    {shown.map((a) => (
+                      <Table.Tr key={JSON.stringify(a)}>
+                        <Table.Td>{a.principal}</Table.Td>
+                        <Table.Td>
+                          {a.resourceType}:{a.patternType === 'PREFIXED' ? `${a.resourceName}*` : a.resourceName}
+                        </Table.Td>
+                        <Table.Td>{a.operation}</Table.Td>
+                        <Table.Td c={a.permissionType === 'DENY' ? 'red' : 'teal'}>{a.permissionType}</Table.Td>
+                        <Table.Td>
+                          <ActionIcon
+                            variant="subtle"
+                            color="red"
+                            onClick={() => setRemoving(a)}
+                            aria-label="Delete ACL"
+                          >
+                            <IconTrash size={16} />
+                          </ActionIcon>
+                        </Table.Td>
+                      </Table.Tr>
+                    ))}
+                  </Table.Tbody>
+                </Table>
+              </Table.ScrollContainer>
+            );
+          }}
+        </AsyncView>
+      )}
       <AclModal opened={adding} onClose={() => setAdding(false)} clusterArn={clusterArn} onCreated={acls.reload} />
       <ConfirmModal
         opened={removing !== null}
@@ -238,9 +308,53 @@ function AclModal({
   );
 }
 
-function Users({ clusterArn }: { clusterArn: string }) {
+/** What a new user needs to sign in: mechanism, SASL/SCRAM bootstrap string, CA and client settings. */
+function SignInAs({ cluster, username, mechanism }: { cluster: ClusterV2; username: string; mechanism: string }) {
   const api = useApi();
+  const bootstrap = useAsync(() => api.bootstrapBrokers(cluster.clusterArn), [cluster.clusterArn]);
+  return (
+    <Stack data-testid="scram-sign-in">
+      <Text size="sm">
+        <b>{username}</b> signs in with SASL/SCRAM, mechanism <b>{mechanism}</b>, over TLS (security.protocol SASL_SSL)
+        to the SASL/SCRAM bootstrap servers. Topics without ACLs are open to every user (MSK's default
+        allow.everyone.if.no.acl.found=true); add ACLs for User:{username} to restrict it.
+      </Text>
+      <AsyncView state={bootstrap} label="Loading bootstrap servers…">
+        {(b) =>
+          b.bootstrapBrokerStringSaslScram ? (
+            <Stack gap="sm">
+              <CopyField
+                label="SASL/SCRAM bootstrap servers"
+                value={b.bootstrapBrokerStringSaslScram}
+                testId="sign-in-bootstrap"
+              />
+              <ClientSettings
+                mode={SASL_SCRAM}
+                servers={b.bootstrapBrokerStringSaslScram}
+                clusterName={cluster.clusterName}
+                username={username}
+                mechanism={mechanism}
+              />
+            </Stack>
+          ) : (
+            <Text size="sm" c="dimmed">
+              The cluster reports no SASL/SCRAM bootstrap servers yet.
+            </Text>
+          )
+        }
+      </AsyncView>
+      <Group>
+        <DownloadCaButton cluster={cluster} />
+      </Group>
+    </Stack>
+  );
+}
+
+function Users({ cluster }: { cluster: ClusterV2 }) {
+  const api = useApi();
+  const clusterArn = cluster.clusterArn;
   const users = useAsync(() => api.listUsers(clusterArn), [clusterArn]);
+  const [created, setCreated] = useState<{ username: string; mechanism: string } | null>(null);
   const [mode, setMode] = useState<{ kind: 'create' } | { kind: 'rotate'; username: string } | null>(null);
   const [removing, setRemoving] = useState<string | null>(null);
   const [username, setUsername] = useState('');
@@ -248,6 +362,16 @@ function Users({ clusterArn }: { clusterArn: string }) {
   const [mechanism, setMechanism] = useState<string | null>('SCRAM-SHA-512');
   const [error, setError] = useState<Error>();
   const [busy, setBusy] = useState(false);
+  // The API refuses users where SCRAM is off (BadRequestException): guidance, not an error.
+  if (!users.data && users.error instanceof ApiError && users.error.status === 400) {
+    return <ScramNotEnabled refusal={users.error.message} />;
+  }
+  const closeModal = () => {
+    setMode(null);
+    setCreated(null);
+    setError(undefined);
+    setPassword('');
+  };
   return (
     <Card withBorder padding={0}>
       <Group justify="space-between" p="md">
@@ -304,63 +428,80 @@ function Users({ clusterArn }: { clusterArn: string }) {
       </AsyncView>
       <Modal
         opened={mode !== null}
-        onClose={() => setMode(null)}
+        onClose={closeModal}
         title={
-          <Text fw={600}>{mode?.kind === 'rotate' ? `New password for ${mode.username}` : 'Create SCRAM user'}</Text>
+          <Text fw={600}>
+            {created
+              ? `Sign in as ${created.username}`
+              : mode?.kind === 'rotate'
+                ? `New password for ${mode.username}`
+                : 'Create SCRAM user'}
+          </Text>
         }
+        size="lg"
         centered
       >
-        <Stack>
-          {mode?.kind === 'create' && (
-            <>
-              <TextInput label="Username" value={username} onChange={(e) => setUsername(e.currentTarget.value)} />
-              <Select
-                label="Mechanism"
-                data={['SCRAM-SHA-256', 'SCRAM-SHA-512']}
-                value={mechanism}
-                onChange={setMechanism}
-                allowDeselect={false}
-              />
-            </>
-          )}
-          <PasswordInput
-            label="Password"
-            description="At least 8 characters"
-            value={password}
-            onChange={(e) => setPassword(e.currentTarget.value)}
-            error={password && password.length < 8 ? 'Too short' : undefined}
-          />
-          {error && <ErrorState error={error} />}
-          <Group justify="flex-end">
-            <Button
-              loading={busy}
-              disabled={password.length < 8 || (mode?.kind === 'create' && !username)}
-              onClick={async () => {
-                setBusy(true);
-                setError(undefined);
-                try {
-                  if (mode?.kind === 'rotate') await api.rotateUser(clusterArn, mode.username, password);
-                  else
-                    await api.createUser(clusterArn, { username, password, mechanism: mechanism ?? 'SCRAM-SHA-512' });
-                  notifications.show({
-                    title: mode?.kind === 'rotate' ? 'Password rotated' : 'User created',
-                    message: username,
-                    color: 'teal',
-                  });
-                  setMode(null);
-                  setPassword('');
-                  users.reload();
-                } catch (e) {
-                  setError(e as Error);
-                } finally {
-                  setBusy(false);
-                }
-              }}
-            >
-              {mode?.kind === 'rotate' ? 'Rotate' : 'Create'}
-            </Button>
-          </Group>
-        </Stack>
+        {created ? (
+          <Stack>
+            <SignInAs cluster={cluster} username={created.username} mechanism={created.mechanism} />
+            <Group justify="flex-end">
+              <Button onClick={closeModal}>Done</Button>
+            </Group>
+          </Stack>
+        ) : (
+          <Stack>
+            {mode?.kind === 'create' && (
+              <>
+                <TextInput label="Username" value={username} onChange={(e) => setUsername(e.currentTarget.value)} />
+                <Select
+                  label="Mechanism"
+                  data={['SCRAM-SHA-256', 'SCRAM-SHA-512']}
+                  value={mechanism}
+                  onChange={setMechanism}
+                  allowDeselect={false}
+                />
+              </>
+            )}
+            <PasswordInput
+              label="Password"
+              description="At least 8 characters"
+              value={password}
+              onChange={(e) => setPassword(e.currentTarget.value)}
+              error={password && password.length < 8 ? 'Too short' : undefined}
+            />
+            {error && <ErrorState error={error} />}
+            <Group justify="flex-end">
+              <Button
+                loading={busy}
+                disabled={password.length < 8 || (mode?.kind === 'create' && !username)}
+                onClick={async () => {
+                  setBusy(true);
+                  setError(undefined);
+                  try {
+                    if (mode?.kind === 'rotate') {
+                      await api.rotateUser(clusterArn, mode.username, password);
+                      notifications.show({ title: 'Password rotated', message: mode.username, color: 'teal' });
+                      closeModal();
+                    } else {
+                      const chosen = mechanism ?? 'SCRAM-SHA-512';
+                      await api.createUser(clusterArn, { username, password, mechanism: chosen });
+                      notifications.show({ title: 'User created', message: username, color: 'teal' });
+                      setPassword('');
+                      setCreated({ username, mechanism: chosen });
+                    }
+                    users.reload();
+                  } catch (e) {
+                    setError(e as Error);
+                  } finally {
+                    setBusy(false);
+                  }
+                }}
+              >
+                {mode?.kind === 'rotate' ? 'Rotate' : 'Create'}
+              </Button>
+            </Group>
+          </Stack>
+        )}
       </Modal>
       <ConfirmModal
         opened={removing !== null}
