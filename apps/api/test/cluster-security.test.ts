@@ -5,6 +5,8 @@
  * DockerDriver (1 broker, where an engine answers and the image exists), @aws-sdk/client-kafka for
  * MSK's calls, fetch for Flotilla's own routes, kcat (librdkafka over OpenSSL) as the client application.
  *
+ * Also a mutual-TLS cluster (client certificates from the cluster CA) and a TLS_PLAINTEXT one.
+ *
  * What a SCRAM-over-TLS cluster must do: GetBootstrapBrokers gives only the SASL/SCRAM string; the CA
  * from the API verifies the brokers; a user made through /users logs in over SASL_SSL and is refused a
  * topic until an ACL made through /acls grants it; a wrong password and PLAINTEXT on the SASL port (or
@@ -574,7 +576,7 @@ describe('a SASL/SCRAM-over-TLS cluster on the process driver (3 brokers)', () =
   }, 120_000);
 });
 
-describe('a mutual-TLS cluster on the process driver (1 broker)', () => {
+describe('mutual TLS and TLS_PLAINTEXT clusters on the process driver (1 broker each)', () => {
   const get = harness('process');
   const under = (arn: string, rest: string) => `/v1/clusters/${encodeURIComponent(arn)}${rest}`;
 
@@ -665,6 +667,53 @@ describe('a mutual-TLS cluster on the process driver (1 broker)', () => {
       `ssl.ca.location=${join(h.stateDir, 'bob-ca.pem')}`,
     ]);
     expect(anonymous.code).not.toBe(0);
+    await deleteAndWait(h, arn);
+  }, 240_000);
+
+  it('TLS_PLAINTEXT without client authentication: a PLAINTEXT and a TLS listener, no authorizer', async () => {
+    const h = get();
+    const created = await h.msk.send(
+      new CreateClusterV2Command({
+        ClusterName: 'tls-plaintext',
+        Provisioned: {
+          KafkaVersion: '3.8.x',
+          NumberOfBrokerNodes: 1,
+          BrokerNodeGroupInfo: {
+            InstanceType: 'kafka.t3.small',
+            ClientSubnets: ['subnet-1'],
+            StorageInfo: { EbsStorageInfo: { VolumeSize: 1 } },
+          },
+          EncryptionInfo: { EncryptionInTransit: { ClientBroker: 'TLS_PLAINTEXT', InCluster: false } },
+        },
+      }),
+    );
+    const arn = created.ClusterArn as string;
+    await waitActive(h, arn);
+    const brokers = await h.msk.send(new GetBootstrapBrokersCommand({ ClusterArn: arn }));
+    expect(brokers.BootstrapBrokerStringSaslScram).toBeUndefined();
+    const plaintext = brokers.BootstrapBrokerString as string;
+    const tls = brokers.BootstrapBrokerStringTls as string;
+    expect(plaintext).not.toBe(tls);
+    const ca = await call(h, 'GET', under(arn, '/certificate-authority'));
+    const caFile = join(h.stateDir, 'tls-plaintext-ca.pem');
+    writeFileSync(caFile, ca.body.certificateAuthority as string);
+    await h.msk.send(
+      new CreateTopicCommand({ ClusterArn: arn, TopicName: 'open', PartitionCount: 1, ReplicationFactor: 1 }),
+    );
+    expect((await kcat(['-P', '-b', plaintext, '-t', 'open'], 'plain\n')).code).toBe(0);
+    const ssl = ['-X', 'security.protocol=SSL', '-X', `ssl.ca.location=${caFile}`];
+    expect((await kcat(['-P', '-b', tls, '-t', 'open', ...ssl], 'encrypted\n')).code).toBe(0);
+    const consumed = await kcat(['-C', '-b', tls, '-t', 'open', ...ssl, '-o', 'beginning', '-e', '-f', '%s\n']);
+    expect(consumed.stdout.trim().split('\n')).toEqual(['plain', 'encrypted']);
+    // No authorizer without SCRAM or mTLS: ACLs answer 400 (SECURITY_DISABLED), as on a PLAINTEXT cluster.
+    const acl = await call(h, 'POST', under(arn, '/acls'), {
+      resourceType: 'TOPIC',
+      resourceName: 'open',
+      principal: 'User:x',
+      operation: 'READ',
+      permissionType: 'ALLOW',
+    });
+    expect(acl.status).toBe(400);
     await deleteAndWait(h, arn);
   }, 240_000);
 });
