@@ -36,7 +36,7 @@ import { dropDatabase, scratchDatabaseUrl } from '@flotilla/db/testing';
 import { ProcessDriver } from '@flotilla/runtime';
 import { HealMonitor, OperationsWorker } from '@flotilla/worker';
 import { ConfigResourceTypes, Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { buildApi, type StartedApi } from '../src/start.js';
 
@@ -133,6 +133,12 @@ afterAll(async () => {
   rmSync(stateDir, { recursive: true, force: true });
 });
 
+/** The test running now, to say during which operation a produce stall happened. */
+let currentTest = '';
+beforeEach((ctx) => {
+  currentTest = ctx.task.name;
+});
+
 /** The producer and consumer that run through every operation. */
 class Traffic {
   /** Acknowledged values and where the broker said it wrote them. */
@@ -140,6 +146,8 @@ class Traffic {
   readonly received = new Map<string, number>();
   produceErrors = 0;
   maxStallMs = 0;
+  /** Sends that took 3 s or more, and during which test. */
+  readonly longStalls: string[] = [];
   /** What the consumer went through: crashes (and whether kafkajs restarted it), joins, stops. */
   readonly consumerEvents: string[] = [];
   private stopped = false;
@@ -187,7 +195,9 @@ class Traffic {
         } catch {
           this.produceErrors++;
         }
-        this.maxStallMs = Math.max(this.maxStallMs, Date.now() - started);
+        const stall = Date.now() - started;
+        this.maxStallMs = Math.max(this.maxStallMs, stall);
+        if (stall >= 3_000) this.longStalls.push(`${stall} ms in "${currentTest}"`);
         await new Promise((r) => setTimeout(r, 20));
       }
     })();
@@ -613,6 +623,7 @@ describe('day-2 operations on a 3-broker cluster while clients run (ProcessDrive
         duplicates: traffic.duplicates(),
         produceErrors: traffic.produceErrors,
         maxProduceStallMs: traffic.maxStallMs,
+        longStalls: traffic.longStalls,
         operationMs: timings,
       }),
     );
