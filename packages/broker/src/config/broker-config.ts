@@ -94,10 +94,18 @@ export class BrokerConfig {
     const voters = this.quorumVoters; // validates the quorum at start
     if (voters.length > 0 && this.processRoles.controller) {
       if (!voters.some((v) => v.id === this.nodeId)) {
-        throw new ConfigError('controller.quorum.voters', this.raw('controller.quorum.voters') ?? '', `node ${this.nodeId} has the controller role but is not a voter`);
+        throw new ConfigError(
+          'controller.quorum.voters',
+          this.raw('controller.quorum.voters') ?? '',
+          `node ${this.nodeId} has the controller role but is not a voter`,
+        );
       }
       if (this.controllerListeners.length === 0) {
-        throw new ConfigError('controller.listener.names', String(this.raw('controller.listener.names')), 'must name a listener of `listeners` on a controller');
+        throw new ConfigError(
+          'controller.listener.names',
+          String(this.raw('controller.listener.names')),
+          'must name a listener of `listeners` on a controller',
+        );
       }
     }
   }
