@@ -1,12 +1,18 @@
 /**
- * The console's view of apps/api: fetch with `Authorization: Bearer <accessKeyId>:<secret>` (what
- * apps/api/src/plugins/auth.ts accepts besides SigV4), MSK's JSON shapes, and MSK's error bodies
- * (`message`, `invalidParameter`) turned into one ApiError the pages can show as they are.
+ * The console's view of apps/api: calls go through @flotilla/sdk's FlotillaClient (the CLI's client) with
+ * `Authorization: Bearer <accessKeyId>:<secret>` (what apps/api/src/plugins/auth.ts accepts besides
+ * SigV4), and its SdkError (MSK's `message`, `invalidParameter`, exception name) becomes one ApiError
+ * the pages can show as they are. Methods keep the console's names and its own, looser response shapes;
+ * the newest calls use the SDK's typed methods and types.
  *
  * Shapes of routes other engineers are still adding (topics, messages, ACLs, users, consumer groups,
  * metrics, health, events) follow issues 6-8; a route the API does not have yet answers 404 and the
  * page shows that error instead of pretending.
  */
+
+import { type CreateClientCertificateRequest, FlotillaClient, SdkError } from '@flotilla/sdk';
+
+export type { ClientCertificate } from '@flotilla/sdk';
 
 export interface Credentials {
   readonly accessKeyId: string;
@@ -45,52 +51,43 @@ export function saveCredentials(credentials: Credentials | null, remember = fals
 export const enc = encodeURIComponent;
 
 export class Api {
+  /** The typed client the CLI uses too; the console sends the key as Bearer (no SigV4 in the browser). */
+  readonly client: FlotillaClient;
+
   constructor(
     readonly credentials: Credentials,
     private readonly onUnauthorized: () => void = () => {},
-  ) {}
+  ) {
+    this.client = new FlotillaClient({ endpoint: location.origin, credentials, auth: 'bearer', timeoutMs: 60_000 });
+  }
 
-  private headers(json: boolean): Record<string, string> {
-    return {
-      authorization: `Bearer ${this.credentials.accessKeyId}:${this.credentials.secretAccessKey}`,
-      ...(json ? { 'content-type': 'application/json' } : {}),
-    };
+  /** Runs one SDK call and turns its SdkError into the ApiError the pages show. */
+  private async call<T>(method: string, path: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      if (!(error instanceof SdkError)) throw error;
+      if (error.status === 0) {
+        throw new ApiError(0, `The API did not answer (${error.message}). Is the control plane running?`);
+      }
+      if (error.status === 403 && method === 'GET' && path === '/v1/kafka-versions') this.onUnauthorized();
+      // The errors plugin's "No route for GET /v1/clusters/arn%3A..." reads badly: name the route instead.
+      const route = path.split('?')[0]?.replace(/arn%3A[^/]+/g, '{arn}');
+      const noRoute = error.routeMissing || (error.status === 404 && error.type === 'Http404');
+      throw new ApiError(
+        error.status,
+        noRoute ? `This API does not serve ${method} ${route} yet` : error.message,
+        error.invalidParameter,
+        error.type,
+      );
+    }
   }
 
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    let response: Response;
-    try {
-      response = await fetch(path, {
-        method,
-        headers: this.headers(body !== undefined),
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-      });
-    } catch (error) {
-      throw new ApiError(0, `The API did not answer (${(error as Error).message}). Is the control plane running?`);
-    }
-    const text = await response.text();
-    let json: Record<string, unknown> = {};
-    try {
-      json = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-    } catch {
-      json = { message: text.slice(0, 200) };
-    }
-    if (!response.ok) {
-      if (response.status === 403 && method === 'GET' && path === '/v1/kafka-versions') this.onUnauthorized();
-      // The errors plugin's "No route for GET /v1/clusters/arn%3A..." reads badly: name the route instead.
-      const route = path.split('?')[0]?.replace(/arn%3A[^/]+/g, '{arn}');
-      const noRoute = response.status === 404 && (!json.message || String(json.message).startsWith('No route'));
-      const message = noRoute
-        ? `This API does not serve ${method} ${route} yet`
-        : String(json.message ?? json.Message ?? response.statusText);
-      throw new ApiError(
-        response.status,
-        message,
-        json.invalidParameter as string | undefined,
-        (response.headers.get('x-amzn-errortype') ?? (json.__type as string | undefined))?.split(':')[0],
-      );
-    }
-    return json as T;
+    const answer = await this.call(method, path, () =>
+      this.client.request<T | undefined>(method, path, body === undefined ? {} : { body }),
+    );
+    return answer ?? ({} as T);
   }
 
   get<T>(path: string): Promise<T> {
@@ -206,9 +203,13 @@ export class Api {
   deleteUser = (arn: string, username: string) =>
     this.delete<unknown>(`/v1/clusters/${enc(arn)}/users/${enc(username)}`);
   certificateAuthority = (arn: string) =>
-    this.get<{ certificateAuthority: string }>(`/v1/clusters/${enc(arn)}/certificate-authority`);
-  createClientCertificate = (arn: string, body: { commonName: string; validityDays?: number }) =>
-    this.post<ClientCertificate>(`/v1/clusters/${enc(arn)}/client-certificates`, body);
+    this.call('GET', `/v1/clusters/${enc(arn)}/certificate-authority`, () =>
+      this.client.getCertificateAuthority(arn),
+    );
+  createClientCertificate = (arn: string, body: CreateClientCertificateRequest) =>
+    this.call('POST', `/v1/clusters/${enc(arn)}/client-certificates`, () =>
+      this.client.createClientCertificate(arn, body),
+    );
   health = (arn: string) => this.get<Health>(`/v1/clusters/${enc(arn)}/health`);
   metrics = (arn: string, names: string[], start: Date, end: Date, step: number) =>
     this.get<{ metrics: Metric[] }>(
@@ -365,16 +366,6 @@ export interface ScramUser {
   mechanism?: string;
   iterations?: number;
   creationTime?: string;
-}
-export interface ClientCertificate {
-  commonName: string;
-  /** User:<commonName>, what ACLs name. */
-  principal: string;
-  certificate: string;
-  /** PKCS#8 PEM, returned once and stored nowhere. */
-  privateKey: string;
-  certificateAuthority: string;
-  notAfter: string;
 }
 export interface Health {
   status: string;

@@ -96,8 +96,10 @@ describe.skipIf(!ready)('web console against a real control plane', () => {
         await opts.prepare?.(p);
         await p.waitForTimeout(300); // not networkidle: the event stream stays open
         const path = join(SHOTS, `${name}-${size}-${scheme}.png`);
-        if (opts.element) await p.locator(opts.element).first().screenshot({ path });
-        else await p.screenshot({ path, fullPage: true });
+        // The app's fixed header would cover the top of an element scrolled into view.
+        if (opts.element) {
+          await p.locator(opts.element).first().screenshot({ path, style: 'header { visibility: hidden; }' });
+        } else await p.screenshot({ path, fullPage: true });
         await p.close();
       }
     }
@@ -376,6 +378,7 @@ describe.skipIf(!ready)('web console against a real control plane', () => {
     await dialog.getByLabel('Common name').fill('billing');
     await dialog.getByRole('button', { name: 'Issue' }).click();
     await dialog.getByText('User:billing').waitFor();
+    await dialog.screenshot({ path: join(SHOTS, 'cluster-client-certificate-wide-light.png') });
     const files: Record<string, string> = {};
     for (const [button, file] of [
       ['Certificate', 'billing.crt'],

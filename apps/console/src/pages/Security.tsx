@@ -137,7 +137,8 @@ function Acls({ clusterArn }: { clusterArn: string }) {
             );
             return shown.length === 0 ? (
               <Empty title={filter ? 'No ACL matches' : 'No ACLs'}>
-                With an authorizer on, clients without an ALLOW ACL are refused.
+                A resource without ACLs is open to every client (allow.everyone.if.no.acl.found=true, MSK's default);
+                once it has one, clients get only what its ACLs allow.
               </Empty>
             ) : (
               <Table.ScrollContainer minWidth={560}>
@@ -390,7 +391,7 @@ function Users({ cluster }: { cluster: ClusterV2 }) {
                 <Table.Tr>
                   <Table.Th>User</Table.Th>
                   <Table.Th>Mechanism</Table.Th>
-                  <Table.Th>Created</Table.Th>
+                  <Table.Th visibleFrom="sm">Created</Table.Th>
                   <Table.Th />
                 </Table.Tr>
               </Table.Thead>
@@ -399,7 +400,7 @@ function Users({ cluster }: { cluster: ClusterV2 }) {
                   <Table.Tr key={u.username}>
                     <Table.Td fw={600}>{u.username}</Table.Td>
                     <Table.Td>{u.mechanism ?? '—'}</Table.Td>
-                    <Table.Td>{formatTime(u.creationTime)}</Table.Td>
+                    <Table.Td visibleFrom="sm">{formatTime(u.creationTime)}</Table.Td>
                     <Table.Td>
                       <Group gap={4} justify="flex-end" wrap="nowrap">
                         <ActionIcon
