@@ -298,8 +298,12 @@ describe.skipIf(!ready)('web console against a real control plane', () => {
     await page.getByTestId('scram-not-enabled').getByText('SASL/SCRAM is not enabled on this cluster').waitFor();
     await expect(page.getByRole('button', { name: 'Create user' }).count()).resolves.toBe(0);
 
-    await page.goto(`${base}/create`);
+    // Its link opens the form with SASL/SCRAM over TLS chosen.
+    await page.getByRole('link', { name: 'Create a cluster with SASL/SCRAM' }).click();
     await page.getByRole('textbox', { name: 'Kafka version' }).waitFor();
+    expect(await page.getByLabel('SASL/SCRAM authentication').isChecked()).toBe(true);
+    expect(await page.getByLabel('Unauthenticated access').isChecked()).toBe(false);
+    expect(await page.getByRole('radio', { name: 'TLS encryption', exact: true }).isChecked()).toBe(true);
     await page.getByLabel('Cluster name').fill('console-scram');
     await page.locator('label[for]').filter({ hasText: /^1$/ }).click(); // one zone, one broker
     expect(await page.getByLabel('IAM role-based authentication').isDisabled()).toBe(true);
