@@ -203,9 +203,7 @@ export class Api {
   deleteUser = (arn: string, username: string) =>
     this.delete<unknown>(`/v1/clusters/${enc(arn)}/users/${enc(username)}`);
   certificateAuthority = (arn: string) =>
-    this.call('GET', `/v1/clusters/${enc(arn)}/certificate-authority`, () =>
-      this.client.getCertificateAuthority(arn),
-    );
+    this.call('GET', `/v1/clusters/${enc(arn)}/certificate-authority`, () => this.client.getCertificateAuthority(arn));
   createClientCertificate = (arn: string, body: CreateClientCertificateRequest) =>
     this.call('POST', `/v1/clusters/${enc(arn)}/client-certificates`, () =>
       this.client.createClientCertificate(arn, body),
