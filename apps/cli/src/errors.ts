@@ -95,6 +95,13 @@ export function describeFailure(error: unknown): { message: string; exitCode: Ex
     if (connection(error) || connection(cause)) {
       return { message: `cannot reach the brokers: ${error.message}`, exitCode: ExitCode.UNREACHABLE };
     }
+    if (error.name === 'KafkaJSSASLAuthenticationError') {
+      return {
+        message: `Kafka: ${error.message}`,
+        exitCode: ExitCode.AUTH,
+        hint: "check --user and the password; `flo users list CLUSTER` shows the cluster's SCRAM users",
+      };
+    }
     if (error.name.startsWith('KafkaJS')) return { message: `Kafka: ${error.message}`, exitCode: ExitCode.ERROR };
     return { message: error.message, exitCode: ExitCode.ERROR };
   }

@@ -3,12 +3,13 @@
  * `make up` starts them, sharing the state directory and so the master key the worker needs to open the
  * cluster's control-plane credential): `clusters create --scram` ends ACTIVE, `bootstrap` prints the one
  * SASL/SCRAM string, `ca` the CA certificate that kcat then verifies the brokers with, a user made with
- * `flo users create` logs in, `client-cert` is refused without mutual TLS, `delete --wait` removes it.
+ * `flo users create` logs in (with kcat, and with `flo produce`/`flo consume --user`), `client-cert` is refused without mutual TLS, `delete --wait` removes it.
  */
 import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ExitCode } from '../src/errors.js';
 import { type ControlPlane, flo, startControlPlane } from './control-plane.js';
 
 let cp: ControlPlane;
@@ -73,6 +74,32 @@ describe('flo and a SASL/SCRAM cluster', () => {
     });
     expect(metadata.code).toBe(0);
     expect(metadata.stdout).toMatch(/1 brokers:/);
+
+    // flo's own quick checks log in too: without --user the cluster says how, with it they round-trip.
+    expect((await run('topics', 'create', 'cli-secure', 'greetings', '--partitions', '1')).code).toBe(0);
+    const anonymous = await run('produce', 'cli-secure', 'greetings', '-v', 'hello');
+    expect(anonymous.code).not.toBe(0);
+    expect(anonymous.stderr).toMatch(/SASL\/SCRAM logins only/);
+    const produced = await flo(cp.home, ['produce', 'cli-secure', 'greetings', '--user', 'dave', '-v', 'hello scram'], {
+      env: { FLO_SASL_PASSWORD: 'dave-secret-1' },
+    });
+    expect(produced.code, produced.stderr).toBe(0);
+    const consumed = await run(
+      'consume',
+      'cli-secure',
+      'greetings',
+      '--user',
+      'dave',
+      '--password',
+      'dave-secret-1',
+      '-n',
+      '1',
+    );
+    expect(consumed.code, consumed.stderr).toBe(0);
+    expect(consumed.stdout.trim()).toBe('hello scram');
+    const wrong = await run('produce', 'cli-secure', 'greetings', '--user', 'dave', '--password', 'wrong', '-v', 'x');
+    expect(wrong.code).toBe(ExitCode.AUTH);
+    expect(wrong.stderr).toMatch(/SASL SCRAM SHA512 authentication failed/);
 
     const cert = await run('clusters', 'client-cert', 'cli-secure', 'erin');
     expect(cert.code).not.toBe(0);
