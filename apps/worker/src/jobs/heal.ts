@@ -26,7 +26,7 @@ import {
 import { clusterEndpoint } from '../kafka/cluster-endpoint.js';
 import { openSpecSecrets } from './cluster-security.js';
 import type { JobLogger } from './context.js';
-import { underReplicatedPartitions } from './rolling-restart.js';
+import { notBackYet } from './rolling-restart.js';
 
 const DOWN_STATES = new Set(['exited', 'dead', 'missing', 'created']);
 
@@ -38,6 +38,12 @@ export interface HealMonitorOptions {
   readonly box?: SecretBox;
   /** Time between checks. Default 5 s. */
   readonly intervalMs?: number;
+  /**
+   * How long after bringing a broker back its old registration may still be what the cluster shows
+   * (the controller fences a dead broker only when its session times out): the cluster is not called
+   * healed before. Default 10 s.
+   */
+  readonly settleMs?: number;
 }
 
 export interface HealAction {
@@ -52,6 +58,8 @@ export class HealMonitor {
   private closing: Promise<void> | undefined;
   /** Brokers being replaced now, so a slow replacement is not started twice. */
   private readonly inFlight = new Set<string>();
+  /** When each cluster last had a broker brought back. */
+  private readonly replacedAt = new Map<string, number>();
 
   constructor(private readonly options: HealMonitorOptions) {}
 
@@ -105,13 +113,16 @@ export class HealMonitor {
             this.inFlight.delete(key);
           }
         }
+        this.replacedAt.set(cluster.id, Date.now());
         actions.push({ clusterId: cluster.id, action: 'replaced', nodeIds: dead });
         continue;
       }
-      const endpoint = cluster.state === 'HEALING' ? clusterEndpoint(cluster, this.options.box) : null;
+      const settled = Date.now() - (this.replacedAt.get(cluster.id) ?? 0) >= (this.options.settleMs ?? 10_000);
+      const endpoint = cluster.state === 'HEALING' && settled ? clusterEndpoint(cluster, this.options.box) : null;
       if (endpoint) {
-        const urp = await underReplicatedPartitions(endpoint).catch(() => -1);
-        if (urp === 0) {
+        // Healed: every broker registered again and every partition's ISR complete.
+        const waiting = await Promise.all(cluster.brokers.map((b) => notBackYet(endpoint, b.nodeId)));
+        if (waiting.every((w) => w === null)) {
           await catalog.$transaction(async (tx) => {
             await tx.broker.updateMany({ where: { clusterId: cluster.id }, data: { state: 'RUNNING' } });
             await tx.cluster.updateMany({
