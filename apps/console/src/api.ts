@@ -209,9 +209,10 @@ export class Api {
       this.client.createClientCertificate(arn, body),
     );
   health = (arn: string) => this.get<Health>(`/v1/clusters/${enc(arn)}/health`);
-  metrics = (arn: string, names: string[], start: Date, end: Date, step: number) =>
+  /** `dimensions`: only series whose dimension text starts with it, e.g. `group=orders,`. */
+  metrics = (arn: string, names: string[], start: Date, end: Date, step: number, dimensions?: string) =>
     this.get<{ metrics: Metric[] }>(
-      `/v1/clusters/${enc(arn)}/metrics?names=${names.map(enc).join(',')}&start=${enc(start.toISOString())}&end=${enc(end.toISOString())}&step=${step}`,
+      `/v1/clusters/${enc(arn)}/metrics?names=${names.map(enc).join(',')}&start=${enc(start.toISOString())}&end=${enc(end.toISOString())}&step=${step}${dimensions ? `&dimensions=${enc(dimensions)}` : ''}`,
     );
 }
 

@@ -1,6 +1,7 @@
 /**
  * Consumer groups (issue 6/8): list with state and lag; a group's members, assignment and lag per
- * partition, a lag-over-time chart from the samples this page takes, and reset offsets (earliest,
+ * partition, a lag-over-time chart (the monitor's stored SumOffsetLag for the last hour, then the
+ * figures this page reads every 5 s), and reset offsets (earliest,
  * latest, timestamp, a specific offset) with a dry-run preview before anything changes.
  */
 import {
@@ -79,6 +80,34 @@ function GroupDetail({ clusterArn, groupId }: { clusterArn: string; groupId: str
   const api = useApi();
   const group = useAsync(() => api.describeGroup(clusterArn, groupId), [clusterArn, groupId], 5_000);
   const [samples, setSamples] = useState<{ t: number[]; lag: number[] }>({ t: [], lag: [] });
+  // The last hour as the monitor stored it (SumOffsetLag per topic of this group, summed per minute),
+  // then the figures this page reads every 5 s appended.
+  useEffect(() => {
+    const end = new Date();
+    const start = new Date(end.getTime() - 3_600_000);
+    let cancelled = false;
+    api
+      .metrics(clusterArn, ['SumOffsetLag'], start, end, 60, `group=${encodeURIComponent(groupId)},`)
+      .then(({ metrics }) => {
+        if (cancelled) return;
+        const byTime = new Map<number, number>();
+        for (const series of metrics[0]?.series ?? []) {
+          series.timestamps.forEach((ts, i) => {
+            const t = (typeof ts === 'number' ? ts : Date.parse(ts)) / 1000;
+            byTime.set(t, (byTime.get(t) ?? 0) + (series.values[i] ?? 0));
+          });
+        }
+        const history = [...byTime].sort((a, b) => a[0] - b[0]);
+        setSamples((s) => {
+          const before = history.filter(([t]) => t < (s.t[0] ?? Number.POSITIVE_INFINITY));
+          return { t: [...before.map(([t]) => t), ...s.t], lag: [...before.map(([, v]) => v), ...s.lag] };
+        });
+      })
+      .catch(() => undefined); // no stored history (monitoring off, or an older API): live samples only
+    return () => {
+      cancelled = true;
+    };
+  }, [api, clusterArn, groupId]);
   useEffect(() => {
     const lag = group.data?.lag?.sumOffsetLag ?? group.data?.totalOffsetLag;
     if (lag === undefined) return;
@@ -114,7 +143,7 @@ function GroupDetail({ clusterArn, groupId }: { clusterArn: string; groupId: str
               </Text>
               {samples.t.length < 2 ? (
                 <Text size="sm" c="dimmed">
-                  Sampling every 5 s while this page is open…
+                  No stored lag yet; sampling every 5 s while this page is open…
                 </Text>
               ) : (
                 <TimeChart series={[{ label: 'Sum lag', values: samples.lag }]} timestamps={samples.t} height={180} />
