@@ -133,7 +133,13 @@ export function describeRuntimeConformance(target: ConformanceTarget): void {
       expect(again.state).toBe('running');
       expect(again).not.toHaveProperty('config');
 
-      const md = await metadataOf(bootstrap1());
+      // A KRaft broker lists itself once its registration is in the metadata it has replayed, which can
+      // come a moment after its listener answers: ask until it does.
+      let md = await metadataOf(bootstrap1());
+      for (let i = 0; i < 100 && md.brokers.length === 0; i++) {
+        await sleep(200);
+        md = await metadataOf(bootstrap1());
+      }
       expect(md.brokers).toEqual([expect.objectContaining({ nodeId: 1, host: '127.0.0.1', port: spec.ports.kafka })]);
       expect(await driver.brokerSpec(ref1)).toEqual(spec);
     });
