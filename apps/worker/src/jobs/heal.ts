@@ -121,8 +121,11 @@ export class HealMonitor {
       const endpoint = cluster.state === 'HEALING' && settled ? clusterEndpoint(cluster, this.options.box) : null;
       if (endpoint) {
         // Healed: every broker registered again and every partition's ISR complete.
-        const waiting = await Promise.all(cluster.brokers.map((b) => notBackYet(endpoint, b.nodeId)));
-        if (waiting.every((w) => w === null)) {
+        const waiting = await notBackYet(
+          endpoint,
+          cluster.brokers.map((b) => b.nodeId),
+        );
+        if (waiting === null) {
           await catalog.$transaction(async (tx) => {
             await tx.broker.updateMany({ where: { clusterId: cluster.id }, data: { state: 'RUNNING' } });
             await tx.cluster.updateMany({

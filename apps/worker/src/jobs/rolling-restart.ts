@@ -179,11 +179,15 @@ export async function rollBlocker(
   }).catch((error: unknown) => `the cluster did not answer: ${error instanceof Error ? error.message : String(error)}`);
 }
 
-/** Null once broker `nodeId` is registered again and no partition is under-replicated. */
-export async function notBackYet(endpoint: ClusterEndpoint, nodeId: number): Promise<string | null> {
+/** Null once broker(s) `nodeIds` are registered again and no partition is under-replicated. */
+export async function notBackYet(
+  endpoint: ClusterEndpoint,
+  nodeIds: number | readonly number[],
+): Promise<string | null> {
   return withAdmin(endpoint, async (admin) => {
     const metadata = await admin.metadata();
-    if (!metadata.brokers.some((b) => b.nodeId === nodeId)) return `broker ${nodeId} is not registered yet`;
+    const missing = [nodeIds].flat().filter((id) => !metadata.brokers.some((b) => b.nodeId === id));
+    if (missing.length > 0) return `broker ${missing.join(', ')} is not registered yet`;
     const lagging = metadata.topics.flatMap((t) =>
       t.partitions.filter((p) => p.isr.length < p.replicas.length || p.leader < 0).map((p) => describe(t.name, p)),
     );
