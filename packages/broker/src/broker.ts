@@ -2,7 +2,7 @@
  * The broker's composition root: builds every part from the configuration, in dependency order, and
  * shuts them down in reverse. Start: log directories checked (meta.properties), metadata log replayed
  * into the image, partition logs recovered, listeners bound, this broker registered, group coordinator
- * loaded. Stop (SIGTERM): stop accepting, drain, flush and close the logs, write checkpoints.
+ * loaded, and only then client requests served (the listeners hold them until then, as Kafka's do). Stop (SIGTERM): stop accepting, drain, flush and close the logs, write checkpoints.
  */
 
 import { ApiKey, randomUuid } from '@flotilla/protocol';
@@ -211,6 +211,11 @@ export async function startBroker(
     // Bare requests there come from the cluster's nodes; forwarded ones run as their client (Envelope).
     authorizer: trustingCluster(authorizer),
   };
+  // Data-plane requests wait until this broker has joined, registered and loaded its groups.
+  let markReady = () => {};
+  const ready = new Promise<void>((resolve) => {
+    markReady = resolve;
+  });
   server = new SocketServer(
     (listener) =>
       cluster?.isControllerListener(listener.name)
@@ -218,7 +223,7 @@ export async function startBroker(
             new Dispatcher(controllerHandlers, controllerServices),
             securityProtocolOf(config, listener.name),
           )
-        : new Dispatcher(handlers, services),
+        : new Dispatcher(handlers, services, ready),
     {
       maxRequestBytes: config.int('socket.request.max.bytes'),
       maxQueuedRequests: config.int('queued.max.requests'),
@@ -246,6 +251,7 @@ export async function startBroker(
   await groups.start();
   await transactions.start();
   replicas.startReplication();
+  markReady();
   // auto.leader.rebalance.enable: only the active controller moves leaders back (leader-rebalance.ts).
   const leaderRebalancer = new LeaderRebalancer(
     image,

@@ -19,6 +19,25 @@ async function describeQuorum(port: number) {
   }
 }
 
+/** Resolves once something accepts TCP connections on the port (a broker process still starting). */
+async function bound(port: number, timeoutMs = 15_000): Promise<void> {
+  const { connect } = await import('node:net');
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = connect(port, '127.0.0.1');
+      s.once('connect', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`nothing listens on ${port}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /** The quorum leader as every reachable controller reports it, once they agree. */
 async function agreedLeader(cluster: QuorumCluster, ids: number[], timeoutMs = 15_000) {
   const deadline = Date.now() + timeoutMs;
@@ -280,18 +299,30 @@ describe('brokers that are not controllers', () => {
 });
 
 describe('a voter started before the others', () => {
-  it('waits for a quorum instead of giving up, and joins once a majority is up', async () => {
+  it('waits for a quorum instead of giving up, holds client requests until it has joined, and joins once a majority is up', async () => {
     const cluster = await quorumCluster(3);
+    let early: Connection | undefined;
     try {
       const first = cluster.start([1]);
+      // Its client listener is bound at once (like Kafka's), but requests wait until the broker has registered.
+      await bound(cluster.node(1).port);
+      // Opening a connection asks ApiVersions: that request must wait, not fail and not be dropped.
+      const pending = Connection.open({ host: '127.0.0.1', port: cluster.node(1).port, requestTimeoutMs: 60_000 });
+      const held = Symbol('held');
       await new Promise((r) => setTimeout(r, 3_000)); // alone: no leader can be elected
+      expect(await Promise.race([pending, Promise.resolve(held)])).toBe(held);
       expect(cluster.node(1).process).toBeNull();
       await cluster.start([2, 3]);
       await first;
+      // The request held since before the quorum existed is answered, and the broker lists itself.
+      early = await pending;
+      const answered = await early.request(ApiKey.Metadata, { topics: null, allowAutoTopicCreation: false });
+      expect(answered.brokers.map((b) => b.nodeId)).toContain(1);
       const { leaderId } = await agreedLeader(cluster, [1, 2, 3]);
       expect([1, 2, 3]).toContain(leaderId);
       expect((await metadata(cluster, 1)).brokers.length).toBe(3);
     } finally {
+      await early?.close();
       await cluster.close();
     }
   });

@@ -141,11 +141,22 @@ export function createControllerHandlers(): Handler[] {
 export class Dispatcher implements RequestDispatcher {
   private readonly byKey = new Map<number, Handler>();
 
+  /**
+   * Until the broker has caught up and registered, requests wait here (Kafka binds its data-plane
+   * sockets early but enables request processing only then): no client sees a broker that does not
+   * list itself yet or has not loaded its groups.
+   */
+  private gate: Promise<void> | undefined;
+
   constructor(
     private readonly handlers: readonly Handler[],
     private readonly broker: BrokerServices,
+    ready?: Promise<void>,
   ) {
     for (const h of handlers) this.byKey.set(h.apiKey, h);
+    this.gate = ready?.then(() => {
+      this.gate = undefined;
+    });
   }
 
   supports(apiKey: number, version: number): boolean {
@@ -159,6 +170,7 @@ export class Dispatcher implements RequestDispatcher {
   }
 
   async handle(ctx: RequestContext, body: unknown): Promise<unknown | null> {
+    if (this.gate) await this.gate;
     const h = this.byKey.get(ctx.header.apiKey) as Handler;
     // In a quorum cluster, controller-bound admin requests go to the active controller (forwarding.ts).
     const forwarded = this.broker.forwardToController?.(ctx, body);
