@@ -9,7 +9,8 @@
  *   format          a secured cluster's controllers formatted with the control plane's SCRAM user
  *                   (`format --add-scram`, runtime formatBroker), so it can log in from the first start
  *   brokers         one container/process per broker, created and started (the driver's calls are
- *                   idempotent: a broker made before a crash is found again, not made twice)
+ *                   idempotent: a broker made before a crash is found again, not made twice), and its
+ *                   spec recorded on its catalog row (broker-spec.ts: what healing rebuilds it from)
  *   wait-for-brokers  every broker registered in the cluster's metadata, asked with Kafka's own
  *                   DescribeCluster/Metadata through @flotilla/protocol's AdminClient
  *   round-trip      a topic created, one record produced with acks=all and fetched back (canary.ts)
@@ -40,6 +41,7 @@ import {
   controlPlaneEndpoint,
   plaintextEndpoint,
 } from '../kafka/cluster-endpoint.js';
+import { recordBrokerSpec } from './broker-spec.js';
 import { canaryRoundTrip } from './canary.js';
 import type { JobPayload } from './catalog.js';
 import { clusterSecurity, controlPlaneScram, openSpecSecrets, sealSpecSecrets } from './cluster-security.js';
@@ -135,7 +137,7 @@ export async function createCluster(payload: JobPayload<'create-cluster'>, ctx: 
       for (const spec of plan.brokers) {
         await driver.createBroker(spec).catch(permanentIfInvalid);
         const status = await driver.startBroker(spec);
-        await clusters.upsertBroker(catalog, clusterId, spec.nodeId, {
+        await recordBrokerSpec(catalog, spec, ctx.box, {
           containerId: status.id,
           host: '127.0.0.1',
           port: spec.ports.kafka,

@@ -9,12 +9,16 @@
  * then ACTIVE again. The move to HEALING is conditional on the cluster still being ACTIVE, so an API
  * update accepted at the same moment wins and the monitor leaves that cluster alone.
  *
- * The broker's spec comes from the runtime (a stopped or exited broker keeps it); for a broker whose
- * container was removed it is rebuilt from the cluster's create plan with the cluster's current
- * version, broker type and storage (what later operations changed).
+ * The broker is rebuilt from its spec in the catalog (Broker.spec, broker-spec.ts), which every job that
+ * creates or changes a broker records: a broker whose container was removed comes back as it ran, with
+ * the read-only keys of a later configuration, and a broker added by a scale-out comes back at all.
+ * Brokers whose rows predate that column get the runtime's spec recorded on the first pass that finds
+ * it (a stopped or exited broker keeps it); one removed before that is rebuilt from the cluster's create
+ * plan with the cluster's current version, broker type and storage.
  */
-import type { Catalog, SecretBox } from '@flotilla/db';
+import { type Catalog, Prisma, type SecretBox } from '@flotilla/db';
 import {
+  type BrokerRef,
   type BrokerSpec,
   brokerType,
   hostCapacity,
@@ -24,6 +28,7 @@ import {
   scaleLimits,
 } from '@flotilla/runtime';
 import { clusterEndpoint } from '../kafka/cluster-endpoint.js';
+import { currentBrokerSpec, specColumn } from './broker-spec.js';
 import { openSpecSecrets } from './cluster-security.js';
 import type { JobLogger } from './context.js';
 import { notBackYet } from './rolling-restart.js';
@@ -85,6 +90,7 @@ export class HealMonitor {
     for (const cluster of candidates) {
       const dead: number[] = [];
       for (const broker of cluster.brokers) {
+        if (broker.spec === null) await this.adoptRuntimeSpec({ clusterId: cluster.id, nodeId: broker.nodeId });
         const status = await driver.inspectBroker({ clusterId: cluster.id, nodeId: broker.nodeId });
         if (DOWN_STATES.has(status.state)) dead.push(broker.nodeId);
       }
@@ -107,7 +113,7 @@ export class HealMonitor {
             const status = await replaceBroker(driver, spec, { stopTimeoutMs: 10_000 });
             await catalog.broker.updateMany({
               where: { clusterId: cluster.id, nodeId },
-              data: { containerId: status.id, state: 'STARTING' },
+              data: { containerId: status.id, state: 'STARTING', spec: specColumn(spec, this.options.box) },
             });
           } finally {
             this.inFlight.delete(key);
@@ -141,11 +147,22 @@ export class HealMonitor {
     return actions;
   }
 
+  /** Records the runtime's spec of a broker whose row predates Broker.spec, while the runtime has one. */
+  private async adoptRuntimeSpec(ref: BrokerRef): Promise<void> {
+    const running = await this.options.driver.brokerSpec(ref);
+    if (!running) return;
+    await this.options.catalog.broker.updateMany({
+      where: { clusterId: ref.clusterId, nodeId: ref.nodeId, spec: { equals: Prisma.DbNull } },
+      data: { spec: specColumn(running, this.options.box) },
+    });
+  }
+
+  /** The catalog's spec, else the runtime's (rows from before Broker.spec), else the create plan's. */
   private async specFor(
     cluster: { id: string; kafkaVersion: string; instanceType: string; volumeSizeGiB: number },
     nodeId: number,
   ): Promise<BrokerSpec> {
-    const known = await this.options.driver.brokerSpec({ clusterId: cluster.id, nodeId });
+    const known = await currentBrokerSpec(this.options, { clusterId: cluster.id, nodeId });
     if (known) return known;
     const plan = await this.options.catalog.operationStep.findFirst({
       where: { name: 'plan', status: 'COMPLETE', operation: { clusterId: cluster.id, operationType: 'CREATE' } },

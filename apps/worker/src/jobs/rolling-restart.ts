@@ -17,6 +17,9 @@
  * itself is what is under-replicated) and it is only brought back. A broker whose step is COMPLETE is
  * not restarted twice.
  *
+ * Each broker's next spec is built from its spec in the catalog (broker-spec.ts) and recorded there
+ * once the runtime runs it, so a broker later rebuilt by healing comes back as the roll left it.
+ *
  * A roll that cannot proceed waits, with the reason in the step's detail (`waiting`), which
  * DescribeClusterOperationV2 and the console show; after `brokerTimeoutMs` it fails the operation with
  * an UnrecoverableError naming the reason, never forcing a broker down.
@@ -27,6 +30,7 @@ import { AdminClient, ConfigResourceType, type PartitionInfo } from '@flotilla/p
 import { type BrokerSpec, replaceBroker } from '@flotilla/runtime';
 import { UnrecoverableError } from 'bullmq';
 import { adminOptions, type ClusterEndpoint } from '../kafka/cluster-endpoint.js';
+import { currentBrokerSpec, recordBrokerSpec, sameSpec } from './broker-spec.js';
 import type { JobContext } from './context.js';
 import { runStep } from './steps.js';
 
@@ -102,9 +106,16 @@ export async function rollOneBroker(ctx: JobContext, options: RollOptions, nodeI
     }
     const stoppedAt = previous.stoppedAt ?? new Date().toISOString();
     await progress({ phase: 'restarting', stoppedAt });
-    const current = await ctx.driver.brokerSpec(ref);
-    if (!current) throw new UnrecoverableError(`broker ${nodeId} has no spec on the ${ctx.driver.kind} runtime`);
+    // The broker as the catalog knows it (broker-spec.ts); `nextSpec` is idempotent (it sets fields), so
+    // a resumed step that already recorded the new spec computes the same one again.
+    const current = await currentBrokerSpec(ctx, ref);
+    if (!current) {
+      throw new UnrecoverableError(`broker ${nodeId} has no spec in the catalog or on the ${ctx.driver.kind} runtime`);
+    }
     const next = options.nextSpec(current);
+    // What the runtime runs: null when a worker died in the middle of a replacement (the old container
+    // removed, the new one not made yet), and then the broker is made from `next`.
+    const running = await ctx.driver.brokerSpec(ref);
     const status = await ctx.driver.inspectBroker(ref);
     // A worker that died after restarting this broker: do not restart it a second time.
     const restartedAlready =
@@ -112,9 +123,10 @@ export async function rollOneBroker(ctx: JobContext, options: RollOptions, nodeI
       status.state === 'running' &&
       status.startedAt !== null &&
       status.startedAt.getTime() >= Date.parse(previous.stoppedAt ?? stoppedAt);
-    if (!restartedAlready || JSON.stringify(next) !== JSON.stringify(current)) {
+    const unchanged = running !== null && sameSpec(next, running);
+    if (!restartedAlready || !unchanged) {
       await clusters.upsertBroker(catalog, options.clusterId, nodeId, { state: 'STOPPED' });
-      if (JSON.stringify(next) === JSON.stringify(current)) {
+      if (unchanged) {
         await ctx.driver.stopBroker(ref, { timeoutMs: STOP_TIMEOUT_MS });
         await ctx.driver.startBroker(ref);
       } else {
@@ -122,7 +134,8 @@ export async function rollOneBroker(ctx: JobContext, options: RollOptions, nodeI
       }
     }
     const after = await ctx.driver.inspectBroker(ref);
-    await clusters.upsertBroker(catalog, options.clusterId, nodeId, { containerId: after.id, state: 'STARTING' });
+    // Recorded once the runtime runs it: the catalog's spec is the broker as it is now.
+    await recordBrokerSpec(catalog, next, ctx.box, { containerId: after.id, state: 'STARTING' });
     await waitUntil(ctx, timeoutMs, `broker ${nodeId} did not come back in sync`, async () => {
       const problem = await notBackYet(options.endpoint, nodeId);
       if (problem) await progress({ phase: 'restarting', stoppedAt, waiting: problem });

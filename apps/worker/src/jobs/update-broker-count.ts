@@ -5,7 +5,8 @@
  * Scale out:
  *   add-brokers       new node ids after the highest, each a broker-only node built from an existing
  *                     broker's spec (runtime addedBrokerSpec: same cluster id and quorum voters), its
- *                     volume and container/process created and started, its catalog row written
+ *                     volume and container/process created and started, its catalog row written with
+ *                     its spec (broker-spec.ts: what healing rebuilds it from)
  *   wait-new-brokers  every new broker registered (unfenced) in the cluster's metadata
  *   rebalance         partition reassignments (AlterPartitionReassignments, KIP-455) that move replicas
  *                     onto the new brokers until every broker holds within one replica of the same
@@ -38,6 +39,7 @@ import {
 } from '@flotilla/runtime';
 import { UnrecoverableError } from 'bullmq';
 import { type ClusterEndpoint, withBootstrap } from '../kafka/cluster-endpoint.js';
+import { currentBrokerSpec, recordBrokerSpec } from './broker-spec.js';
 import type { JobPayload } from './catalog.js';
 import { brokerIssuer } from './cluster-security.js';
 import type { JobContext } from './context.js';
@@ -80,13 +82,13 @@ export async function updateBrokerCount(payload: JobPayload<'update-broker-count
       const specs = (await runStep(ctx.catalog, payload.operationId, 'add-brokers', async () => {
         const first = current[0];
         const template =
-          first === undefined ? null : await ctx.driver.brokerSpec({ clusterId: cluster.id, nodeId: first });
+          first === undefined ? null : await currentBrokerSpec(ctx, { clusterId: cluster.id, nodeId: first });
         if (!template) throw new UnrecoverableError('no existing broker spec to build the new brokers from');
-        // A spec already made by an earlier attempt keeps its ports.
+        // A spec already made by an earlier attempt (recorded, or only on the runtime) keeps its ports.
         const made: BrokerSpec[] = [];
         const missing: number[] = [];
         for (const nodeId of plan.created) {
-          const existing = await ctx.driver.brokerSpec({ clusterId: cluster.id, nodeId });
+          const existing = await currentBrokerSpec(ctx, { clusterId: cluster.id, nodeId });
           if (existing) made.push(existing);
           else missing.push(nodeId);
         }
@@ -105,7 +107,7 @@ export async function updateBrokerCount(payload: JobPayload<'update-broker-count
           const volume = await ctx.driver.ensureVolume(spec, spec.storageBytes);
           await ctx.driver.createBroker(spec);
           const status = await ctx.driver.startBroker(spec);
-          await clusters.upsertBroker(ctx.catalog, cluster.id, spec.nodeId, {
+          await recordBrokerSpec(ctx.catalog, spec, ctx.box, {
             containerId: status.id,
             volume: volume.name,
             host: '127.0.0.1',
@@ -146,7 +148,7 @@ export async function updateBrokerCount(payload: JobPayload<'update-broker-count
     const rows = await clusters.listBrokers(ctx.catalog, cluster.id);
     // Every listener's addresses from the brokers' specs (a secured cluster has several, runtime spec.ts).
     const specs = await Promise.all(
-      rows.map((b) => ctx.driver.brokerSpec({ clusterId: cluster.id, nodeId: b.nodeId })),
+      rows.map((b) => currentBrokerSpec(ctx, { clusterId: cluster.id, nodeId: b.nodeId })),
     );
     return {
       numberOfBrokerNodes: rows.length,

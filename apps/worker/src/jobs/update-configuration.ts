@@ -17,6 +17,7 @@ import { configurations } from '@flotilla/db';
 import { AlterConfigOp, ConfigResourceType } from '@flotilla/protocol';
 import { type BrokerSpec, parseServerProperties, RESERVED_KEYS, withFlotillaSuperUsers } from '@flotilla/runtime';
 import { UnrecoverableError } from 'bullmq';
+import { currentBrokerSpec } from './broker-spec.js';
 import type { JobPayload } from './catalog.js';
 import type { JobContext } from './context.js';
 import { rollingRestart, withAdmin } from './rolling-restart.js';
@@ -36,7 +37,7 @@ export async function updateConfiguration(payload: JobPayload<'update-configurat
     if (properties['super.users'] !== undefined) {
       // On a secured cluster the control plane and the brokers stay super users (runtime spec.ts).
       const ref = await ctx.catalog.broker.findFirst({ where: { clusterId: payload.clusterId } });
-      const spec = ref ? await ctx.driver.brokerSpec({ clusterId: payload.clusterId, nodeId: ref.nodeId }) : null;
+      const spec = ref ? await currentBrokerSpec(ctx, { clusterId: payload.clusterId, nodeId: ref.nodeId }) : null;
       properties['super.users'] = withFlotillaSuperUsers(properties['super.users'], spec?.config['super.users']);
     }
 

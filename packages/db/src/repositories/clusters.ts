@@ -95,6 +95,8 @@ export function upsertBroker(
     containerId?: string | null;
     volume?: string | null;
     state?: BrokerState;
+    /** The broker's runtime spec as it runs now, secrets sealed (schema.prisma Broker.spec). */
+    spec?: Prisma.InputJsonValue;
   },
 ): Promise<Broker> {
   return db.broker.upsert({

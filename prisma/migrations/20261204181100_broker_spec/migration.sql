@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "Broker" ADD COLUMN     "spec" JSONB;
+
