@@ -194,6 +194,7 @@ export async function startBroker(
   metadataLog.subscribe((change: ImageChange) => {
     if (change.kind === 'broker-config-changed' && (change.broker === '' || change.broker === String(nodeId))) {
       config.setDynamic(change.name, change.value, change.broker === '' ? 'default' : 'broker');
+      if (change.name === 'log.dirs.max.bytes') logs.storageLimitBytes = config.long('log.dirs.max.bytes');
     }
     if (change.kind === 'acls-changed') authorizer.invalidate();
     replicas.apply(change);

@@ -84,4 +84,54 @@ describe('the storage limit', () => {
     await producer.disconnect();
     await admin.disconnect();
   });
+
+  it('is a per-broker dynamic config: raising it with AlterConfigs lets produce in at once, no restart', async () => {
+    const kafka = new Kafka({ brokers: [broker.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 0 } });
+    const admin = kafka.admin();
+    await admin.connect();
+    const setLimit = (bytes: number) =>
+      admin.alterConfigs({
+        validateOnly: false,
+        resources: [
+          {
+            type: ConfigResourceTypes.BROKER,
+            name: '1',
+            configEntries: [{ name: 'log.dirs.max.bytes', value: String(bytes) }],
+          },
+        ],
+      });
+    await admin.createTopics({
+      topics: [{ topic: 'grow', numPartitions: 1, replicationFactor: 1 }],
+      waitForLeaders: true,
+    });
+    const producer = kafka.producer({ allowAutoTopicCreation: false, retry: { retries: 0 } });
+    await producer.connect();
+    const value = 'y'.repeat(10_000);
+    const send = () =>
+      producer
+        .send({ topic: 'grow', acks: -1, messages: [{ value }] })
+        .then(() => null)
+        .catch((e: { type?: string; cause?: { type?: string } }) => e.cause?.type ?? e.type ?? 'error');
+    // Shrink it below what the logs hold now: produce is refused.
+    await setLimit(50_000);
+    let refusal: string | null = null;
+    for (let i = 0; i < 20 && refusal === null; i++) refusal = await send();
+    expect(refusal).toBe('KAFKA_STORAGE_ERROR');
+    const pid = broker.pid;
+
+    // Grow it: the very next produce is accepted, by the same process.
+    await setLimit(50_000_000);
+    expect(await send()).toBeNull();
+    expect(broker.pid).toBe(pid);
+    const described = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: [{ type: ConfigResourceTypes.BROKER, name: '1', configNames: ['log.dirs.max.bytes'] }],
+    });
+    expect(described.resources[0]?.configEntries[0]).toMatchObject({
+      configName: 'log.dirs.max.bytes',
+      configValue: '50000000',
+    });
+    await producer.disconnect();
+    await admin.disconnect();
+  });
 });

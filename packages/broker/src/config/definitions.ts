@@ -132,6 +132,8 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
     'long',
     '-1',
     'Bytes all partition logs may hold; past it produce fails with KAFKA_STORAGE_ERROR. -1: no limit.',
+    // Per broker and dynamic, so a volume grows online (MSK's UpdateBrokerStorage restarts nothing).
+    { updateMode: 'per-broker' },
   ),
   def('log.retention.check.interval.ms', 'long', '300000', 'How often retention is enforced.', {
     validate: atLeast(1),
