@@ -43,7 +43,8 @@ export async function startBrokerProcess(
   let out = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const ready = await new Promise<RegExpMatchArray>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`broker did not start in 20 s:\n${out}`)), 20_000);
+    // Generous: on a loaded 2-core machine a quorum election alone has taken over 15 s.
+    const timer = setTimeout(() => reject(new Error(`broker did not start in 60 s:\n${out}`)), 60_000);
     const onData = (chunk: Buffer) => {
       out += chunk.toString();
       const m = out.match(

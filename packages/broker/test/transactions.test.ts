@@ -324,7 +324,7 @@ describe('transactions across a broker crash', () => {
       const before = lastJson(
         await python(`${PY_HELPERS(broker.bootstrap)}
 create('txn-restart')
-p = txn_producer('restart-1', **{'transaction.timeout.ms': 10000})
+p = txn_producer('restart-1', **{'transaction.timeout.ms': 25000})
 p.init_transactions(10)
 p.begin_transaction()
 p.produce('txn-restart', value=b'committed')
@@ -342,12 +342,12 @@ os._exit(0)  # the producer dies with its transaction open
       const after = lastJson(
         await python(`${PY_HELPERS(broker.bootstrap)}
 lso_at_start = watermarks('txn-restart', 'read_committed')
-deadline = time.time() + 30
+deadline = time.time() + 60
 while time.time() < deadline and watermarks('txn-restart', 'read_committed') < 6: time.sleep(0.5)
 print(json.dumps({'lso_at_start': lso_at_start, 'lso': watermarks('txn-restart', 'read_committed'),
   'hw': watermarks('txn-restart', 'read_uncommitted'),
   'committed': read_all('txn-restart', 'read_committed', 'r1')}))
-`),
+`, 100_000),
       );
       expect(after.lso_at_start).toBe(2); // still held by the open transaction after the crash
       expect(after.lso).toBe(6); // aborted by the coordinator's timeout: the abort marker at 5
@@ -358,5 +358,5 @@ print(json.dumps({'lso_at_start': lso_at_start, 'lso': watermarks('txn-restart',
       await broker.stop();
       removeDir(dir);
     }
-  });
+  }, 150_000);
 });
