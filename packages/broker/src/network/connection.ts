@@ -27,6 +27,13 @@ import {
 import type { Logger } from '../logger.js';
 import type { SaslSession } from '../security/sasl-session.js';
 
+/**
+ * Byte fields of a response at least this large are written from their own buffer instead of being
+ * copied into the frame: copying a Fetch response's records (up to max.partition.fetch.bytes, 1 MiB
+ * for librdkafka) cost as much as reading them from the log.
+ */
+const SHARED_BYTES_FROM = 16 * 1024;
+
 export interface ConnectionInfo {
   readonly id: string;
   readonly listenerName: string;
@@ -221,12 +228,19 @@ export class Connection {
 
   private send(apiKey: ApiKey, version: number, correlationId: number, body: unknown): number {
     if (this.closed) return 0;
-    // A fresh writer per response: the socket keeps the buffer until it is flushed.
-    const w = new Writer(1024);
+    // A fresh writer per response: the socket keeps the buffers until they are flushed. Record sets
+    // (read from the log for this response only) go out as they are, not copied into the frame.
+    const w = new Writer(1024, { shareBytesFrom: SHARED_BYTES_FROM });
     writeResponseFrame(w, apiKey, version, correlationId, body as never);
-    const bytes = w.view();
-    this.socket.write(bytes);
-    return bytes.length;
+    const chunks = w.chunks();
+    if (chunks.length === 1) this.socket.write(chunks[0] as Buffer);
+    else {
+      // One writev for the whole frame.
+      this.socket.cork();
+      for (const chunk of chunks) this.socket.write(chunk);
+      this.socket.uncork();
+    }
+    return w.offset;
   }
 
   close(reason?: string): void {

@@ -124,6 +124,31 @@ describe('wire encodings match the Kafka protocol guide', () => {
     const buf = w.toBuffer();
     expect(buf.readInt32BE(0)).toBe(buf.length - 4);
   });
+
+  it('shared byte arrays: the chunks reference them and read back as the copied encoding', () => {
+    const big = Buffer.alloc(40, 7);
+    const write = (w: Writer) => {
+      const frame = w.reserveI32();
+      w.i16(1)
+        .bytes(big, true)
+        .nullableBytes(Buffer.from([1, 2]), false);
+      const inner = w.reserveI32(); // patched after another shared array
+      w.bytes(big, false).i8(-1);
+      w.patchLength(inner).patchLength(frame);
+    };
+    const copied = new Writer(2);
+    write(copied);
+    const shared = new Writer(2, { shareBytesFrom: 32 });
+    write(shared);
+    const chunks = shared.chunks();
+    expect(chunks.filter((c) => c === big)).toHaveLength(2); // referenced, not copied
+    expect(Buffer.concat(chunks)).toEqual(copied.toBuffer());
+    expect(shared.offset).toBe(copied.offset);
+    // view() joins the chunks and the writer goes on after them.
+    expect(shared.i8(5).view()).toEqual(copied.i8(5).view());
+    expect(shared.chunks()).toHaveLength(1);
+    expect(new Writer(2).chunks()).toEqual([Buffer.alloc(0)]);
+  });
 });
 
 describe('malformed input fails with DecodeError', () => {

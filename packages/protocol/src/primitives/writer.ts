@@ -8,38 +8,70 @@ import { uuidToBytes } from './uuid.js';
 
 const INITIAL_SIZE = 256;
 
+export interface WriterOptions {
+  /**
+   * Byte arrays of at least this many bytes are referenced instead of copied (a Fetch response's
+   * records): what was written is then a list of chunks (`chunks()`), for a vectored socket write. The
+   * caller must not change such an array until the chunks are sent.
+   */
+  readonly shareBytesFrom?: number;
+}
+
 export class Writer {
   private buf: Buffer;
   private pos = 0;
+  /** Chunks finished before `buf`: written bytes and shared arrays, in order (see WriterOptions). */
+  private done: Buffer[] = [];
+  private doneLength = 0;
+  private readonly shareFrom: number;
 
-  constructor(initialSize = INITIAL_SIZE) {
+  constructor(initialSize = INITIAL_SIZE, options: WriterOptions = {}) {
     this.buf = Buffer.allocUnsafe(initialSize);
+    this.shareFrom = options.shareBytesFrom ?? Number.POSITIVE_INFINITY;
   }
 
   /** Bytes written so far. */
   get offset(): number {
-    return this.pos;
+    return this.doneLength + this.pos;
   }
 
   /** A view of what has been written (shares memory with the writer until the next write). */
   view(): Buffer {
+    if (this.done.length > 0) this.flatten();
     return this.buf.subarray(0, this.pos);
   }
 
   /** A copy of what has been written, safe to keep after the writer is reused. */
   toBuffer(): Buffer {
-    return Buffer.from(this.buf.subarray(0, this.pos));
+    return Buffer.from(this.view());
+  }
+
+  /** What has been written as one or more buffers, in order, without copying shared arrays. */
+  chunks(): Buffer[] {
+    if (this.done.length === 0) return [this.buf.subarray(0, this.pos)];
+    return this.pos > 0 ? [...this.done, this.buf.subarray(0, this.pos)] : [...this.done];
   }
 
   reset(): this {
+    this.done = [];
+    this.doneLength = 0;
     this.pos = 0;
     return this;
+  }
+
+  /** Copies the chunks into one buffer that the writer goes on writing into. */
+  private flatten(): void {
+    const all = Buffer.concat(this.chunks(), this.offset);
+    this.done = [];
+    this.doneLength = 0;
+    this.buf = all;
+    this.pos = all.length;
   }
 
   private ensure(n: number): void {
     const need = this.pos + n;
     if (need <= this.buf.length) return;
-    let size = this.buf.length * 2;
+    let size = Math.max(this.buf.length * 2, INITIAL_SIZE);
     while (size < need) size *= 2;
     const next = Buffer.allocUnsafe(size);
     this.buf.copy(next, 0, 0, this.pos);
@@ -148,6 +180,15 @@ export class Writer {
   }
 
   raw(bytes: Uint8Array): this {
+    if (bytes.length >= this.shareFrom) {
+      // Close the current chunk, reference the array, and go on in the rest of the current buffer.
+      if (this.pos > 0) this.done.push(this.buf.subarray(0, this.pos));
+      this.done.push(Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length));
+      this.doneLength += this.pos + bytes.length;
+      this.buf = this.buf.subarray(this.pos);
+      this.pos = 0;
+      return this;
+    }
     this.ensure(bytes.length);
     this.buf.set(bytes, this.pos);
     this.pos += bytes.length;
@@ -189,24 +230,37 @@ export class Writer {
 
   /** Reserve an int32 to be patched later (frame sizes, batch lengths). Returns its position. */
   reserveI32(): number {
-    const at = this.pos;
     this.ensure(4);
+    const at = this.offset;
     this.pos += 4;
     return at;
   }
 
   patchI32(at: number, v: number): this {
-    this.buf.writeInt32BE(v, at);
+    const [buf, i] = this.locate(at);
+    buf.writeInt32BE(v, i);
     return this;
   }
 
   patchU32(at: number, v: number): this {
-    this.buf.writeUInt32BE(v >>> 0, at);
+    const [buf, i] = this.locate(at);
+    buf.writeUInt32BE(v >>> 0, i);
     return this;
+  }
+
+  /** The chunk and index of position `at` (a reserved int32 never spans two chunks: ensure(4) first). */
+  private locate(at: number): [Buffer, number] {
+    if (at >= this.doneLength) return [this.buf, at - this.doneLength];
+    let start = 0;
+    for (const chunk of this.done) {
+      if (at < start + chunk.length) return [chunk, at - start];
+      start += chunk.length;
+    }
+    throw new RangeError(`position ${at} is outside the written bytes`);
   }
 
   /** Patch an int32 at `at` with the number of bytes written after it: a back-patched length. */
   patchLength(at: number): this {
-    return this.patchI32(at, this.pos - at - 4);
+    return this.patchI32(at, this.offset - at - 4);
   }
 }
