@@ -6,6 +6,7 @@
 import type { Catalog } from '@flotilla/db';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import type { ApiConfig } from './config.js';
+import { RequestLog } from './lib/request-log.js';
 import type { SecretBox } from './lib/secret-box.js';
 import auth from './plugins/auth.js';
 import consoleUi from './plugins/console.js';
@@ -39,6 +40,8 @@ export const serverOptions = {
   ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
   // ARNs in paths are long (MSK's up to 1011 characters plus encoding).
   routerOptions: { maxParamLength: 2048 },
+  // Reads log at debug, changes one line at info (lib/request-log.ts).
+  logController: new RequestLog(),
 } satisfies FastifyServerOptions;
 
 export default async function app(fastify: FastifyInstance, opts: AppOptions): Promise<void> {

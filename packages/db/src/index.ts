@@ -4,6 +4,7 @@ export * from './ensure-database.js';
 export * from './generated/prisma/client.js';
 export * from './migrate.js';
 export * as accessKeys from './repositories/access-keys.js';
+export * as clusterViews from './repositories/cluster-views.js';
 export * as clusters from './repositories/clusters.js';
 export * as configurations from './repositories/configurations.js';
 export * as kafkaVersions from './repositories/kafka-versions.js';

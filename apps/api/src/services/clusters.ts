@@ -5,7 +5,7 @@
  * remains (issue 6, "Bad input").
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { clusters, configurations, operations, Prisma, tags } from '@flotilla/db';
+import { clusters, clusterViews, configurations, operations, Prisma, tags } from '@flotilla/db';
 import {
   BROKER_TYPES,
   type ClientAccess,
@@ -219,24 +219,11 @@ export async function requireCluster(s: Services, arn: string) {
   return row;
 }
 
-async function activeOperationArn(s: Services, clusterArnValue: string): Promise<string | undefined> {
-  const op = await s.catalog.clusterOperation.findFirst({
-    where: { clusterArn: clusterArnValue, operationState: { in: ['PENDING', 'UPDATE_IN_PROGRESS'] } },
-    orderBy: { startTime: 'desc' },
-    select: { arn: true },
-  });
-  return op?.arn;
-}
-
+/** DescribeClusterV2: one catalog read (the cluster, its tags and its running operation). */
 export async function describeCluster(s: Services, arn: string) {
-  const [row, clusterTags] = await Promise.all([
-    clusters.findClusterRowByArn(s.catalog, arn),
-    tags.listTags(s.catalog, arn),
-  ]);
-  if (!row) throw notFound(`Cluster ${arn} does not exist`, 'clusterArn');
-  // Operations run while the cluster is out of ACTIVE (CREATING, UPDATING, ...); FAILED has none.
-  const busy = row.state !== 'ACTIVE' && row.state !== 'FAILED';
-  return presentCluster(row, clusterTags, busy ? await activeOperationArn(s, arn) : undefined);
+  const view = await clusterViews.describeClusterView(s.catalog, arn);
+  if (!view) throw notFound(`Cluster ${arn} does not exist`, 'clusterArn');
+  return presentCluster(view);
 }
 
 export async function listClusters(
@@ -246,16 +233,12 @@ export async function listClusters(
   if (query.clusterTypeFilter && query.clusterTypeFilter !== 'PROVISIONED') {
     return { clusterInfoList: [] };
   }
-  const page = await clusters.listClusters(s.catalog, {
+  const page = await clusterViews.listClusterViews(s.catalog, {
     ...(query.clusterNameFilter ? { nameFilter: query.clusterNameFilter } : {}),
     maxResults: query.maxResults ?? 10,
     ...(query.nextToken ? { nextToken: query.nextToken } : {}),
   });
-  const tagsByArn = await tags.listTagsOf(
-    s.catalog,
-    page.clusters.map((row) => row.arn),
-  );
-  const clusterInfoList = page.clusters.map((row) => presentCluster(row, tagsByArn.get(row.arn) ?? {}));
+  const clusterInfoList = page.clusters.map(presentCluster);
   return { clusterInfoList, ...(page.nextToken ? { nextToken: page.nextToken } : {}) };
 }
 

@@ -1,12 +1,12 @@
 /** Catalog rows to MSK's JSON shapes. */
-import type { Cluster, ClusterOperation, OperationStep } from '@flotilla/db';
+import type { ClusterOperation, clusterViews, OperationStep } from '@flotilla/db';
 import type { Cluster as MskCluster } from '../schemas/msk.js';
 
 type Json = Record<string, unknown>;
 
-export function presentCluster(row: Cluster, tags: Record<string, string>, activeOperationArn?: string): MskCluster {
+export function presentCluster(row: clusterViews.ClusterView): MskCluster {
   return {
-    ...(activeOperationArn ? { activeOperationArn } : {}),
+    ...(row.activeOperationArn ? { activeOperationArn: row.activeOperationArn } : {}),
     clusterType: row.clusterType,
     clusterArn: row.arn,
     clusterName: row.name,
@@ -16,7 +16,7 @@ export function presentCluster(row: Cluster, tags: Record<string, string>, activ
     ...(row.stateCode || row.stateMessage
       ? { stateInfo: { code: row.stateCode ?? undefined, message: row.stateMessage ?? undefined } }
       : {}),
-    tags,
+    tags: row.tags,
     provisioned: {
       brokerNodeGroupInfo: row.brokerNodeGroupInfo as Json,
       currentBrokerSoftwareInfo: {

@@ -11,36 +11,8 @@ export function findClusterByArn(db: ClientOrTransaction, arn: string): Promise<
   return db.cluster.findUnique({ where: { arn }, include: { brokers: { orderBy: { nodeId: 'asc' } } } });
 }
 
-/** The cluster row alone (one query), for callers that do not need its brokers. */
-export function findClusterRowByArn(db: ClientOrTransaction, arn: string): Promise<Cluster | null> {
-  return db.cluster.findUnique({ where: { arn } });
-}
-
 export function findClusterByName(db: ClientOrTransaction, name: string): Promise<Cluster | null> {
   return db.cluster.findUnique({ where: { name } });
-}
-
-export interface ClusterPage {
-  readonly clusters: ClusterWithBrokers[];
-  /** The ARN to continue after, when there are more. */
-  readonly nextToken: string | null;
-}
-
-/** Clusters in creation order, `maxResults` at a time; `nextToken` is the last ARN of the previous page. */
-export async function listClusters(
-  db: ClientOrTransaction,
-  options: { nameFilter?: string; maxResults: number; nextToken?: string },
-): Promise<ClusterPage> {
-  const rows = await db.cluster.findMany({
-    where: options.nameFilter ? { name: { startsWith: options.nameFilter } } : {},
-    orderBy: [{ createdAt: 'asc' }, { arn: 'asc' }],
-    take: options.maxResults + 1,
-    ...(options.nextToken ? { cursor: { arn: options.nextToken }, skip: 1 } : {}),
-    include: { brokers: { orderBy: { nodeId: 'asc' } } },
-  });
-  const more = rows.length > options.maxResults;
-  const clusters = more ? rows.slice(0, options.maxResults) : rows;
-  return { clusters, nextToken: more ? (clusters.at(-1)?.arn ?? null) : null };
 }
 
 /**

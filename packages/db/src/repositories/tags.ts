@@ -26,17 +26,3 @@ export async function removeTags(db: ClientOrTransaction, resourceArn: string, k
 export async function removeAllTags(db: ClientOrTransaction, resourceArn: string): Promise<void> {
   await db.tag.deleteMany({ where: { resourceArn } });
 }
-
-/** Tags of several resources in one query (a page of ListClusters), keyed by ARN. */
-export async function listTagsOf(
-  db: ClientOrTransaction,
-  resourceArns: readonly string[],
-): Promise<Map<string, Record<string, string>>> {
-  const rows = await db.tag.findMany({ where: { resourceArn: { in: [...resourceArns] } }, orderBy: { key: 'asc' } });
-  const out = new Map<string, Record<string, string>>(resourceArns.map((arn) => [arn, {}]));
-  for (const row of rows) {
-    const tags = out.get(row.resourceArn);
-    if (tags) tags[row.key] = row.value;
-  }
-  return out;
-}
