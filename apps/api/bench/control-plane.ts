@@ -3,7 +3,8 @@
  *   1. CreateClusterV2 -> ACTIVE for a 3-broker cluster, median of 5 (then each is deleted), on the
  *      runtime FLOTILLA_RUNTIME picks (Docker when an engine answers, else processes);
  *   2. API latency of DescribeClusterV2 and ListClustersV2 under 200 concurrent connections (autocannon,
- *      10 s each, Bearer auth), p50/p99;
+ *      10 s each, Bearer auth; DescribeClusterV2 once more signed with SigV4), p50/p99, and the API's CPU
+ *      per request;
  *   3. the API process's resident memory when idle.
  * Uses a scratch database and its own queue prefix; removes what it made.
  *
@@ -17,9 +18,12 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
+import { Sha256 } from '@aws-crypto/sha256-js';
 import { createCatalog } from '@flotilla/db';
 import { dropDatabase, scratchDatabaseUrl } from '@flotilla/db/testing';
 import { createRuntimeDriver } from '@flotilla/runtime';
+import { HttpRequest } from '@smithy/protocol-http';
+import { SignatureV4 } from '@smithy/signature-v4';
 import { loadConfig } from '../src/config.js';
 import { buildApi } from '../src/start.js';
 
@@ -149,6 +153,34 @@ async function catalogCluster(): Promise<string> {
   return arn;
 }
 
+/**
+ * The headers of a GET signed with Signature V4 as the AWS SDK signs it. The same signed request is
+ * sent again and again (as AWS, the API accepts it while x-amz-date is within 15 minutes), so every
+ * request pays the full verification: canonical request, key derivation, HMAC.
+ */
+async function signedHeaders(path: string): Promise<Record<string, string>> {
+  const url = new URL(`${endpoint}${path}`);
+  const signer = new SignatureV4({
+    service: 'kafka',
+    region: config.region,
+    credentials: { accessKeyId: api.adminKey.accessKeyId, secretAccessKey: api.adminKey.secretAccessKey },
+    sha256: Sha256,
+  });
+  const signed = await signer.sign(
+    new HttpRequest({
+      method: 'GET',
+      protocol: url.protocol,
+      hostname: url.hostname,
+      port: Number(url.port),
+      path: url.pathname,
+      headers: { host: url.host },
+    }),
+  );
+  // autocannon sends its own Host (the same host:port).
+  const { host: _host, ...rest } = signed.headers;
+  return rest;
+}
+
 try {
   const keep = LATENCY_ONLY ? await catalogCluster() : await benchCreate();
 
@@ -170,9 +202,11 @@ try {
       },
     });
   }
-  for (const [name, path] of [
-    ['DescribeClusterV2', `/api/v2/clusters/${encodeURIComponent(keep)}`],
-    ['ListClustersV2', '/api/v2/clusters?maxResults=10'],
+  const describePath = `/api/v2/clusters/${encodeURIComponent(keep)}`;
+  for (const [name, path, headers] of [
+    ['DescribeClusterV2', describePath, { authorization: auth }],
+    ['ListClustersV2', '/api/v2/clusters?maxResults=10', { authorization: auth }],
+    ['DescribeClusterV2 (SigV4)', describePath, await signedHeaders(describePath)],
   ] as const) {
     // autocannon in a process of its own, so the load generator does not share the API's event loop.
     // The CPU this process spent per answered request tells the API's cost even when other work on
@@ -180,7 +214,16 @@ try {
     const cpuBefore = process.cpuUsage();
     const { stdout } = await execFileAsync(
       process.execPath,
-      [AUTOCANNON, '--json', '-c', '200', '-d', '10', '-H', `authorization=${auth}`, `${endpoint}${path}`],
+      [
+        AUTOCANNON,
+        '--json',
+        '-c',
+        '200',
+        '-d',
+        '10',
+        ...Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}=${v}`]),
+        `${endpoint}${path}`,
+      ],
       { maxBuffer: 16 * 1024 * 1024 },
     );
     const cpu = process.cpuUsage(cpuBefore);

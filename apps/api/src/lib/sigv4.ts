@@ -124,11 +124,29 @@ export function computeSignature(
 ): string {
   const scope = `${auth.date}/${auth.region}/${auth.service}/aws4_request`;
   const stringToSign = [ALGORITHM, amzDate, scope, sha256Hex(canonicalRequest(request, auth.signedHeaders))].join('\n');
-  const kDate = hmac(`AWS4${secretAccessKey}`, auth.date);
-  const kRegion = hmac(kDate, auth.region);
-  const kService = hmac(kRegion, auth.service);
-  const kSigning = hmac(kService, 'aws4_request');
-  return createHmac('sha256', kSigning).update(stringToSign).digest('hex');
+  return createHmac('sha256', signingKey(secretAccessKey, auth)).update(stringToSign).digest('hex');
+}
+
+/**
+ * The signing key depends only on the secret and the scope (date, region, service), so it is derived
+ * once a day per key, not four HMACs per request (the AWS SDKs cache it the same way). Only a key that
+ * `secretFor` still returns reaches this, so a disabled key's cached entry is never used.
+ */
+const signingKeys = new Map<string, Buffer>();
+const MAX_SIGNING_KEYS = 1_000;
+
+function signingKey(secretAccessKey: string, auth: Pick<ParsedAuthorization, 'date' | 'region' | 'service'>): Buffer {
+  const id = `${auth.date}/${auth.region}/${auth.service}/${secretAccessKey}`;
+  let key = signingKeys.get(id);
+  if (!key) {
+    const kDate = hmac(`AWS4${secretAccessKey}`, auth.date);
+    const kRegion = hmac(kDate, auth.region);
+    const kService = hmac(kRegion, auth.service);
+    key = hmac(kService, 'aws4_request');
+    if (signingKeys.size >= MAX_SIGNING_KEYS) signingKeys.clear();
+    signingKeys.set(id, key);
+  }
+  return key;
 }
 
 /**
