@@ -19,6 +19,7 @@ import { LeaderRebalancer } from './metadata/leader-rebalance.js';
 import { LocalMetadataLog } from './metadata/metadata-log.js';
 import type { EndpointRecord } from './metadata/records.js';
 import { BrokerMetrics } from './metrics.js';
+import { ResponseBufferPool } from './network/response-buffers.js';
 import { type BoundListener, SocketServer } from './network/server.js';
 import { ClusterMembership, openQuorum } from './raft/cluster.js';
 import { controllerListenerDispatcher, trustingCluster } from './raft/controller-listener.js';
@@ -164,6 +165,8 @@ export async function startBroker(
       )
     : new NoAuthorizer();
 
+  // Fetch reads records into these, and each connection gives them back once it has sent them.
+  const responseBuffers = new ResponseBufferPool();
   const services: BrokerServices = {
     nodeId,
     config,
@@ -173,6 +176,7 @@ export async function startBroker(
     groups,
     transactions,
     fetchSessions: new FetchSessionCache(() => config.int('max.incremental.fetch.session.cache.slots')),
+    responseBuffers,
     producerIds,
     topicConfigs,
     configResources,
@@ -230,6 +234,7 @@ export async function startBroker(
       maxQueuedRequests: config.int('queued.max.requests'),
       idleMs: config.long('connections.max.idle.ms'),
       maxUnauthenticatedRequestBytes: config.int('sasl.server.max.receive.size'),
+      responseBuffers,
     },
     log.child('socket-server'),
     (listener) => listenerSecurity(config, listener, image),

@@ -11,6 +11,7 @@ import type { Controller } from './metadata/controller.js';
 import type { MetadataImage } from './metadata/image.js';
 import type { BrokerMetrics } from './metrics.js';
 import type { RequestContext } from './network/connection.js';
+import type { ResponseBufferPool } from './network/response-buffers.js';
 import type { MetadataQuorum } from './raft/quorum.js';
 import type { FetchSessionCache } from './replica/fetch-session.js';
 import type { ProducerIdManager } from './replica/producer-id-manager.js';
@@ -29,6 +30,8 @@ export interface BrokerServices {
   readonly transactions: TransactionCoordinator;
   /** Incremental fetch sessions (KIP-227). */
   readonly fetchSessions: FetchSessionCache;
+  /** Buffers Fetch reads records into; the connection gives them back once the response is sent. */
+  readonly responseBuffers: ResponseBufferPool;
   readonly producerIds: ProducerIdManager;
   readonly topicConfigs: TopicConfigs;
   readonly configResources: ConfigResources;

@@ -33,7 +33,7 @@ export default defineHandler({
   minVersion: 4,
   maxVersion: 17,
   async handle(ctx, request) {
-    const { image, replicas, metrics } = ctx.broker;
+    const { image, replicas, metrics, responseBuffers } = ctx.broker;
     const byId = ctx.apiVersion >= 13;
     const session = ctx.broker.fetchSessions.newContext(
       request,
@@ -84,6 +84,7 @@ export default defineHandler({
       maxBytes: request.maxBytes,
       readCommitted,
       replicaId: ctx.apiVersion >= 15 ? request.replicaState.replicaId : request.replicaId,
+      allocate: (size) => responseBuffers.take(size),
     });
     const leaderHints = new Map<number, { host: string; port: number; rack: string | null }>();
     let next = 0;

@@ -402,8 +402,15 @@ export class PartitionLog {
    * Reads whole batches starting with the one that holds `offset`, up to `maxBytes`, and only batches
    * that end below `maxOffset` (the high watermark for consumers). With `minOneBatch` the first batch
    * is returned even when it is larger than maxBytes (KIP-74), so a consumer never gets stuck.
+   * `allocate` gives the buffer the bytes are read into (a Fetch's come from its response's pool).
    */
-  read(offset: number, maxBytes: number, maxOffset: number, minOneBatch: boolean): ReadResult {
+  read(
+    offset: number,
+    maxBytes: number,
+    maxOffset: number,
+    minOneBatch: boolean,
+    allocate?: (size: number) => Buffer,
+  ): ReadResult {
     if (offset < this.logStartOffset || offset > this.logEndOffset) {
       throw new KafkaError(
         ErrorCode.OFFSET_OUT_OF_RANGE,
@@ -420,7 +427,7 @@ export class PartitionLog {
       const first = found.info;
       const want = Math.max(maxBytes, minOneBatch ? first.size : 0);
       if (first.size > want) return empty;
-      const chunk = seg.read(found.position, Math.min(want, seg.size - found.position));
+      const chunk = seg.read(found.position, Math.min(want, seg.size - found.position), allocate);
       // Keep whole batches below maxOffset.
       let end = 0;
       while (end + BATCH_HEADER_SIZE <= chunk.length) {

@@ -188,10 +188,10 @@ export class Segment {
     this.unflushedMessages = 0;
   }
 
-  /** Reads `length` bytes at `position` (clamped to the segment). */
-  read(position: number, length: number): Buffer {
+  /** Reads `length` bytes at `position` (clamped to the segment) into a buffer from `allocate`. */
+  read(position: number, length: number, allocate: (size: number) => Buffer = Buffer.allocUnsafe): Buffer {
     const n = Math.max(0, Math.min(length, this.size - position));
-    const buf = Buffer.allocUnsafe(n);
+    const buf = allocate(n);
     let got = 0;
     while (got < n) {
       const r = readSync(this.fd, buf, got, n - got, position + got);

@@ -26,6 +26,7 @@ import {
 } from '@flotilla/protocol';
 import type { Logger } from '../logger.js';
 import type { SaslSession } from '../security/sasl-session.js';
+import type { ResponseBufferPool } from './response-buffers.js';
 
 /**
  * Byte fields of a response at least this large are written from their own buffer instead of being
@@ -85,6 +86,8 @@ export class Connection {
       maxQueuedRequests: number;
       idleMs: number;
       maxUnauthenticatedRequestBytes?: number;
+      /** Where buffers taken for a response's record sets go back once it is sent. */
+      responseBuffers?: ResponseBufferPool;
     },
     private readonly log: Logger,
     private readonly onClose: (c: Connection) => void,
@@ -235,9 +238,17 @@ export class Connection {
     const chunks = w.chunks();
     if (chunks.length === 1) this.socket.write(chunks[0] as Buffer);
     else {
-      // One writev for the whole frame.
+      // One writev for the whole frame; once the kernel has it, pooled record buffers go back.
+      const pool = this.options.responseBuffers;
+      const sent = pool
+        ? (err?: Error | null) => {
+            if (!err) for (const chunk of chunks) pool.release(chunk);
+          }
+        : undefined;
       this.socket.cork();
-      for (const chunk of chunks) this.socket.write(chunk);
+      const last = chunks.length - 1;
+      for (let i = 0; i < last; i++) this.socket.write(chunks[i] as Buffer);
+      this.socket.write(chunks[last] as Buffer, sent);
       this.socket.uncork();
     }
     return w.offset;

@@ -13,6 +13,7 @@ import type { Logger } from '../logger.js';
 import { certificatePrincipal, type ListenerSecurity } from '../security/listener-security.js';
 import { SaslSession } from '../security/sasl-session.js';
 import { Connection, type RequestDispatcher } from './connection.js';
+import type { ResponseBufferPool } from './response-buffers.js';
 
 const PLAINTEXT: ListenerSecurity = { protocol: 'PLAINTEXT', tls: null, sasl: null };
 
@@ -22,6 +23,8 @@ export interface ServerOptions {
   readonly idleMs: number;
   /** Largest request accepted before a SASL client has authenticated (sasl.server.max.receive.size). */
   readonly maxUnauthenticatedRequestBytes?: number;
+  /** Buffers of Fetch record sets, given back by each connection once it has sent them. */
+  readonly responseBuffers?: ResponseBufferPool;
 }
 
 export interface BoundListener extends Listener {

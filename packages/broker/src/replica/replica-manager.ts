@@ -53,6 +53,8 @@ export interface FetchParams {
   readonly readCommitted: boolean;
   /** The fetching follower's broker id; absent or -1 for consumers. */
   readonly replicaId?: number;
+  /** Gives the buffers records are read into (the response's pool); fresh buffers without it. */
+  readonly allocate?: (size: number) => Buffer;
 }
 
 export interface ReplicationOptions {
@@ -286,6 +288,7 @@ export class ReplicaManager {
     replicaId: number,
     maxBytes: number,
     first: boolean,
+    allocate: ((size: number) => Buffer) | undefined,
   ): FetchPartitionResult {
     if (!p.replicas.includes(replicaId)) {
       throw new KafkaError(
@@ -316,7 +319,7 @@ export class ReplicaManager {
     if (held && quota) quota.throttledCount++;
     const { records, logStartOffset } = held
       ? { records: Buffer.alloc(0), logStartOffset: p.log.logStartOffset }
-      : p.log.read(req.fetchOffset, maxBytes, leo, first);
+      : p.log.read(req.fetchOffset, maxBytes, leo, first, allocate);
     if (throttled) quota?.record(records?.length ?? 0);
     p.updateFollowerFetchState(replicaId, req.fetchOffset, leo);
     return {
@@ -341,7 +344,14 @@ export class ReplicaManager {
         const p = this.leaderPartition(req.topic, req.partition);
         this.checkLeaderEpoch(p, req.currentLeaderEpoch);
         if (replicaId >= 0) {
-          const r = this.readForFollower(p, req, replicaId, Math.min(req.maxBytes, remaining), bytes === 0);
+          const r = this.readForFollower(
+            p,
+            req,
+            replicaId,
+            Math.min(req.maxBytes, remaining),
+            bytes === 0,
+            params.allocate,
+          );
           remaining -= r.records?.length ?? 0;
           bytes += r.records?.length ?? 0;
           if (r.divergingEpoch) errors = true; // answer at once: the follower must truncate first
@@ -354,6 +364,7 @@ export class ReplicaManager {
           Math.min(req.maxBytes, remaining),
           params.readCommitted ? lso : hw, // read_committed reads below the last stable offset
           bytes === 0, // KIP-74: the first partition with data returns at least one batch
+          params.allocate,
         );
         remaining -= records.length;
         bytes += records.length;
