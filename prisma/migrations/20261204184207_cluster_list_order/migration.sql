@@ -1,0 +1,3 @@
+-- CreateIndex
+CREATE INDEX "Cluster_createdAt_arn_idx" ON "Cluster"("createdAt", "arn");
+
