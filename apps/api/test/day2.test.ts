@@ -12,9 +12,6 @@
  * produce stall and the consumer's crashes are printed.
  */
 import { execFile } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   BadRequestException,
   CreateClusterV2Command,
@@ -22,7 +19,7 @@ import {
   DescribeClusterOperationV2Command,
   DescribeClusterV2Command,
   GetBootstrapBrokersCommand,
-  KafkaClient,
+  type KafkaClient,
   ListNodesCommand,
   RebootBrokerCommand,
   UpdateBrokerCountCommand,
@@ -31,30 +28,10 @@ import {
   UpdateClusterConfigurationCommand,
   UpdateClusterKafkaVersionCommand,
 } from '@aws-sdk/client-kafka';
-import { createCatalog } from '@flotilla/db';
-import { dropDatabase, scratchDatabaseUrl } from '@flotilla/db/testing';
-import { ProcessDriver } from '@flotilla/runtime';
-import { HealMonitor, OperationsWorker } from '@flotilla/worker';
+import type { RuntimeDriver } from '@flotilla/runtime';
 import { ConfigResourceTypes, Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config.js';
-import { buildApi, type StartedApi } from '../src/start.js';
-
-const quiet = {
-  info() {},
-  warn: (m: string, f?: Record<string, unknown>) => console.warn(m, f),
-  error: (m: string, f?: Record<string, unknown>) => console.error(m, f),
-};
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type ControlPlane, until, useControlPlane, waitActive } from './harness.js';
 
 /**
  * Every record of `topic` read again from the beginning by kcat, without a consumer group (so neither
@@ -79,58 +56,13 @@ function readTopicAgain(bootstrap: string, topic: string): Promise<Map<string, s
   });
 }
 
-const databaseUrl = scratchDatabaseUrl('flotilla_day2');
-const stateDir = mkdtempSync(join(tmpdir(), 'flotilla-day2-'));
-const queuePrefix = `flotilla-day2-${process.pid}`;
-let api: StartedApi;
-let worker: OperationsWorker;
-let healer: HealMonitor;
-let driver: ProcessDriver;
+// The operations worker and the heal monitor (checking every second) run throughout.
+const plane = useControlPlane({ name: 'day2', healIntervalMs: 1_000 });
 let msk: KafkaClient;
-let workerCatalog: ReturnType<typeof createCatalog>;
-let redisUrl: string;
-
-function startWorker(): Promise<void> {
-  worker = new OperationsWorker({ catalog: workerCatalog, driver, redisUrl, queuePrefix, log: quiet });
-  return worker.start();
-}
-
-beforeAll(async () => {
-  const config = loadConfig({
-    DATABASE_URL: databaseUrl,
-    FLOTILLA_STATE_DIR: stateDir,
-    FLOTILLA_QUEUE_PREFIX: queuePrefix,
-    FLOTILLA_RUNTIME: 'process',
-  });
-  redisUrl = config.redisUrl;
-  api = await buildApi(config);
-  const endpoint = await api.fastify.listen({ host: '127.0.0.1', port: 0 });
-  msk = new KafkaClient({
-    endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: api.adminKey.accessKeyId, secretAccessKey: api.adminKey.secretAccessKey },
-  });
-  driver = new ProcessDriver({ stateDir: join(stateDir, 'runtime') });
-  workerCatalog = createCatalog({ url: databaseUrl });
-  await startWorker();
-  healer = new HealMonitor({ catalog: workerCatalog, driver, log: quiet, intervalMs: 1_000 });
-  healer.start();
-});
-
-afterAll(async () => {
-  await healer?.close();
-  await worker?.close(1_000);
-  // FLOTILLA_TEST_KEEP_LOGS=<dir>: the brokers' and supervisors' logs are kept there (not their data).
-  const keep = process.env.FLOTILLA_TEST_KEEP_LOGS;
-  if (keep) cpSync(join(stateDir, 'runtime'), keep, { recursive: true, filter: (src) => !src.includes('/data') });
-  for (const id of (await driver?.listClusters()) ?? []) await driver.deleteCluster(id);
-  await driver?.close();
-  await workerCatalog?.$disconnect();
-  await api?.fastify.services.queue.obliterate({ force: true });
-  msk?.destroy();
-  await api?.fastify.close();
-  await dropDatabase(databaseUrl);
-  rmSync(stateDir, { recursive: true, force: true });
+let driver: RuntimeDriver;
+let workerCatalog: ControlPlane['catalog'];
+beforeAll(() => {
+  ({ msk, driver, catalog: workerCatalog } = plane());
 });
 
 /** The test running now, to say during which operation a produce stall happened. */
@@ -271,11 +203,7 @@ describe('day-2 operations on a 3-broker cluster while clients run (ProcessDrive
     );
     clusterArn = created.ClusterArn as string;
     clusterId = clusterArn.split('/')[2]?.slice(0, 36) as string;
-    await until('ACTIVE', async () => {
-      const d = await msk.send(new DescribeClusterV2Command({ ClusterArn: clusterArn }));
-      if (d.ClusterInfo?.State === 'FAILED') throw new Error(`FAILED: ${d.ClusterInfo.StateInfo?.Message}`);
-      return d.ClusterInfo?.State === 'ACTIVE' ? true : undefined;
-    });
+    await waitActive(msk, clusterArn, 120_000);
     const brokers = await msk.send(new GetBootstrapBrokersCommand({ ClusterArn: clusterArn }));
     bootstrap = (brokers.BootstrapBrokerString as string).split(',');
     kafka = new Kafka({ clientId: 'day2', brokers: bootstrap, logLevel: logLevel.NOTHING });
@@ -384,7 +312,7 @@ describe('day-2 operations on a 3-broker cluster while clients run (ProcessDrive
       expect((await driver.brokerSpec({ clusterId, nodeId: id }))?.kafkaVersion).toBe('3.9.x');
   }, 600_000);
 
-  it('UpdateBrokerStorage grows the storage limit of every broker by a rolling restart; shrinking is refused', async () => {
+  it('UpdateBrokerStorage grows the storage limit of every broker online (no restart); shrinking is refused', async () => {
     const shrink = msk.send(
       new UpdateBrokerStorageCommand({
         ClusterArn: clusterArn,
@@ -393,6 +321,11 @@ describe('day-2 operations on a 3-broker cluster while clients run (ProcessDrive
       }),
     );
     await expect(shrink).rejects.toThrow(/can only grow/);
+    const startedAt = async () =>
+      Promise.all(
+        [1, 2, 3].map(async (id) => (await driver.inspectBroker({ clusterId, nodeId: id })).startedAt?.getTime()),
+      );
+    const before = await startedAt();
     const op = await msk.send(
       new UpdateBrokerStorageCommand({
         ClusterArn: clusterArn,
@@ -402,10 +335,31 @@ describe('day-2 operations on a 3-broker cluster while clients run (ProcessDrive
     );
     const info = await finished(op.ClusterOperationArn, 'update-storage');
     expect(info.OperationType).toBe('UPDATE_BROKER_STORAGE');
-    for (const id of [1, 2, 3]) {
-      const spec = await driver.brokerSpec({ clusterId, nodeId: id });
-      expect(spec?.storageBytes).toBe(2 * 1024 ** 3);
-      expect(spec?.config['log.dirs.max.bytes']).toBe(String(2 * 1024 ** 3));
+    expect(info.Provisioned?.OperationSteps?.map((s) => s.StepName)).toEqual([
+      'grow-broker-1',
+      'grow-broker-2',
+      'grow-broker-3',
+    ]);
+    // No broker restarted, every broker enforces the new limit, and the catalog keeps it for rebuilds.
+    expect(await startedAt()).toEqual(before);
+    const admin = kafka.admin();
+    await admin.connect();
+    const described = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: [1, 2, 3].map((id) => ({
+        type: ConfigResourceTypes.BROKER,
+        name: String(id),
+        configNames: ['log.dirs.max.bytes'],
+      })),
+    });
+    await admin.disconnect();
+    expect(described.resources.map((r) => r.configEntries[0]?.configValue)).toEqual(
+      Array(3).fill(String(2 * 1024 ** 3)),
+    );
+    for (const row of await workerCatalog.broker.findMany({ where: { clusterId }, orderBy: { nodeId: 'asc' } })) {
+      const spec = row.spec as { storageBytes: number; config: Record<string, string> };
+      expect(spec.storageBytes).toBe(2 * 1024 ** 3);
+      expect(spec.config['log.dirs.max.bytes']).toBe(String(2 * 1024 ** 3));
     }
   }, 300_000);
 
@@ -514,12 +468,12 @@ describe('day-2 operations on a 3-broker cluster while clients run (ProcessDrive
       },
       300_000,
     );
-    await worker.close(0);
+    await plane().stopWorker(0);
     const firstBefore = await workerCatalog.operationStep.findFirst({
       where: { operation: { arn }, name: { startsWith: 'roll-broker-' } },
       orderBy: { index: 'asc' },
     });
-    await startWorker();
+    await plane().startWorker();
     await finished(arn, 'update-broker-type resumed');
     const steps = await workerCatalog.operationStep.findMany({
       where: { operation: { arn }, name: { startsWith: 'roll-broker-' } },
@@ -540,7 +494,7 @@ describe('day-2 operations on a 3-broker cluster while clients run (ProcessDrive
 
   it('a roll that cannot proceed waits and says why, then goes on once the cluster is in sync again', async () => {
     // Broker 3 down and not healed (the monitor paused): broker 1 must not be stopped.
-    await healer.close();
+    await plane().stopHealer();
     await driver.killBroker({ clusterId, nodeId: 3 });
     const op = await msk.send(new RebootBrokerCommand({ ClusterArn: clusterArn, BrokerIds: ['1'] }));
     const arn = op.ClusterOperationArn as string;
@@ -560,8 +514,7 @@ describe('day-2 operations on a 3-broker cluster while clients run (ProcessDrive
     expect(d.ClusterOperationInfo?.OperationState).toBe('UPDATE_IN_PROGRESS');
     await driver.startBroker({ clusterId, nodeId: 3 });
     await finished(arn, 'reboot-broker after waiting');
-    healer = new HealMonitor({ catalog: workerCatalog, driver, log: quiet, intervalMs: 1_000 });
-    healer.start();
+    plane().startHealer(1_000);
   }, 300_000);
 
   it('a SIGKILLed broker is brought back (HEALING, then ACTIVE once every partition is in sync)', async () => {
@@ -575,10 +528,14 @@ describe('day-2 operations on a 3-broker cluster while clients run (ProcessDrive
       },
       30_000,
     );
-    await until('ACTIVE again', async () => {
-      const d = await msk.send(new DescribeClusterV2Command({ ClusterArn: clusterArn }));
-      return d.ClusterInfo?.State === 'ACTIVE' ? true : undefined;
-    });
+    await until(
+      'ACTIVE again',
+      async () => {
+        const d = await msk.send(new DescribeClusterV2Command({ ClusterArn: clusterArn }));
+        return d.ClusterInfo?.State === 'ACTIVE' ? true : undefined;
+      },
+      120_000,
+    );
     timings.heal = Date.now() - started;
     expect((await driver.inspectBroker({ clusterId, nodeId: 3 })).state).toBe('running');
   }, 180_000);

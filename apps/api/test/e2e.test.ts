@@ -5,9 +5,7 @@
  * the ProcessDriver (broker processes from packages/broker/dist/main.js) and once on the DockerDriver
  * (containers of the flotilla/broker image, `make image`) where a Docker engine answers.
  */
-import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   CreateClusterV2Command,
@@ -16,85 +14,18 @@ import {
   DescribeClusterOperationV2Command,
   DescribeClusterV2Command,
   GetBootstrapBrokersCommand,
-  KafkaClient,
   ListClusterOperationsV2Command,
   ListClustersV2Command,
   ListNodesCommand,
 } from '@aws-sdk/client-kafka';
-import { createCatalog } from '@flotilla/db';
-import { dropDatabase, scratchDatabaseUrl } from '@flotilla/db/testing';
-import { DEFAULT_BROKER_IMAGE, DockerDriver, ProcessDriver, type RuntimeDriver } from '@flotilla/runtime';
-import { OperationsWorker } from '@flotilla/worker';
 import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config.js';
-import { buildApi, type StartedApi } from '../src/start.js';
+import { describe, expect, it } from 'vitest';
+import { dockerReadiness, until, useControlPlane } from './harness.js';
 
 const BROKERS = Number(process.env.FLOTILLA_E2E_BROKERS ?? 3);
-// Job failures and retries are printed: they explain a cluster that does not go ACTIVE.
-const quiet = {
-  info() {},
-  warn: (m: string, f?: Record<string, unknown>) => console.warn(m, f),
-  error: (m: string, f?: Record<string, unknown>) => console.error(m, f),
-};
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 function clusterLifecycle(kind: 'process' | 'docker'): void {
-  const databaseUrl = scratchDatabaseUrl(`flotilla_e2e_${kind}`);
-  const stateDir = mkdtempSync(join(tmpdir(), `flotilla-e2e-${kind}-`));
-  const queuePrefix = `flotilla-e2e-${kind}-${process.pid}`;
-  let api: StartedApi;
-  let worker: OperationsWorker;
-  let driver: RuntimeDriver;
-  let kafka: KafkaClient;
-  let workerCatalog: ReturnType<typeof createCatalog>;
-
-  beforeAll(async () => {
-    const config = loadConfig({
-      DATABASE_URL: databaseUrl,
-      FLOTILLA_STATE_DIR: stateDir,
-      FLOTILLA_QUEUE_PREFIX: queuePrefix,
-      FLOTILLA_RUNTIME: kind,
-    });
-    api = await buildApi(config);
-    const endpoint = await api.fastify.listen({ host: '127.0.0.1', port: 0 });
-    kafka = new KafkaClient({
-      endpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: api.adminKey.accessKeyId, secretAccessKey: api.adminKey.secretAccessKey },
-    });
-    driver = kind === 'process' ? new ProcessDriver({ stateDir: join(stateDir, 'runtime') }) : new DockerDriver();
-    workerCatalog = createCatalog({ url: databaseUrl });
-    worker = new OperationsWorker({
-      catalog: workerCatalog,
-      driver,
-      redisUrl: config.redisUrl,
-      queuePrefix,
-      log: quiet,
-    });
-    await worker.start();
-  });
-
-  afterAll(async () => {
-    await worker?.close(1_000);
-    for (const id of (await driver?.listClusters()) ?? []) await driver.deleteCluster(id);
-    await driver?.close();
-    await workerCatalog?.$disconnect();
-    await api?.fastify.services.queue.obliterate({ force: true });
-    kafka?.destroy();
-    await api?.fastify.close();
-    await dropDatabase(databaseUrl);
-    rmSync(stateDir, { recursive: true, force: true });
-  });
+  const plane = useControlPlane({ name: `e2e_${kind}`, runtime: kind });
 
   describe(`a ${BROKERS}-broker cluster through the MSK API, on the ${kind} driver`, () => {
     let clusterArn: string;
@@ -102,14 +33,14 @@ function clusterLifecycle(kind: 'process' | 'docker'): void {
 
     it('CreateClusterV2 goes ACTIVE with every step recorded', async () => {
       // A configuration (MSK's server.properties) the brokers must start with.
-      const configuration = await kafka.send(
+      const configuration = await plane().msk.send(
         new CreateConfigurationCommand({
           Name: `e2e-${kind}-config`,
           ServerProperties: new TextEncoder().encode('log.retention.hours=72\nnum.partitions=2\n'),
         }),
       );
       const started = Date.now();
-      const created = await kafka.send(
+      const created = await plane().msk.send(
         new CreateClusterV2Command({
           ClusterName: `e2e-${kind}`,
           Provisioned: {
@@ -125,16 +56,20 @@ function clusterLifecycle(kind: 'process' | 'docker'): void {
         }),
       );
       clusterArn = created.ClusterArn as string;
-      const info = await until('ACTIVE', async () => {
-        const d = await kafka.send(new DescribeClusterV2Command({ ClusterArn: clusterArn }));
-        if (d.ClusterInfo?.State === 'FAILED') throw new Error(`FAILED: ${d.ClusterInfo.StateInfo?.Message}`);
-        return d.ClusterInfo?.State === 'ACTIVE' ? d.ClusterInfo : undefined;
-      });
+      const info = await until(
+        'ACTIVE',
+        async () => {
+          const d = await plane().msk.send(new DescribeClusterV2Command({ ClusterArn: clusterArn }));
+          if (d.ClusterInfo?.State === 'FAILED') throw new Error(`FAILED: ${d.ClusterInfo.StateInfo?.Message}`);
+          return d.ClusterInfo?.State === 'ACTIVE' ? d.ClusterInfo : undefined;
+        },
+        150_000,
+      );
       console.log(`CreateClusterV2 -> ACTIVE for ${BROKERS} brokers: ${Date.now() - started} ms`);
       expect(info.ActiveOperationArn).toBeUndefined();
 
-      const ops = await kafka.send(new ListClusterOperationsV2Command({ ClusterArn: clusterArn }));
-      const op = await kafka.send(
+      const ops = await plane().msk.send(new ListClusterOperationsV2Command({ ClusterArn: clusterArn }));
+      const op = await plane().msk.send(
         new DescribeClusterOperationV2Command({ ClusterOperationArn: ops.ClusterOperationInfoList?.[0]?.OperationArn }),
       );
       expect(op.ClusterOperationInfo?.OperationState).toBe('UPDATE_COMPLETE');
@@ -151,17 +86,17 @@ function clusterLifecycle(kind: 'process' | 'docker'): void {
         ['activate', 'COMPLETE'],
       ]);
 
-      const nodes = await kafka.send(new ListNodesCommand({ ClusterArn: clusterArn }));
+      const nodes = await plane().msk.send(new ListNodesCommand({ ClusterArn: clusterArn }));
       expect(nodes.NodeInfoList?.map((n) => n.BrokerNodeInfo?.BrokerId)).toEqual(
         Array.from({ length: BROKERS }, (_, i) => i + 1),
       );
-      expect((await driver.listBrokers(info.ClusterArn?.split('/')[2]?.slice(0, 36))).map((b) => b.state)).toEqual(
-        Array(BROKERS).fill('running'),
-      );
+      expect(
+        (await plane().driver.listBrokers(info.ClusterArn?.split('/')[2]?.slice(0, 36))).map((b) => b.state),
+      ).toEqual(Array(BROKERS).fill('running'));
     });
 
     it('GetBootstrapBrokers returns addresses where kafkajs produces and consumes', async () => {
-      const brokers = await kafka.send(new GetBootstrapBrokersCommand({ ClusterArn: clusterArn }));
+      const brokers = await plane().msk.send(new GetBootstrapBrokersCommand({ ClusterArn: clusterArn }));
       bootstrap = brokers.BootstrapBrokerString as string;
       expect(bootstrap.split(',')).toHaveLength(BROKERS);
       expect(bootstrap).toMatch(/^127\.0\.0\.1:\d+(,127\.0\.0\.1:\d+)*$/);
@@ -207,22 +142,26 @@ function clusterLifecycle(kind: 'process' | 'docker'): void {
 
     it('DeleteCluster removes every broker process and data directory, and the catalog row', async () => {
       const clusterId = clusterArn.split('/')[2]?.slice(0, 36) as string;
-      const current = await kafka.send(new DescribeClusterV2Command({ ClusterArn: clusterArn }));
-      const deleted = await kafka.send(
+      const current = await plane().msk.send(new DescribeClusterV2Command({ ClusterArn: clusterArn }));
+      const deleted = await plane().msk.send(
         new DeleteClusterCommand({ ClusterArn: clusterArn, CurrentVersion: current.ClusterInfo?.CurrentVersion }),
       );
       expect(deleted.State).toBe('DELETING');
-      await until('cluster gone', async () => {
-        const list = await kafka.send(new ListClustersV2Command({}));
-        return list.ClusterInfoList?.length === 0 ? true : undefined;
-      });
-      expect(await driver.listBrokers(clusterId)).toEqual([]);
-      expect(await driver.listClusters()).not.toContain(clusterId);
+      await until(
+        'cluster gone',
+        async () => {
+          const list = await plane().msk.send(new ListClustersV2Command({}));
+          return list.ClusterInfoList?.length === 0 ? true : undefined;
+        },
+        90_000,
+      );
+      expect(await plane().driver.listBrokers(clusterId)).toEqual([]);
+      expect(await plane().driver.listClusters()).not.toContain(clusterId);
       if (kind === 'process') {
-        const runtimeDir = join(stateDir, 'runtime', clusterId);
+        const runtimeDir = join(plane().stateDir, 'runtime', clusterId);
         expect(existsSync(runtimeDir) ? readdirSync(runtimeDir) : []).toEqual([]);
       }
-      const ops = await workerCatalog.clusterOperation.findMany({
+      const ops = await plane().catalog.clusterOperation.findMany({
         where: { clusterArn },
         orderBy: { startTime: 'asc' },
       });
@@ -238,17 +177,6 @@ if (process.env.FLOTILLA_E2E_DRIVER !== 'docker') clusterLifecycle('process');
 
 // The DockerDriver where an engine answers and the broker image exists (`make test` builds it first:
 // `make image`); skipped, saying why, otherwise.
-const docker = new DockerDriver();
-const dockerAnswers = await docker
-  .ping()
-  .then(() => true)
-  .catch(() => false)
-  .finally(() => docker.close());
-const imageExists =
-  dockerAnswers &&
-  (await new Promise<boolean>((resolve) =>
-    execFile('docker', ['image', 'inspect', DEFAULT_BROKER_IMAGE], (error) => resolve(!error)),
-  ));
-if (imageExists && process.env.FLOTILLA_E2E_DRIVER !== 'process') clusterLifecycle('docker');
-else
-  describe.skip(`on the docker driver (${dockerAnswers ? `no ${DEFAULT_BROKER_IMAGE} image: make image` : 'no Docker engine answers'})`, () => {});
+const docker = await dockerReadiness();
+if (docker.ready && process.env.FLOTILLA_E2E_DRIVER !== 'process') clusterLifecycle('docker');
+else describe.skip(`on the docker driver (${docker.ready ? 'FLOTILLA_E2E_DRIVER=process' : docker.why})`, () => {});

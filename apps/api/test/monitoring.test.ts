@@ -10,41 +10,25 @@
  * text-format check.
  */
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   CreateClusterV2Command,
   CreateConfigurationCommand,
   DescribeClusterV2Command,
-  KafkaClient,
   UpdateMonitoringCommand,
 } from '@aws-sdk/client-kafka';
-import { createCatalog } from '@flotilla/db';
-import { dropDatabase, scratchDatabaseUrl } from '@flotilla/db/testing';
-import { ProcessDriver } from '@flotilla/runtime';
-import { METRICS, Monitor, type MonitorEvent, OperationsWorker, parsePrometheusText } from '@flotilla/worker';
+import { METRICS, Monitor, type MonitorEvent, parsePrometheusText } from '@flotilla/worker';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config.js';
 import { consumerGroupLag, prometheusName } from '../src/services/monitoring.js';
-import { buildApi, type StartedApi } from '../src/start.js';
+import { until, useControlPlane } from './harness.js';
 
 const TOPIC = 'orders';
 const GROUP = 'billing';
+// The monitor's warnings (a killed broker's failed scrapes) are expected here.
 const quiet = { info() {}, warn() {}, error: (m: string, f?: unknown) => console.error(m, f) };
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 /** Consumes exactly `count` records of TOPIC as GROUP with confluent-kafka (librdkafka) and commits them. */
 function consumeAndCommit(bootstrap: string, count: number): Promise<string> {
@@ -91,16 +75,7 @@ function produceWithKcat(bootstrap: string, count: number): Promise<void> {
 }
 
 describe('monitoring a 3-broker cluster on the ProcessDriver', () => {
-  const databaseUrl = scratchDatabaseUrl('flotilla_monitoring');
-  const stateDir = mkdtempSync(join(tmpdir(), 'flotilla-monitoring-'));
-  const queuePrefix = `flotilla-monitoring-${process.pid}`;
-  let api: StartedApi;
-  let endpoint: string;
-  let auth: string;
-  let worker: OperationsWorker;
-  let driver: ProcessDriver;
-  let kafka: KafkaClient;
-  let workerCatalog: ReturnType<typeof createCatalog>;
+  const plane = useControlPlane({ name: 'monitoring' });
   let monitor: Monitor;
   let clusterArn: string;
   let clusterId: string;
@@ -112,7 +87,7 @@ describe('monitoring a 3-broker cluster on the ProcessDriver', () => {
   const notified: MonitorEvent[] = [];
 
   const get = async <T>(path: string): Promise<T> => {
-    const response = await fetch(`${endpoint}${path}`, { headers: { authorization: auth } });
+    const response = await fetch(`${plane().endpoint}${path}`, { headers: { authorization: plane().auth } });
     const text = await response.text();
     if (!response.ok) throw new Error(`GET ${path}: ${response.status} ${text}`);
     return (response.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text) as T;
@@ -128,31 +103,8 @@ describe('monitoring a 3-broker cluster on the ProcessDriver', () => {
   };
 
   beforeAll(async () => {
-    const config = loadConfig({
-      DATABASE_URL: databaseUrl,
-      FLOTILLA_STATE_DIR: stateDir,
-      FLOTILLA_QUEUE_PREFIX: queuePrefix,
-      FLOTILLA_RUNTIME: 'process',
-    });
-    api = await buildApi(config);
-    endpoint = await api.fastify.listen({ host: '127.0.0.1', port: 0 });
-    auth = `Bearer ${api.adminKey.accessKeyId}:${api.adminKey.secretAccessKey}`;
-    kafka = new KafkaClient({
-      endpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: api.adminKey.accessKeyId, secretAccessKey: api.adminKey.secretAccessKey },
-    });
-    driver = new ProcessDriver({ stateDir: join(stateDir, 'runtime') });
-    workerCatalog = createCatalog({ url: databaseUrl });
-    worker = new OperationsWorker({
-      catalog: workerCatalog,
-      driver,
-      redisUrl: config.redisUrl,
-      queuePrefix,
-      log: quiet,
-    });
-    await worker.start();
-    monitor = new Monitor({ catalog: workerCatalog, driver, log: quiet });
+    const { catalog, driver, databaseUrl } = plane();
+    monitor = new Monitor({ catalog, driver, log: quiet });
 
     webhook = createServer((req, res) => {
       let body = '';
@@ -179,28 +131,19 @@ describe('monitoring a 3-broker cluster on the ProcessDriver', () => {
 
   afterAll(async () => {
     await monitor?.close();
-    await worker?.close(1_000);
-    for (const id of (await driver?.listClusters()) ?? []) await driver.deleteCluster(id);
-    await driver?.close();
     await listener?.end();
-    await workerCatalog?.$disconnect();
-    await api?.fastify.services.queue.obliterate({ force: true });
-    kafka?.destroy();
-    await api?.fastify.close();
     await new Promise((r) => webhook?.close(r));
-    await dropDatabase(databaseUrl);
-    rmSync(stateDir, { recursive: true, force: true });
   });
 
   it('the cluster goes ACTIVE and UpdateMonitoring (AWS SDK) sets PER_TOPIC_PER_PARTITION', async () => {
-    const configuration = await kafka.send(
+    const configuration = await plane().msk.send(
       new CreateConfigurationCommand({
         Name: 'monitoring-config',
         // Followers leave the ISR 3 s after they stop fetching, so a killed broker shows quickly.
         ServerProperties: new TextEncoder().encode('replica.lag.time.max.ms=3000\n'),
       }),
     );
-    const created = await kafka.send(
+    const created = await plane().msk.send(
       new CreateClusterV2Command({
         ClusterName: 'monitored',
         Provisioned: {
@@ -216,16 +159,20 @@ describe('monitoring a 3-broker cluster on the ProcessDriver', () => {
       }),
     );
     clusterArn = created.ClusterArn as string;
-    const info = await until('ACTIVE', async () => {
-      const d = await kafka.send(new DescribeClusterV2Command({ ClusterArn: clusterArn }));
-      if (d.ClusterInfo?.State === 'FAILED') throw new Error(`FAILED: ${d.ClusterInfo.StateInfo?.Message}`);
-      return d.ClusterInfo?.State === 'ACTIVE' ? d.ClusterInfo : undefined;
-    });
-    bootstrap = (await workerCatalog.cluster.findUniqueOrThrow({ where: { arn: clusterArn } }))
+    const info = await until(
+      'ACTIVE',
+      async () => {
+        const d = await plane().msk.send(new DescribeClusterV2Command({ ClusterArn: clusterArn }));
+        if (d.ClusterInfo?.State === 'FAILED') throw new Error(`FAILED: ${d.ClusterInfo.StateInfo?.Message}`);
+        return d.ClusterInfo?.State === 'ACTIVE' ? d.ClusterInfo : undefined;
+      },
+      150_000,
+    );
+    bootstrap = (await plane().catalog.cluster.findUniqueOrThrow({ where: { arn: clusterArn } }))
       .bootstrapBrokerString as string;
-    clusterId = (await workerCatalog.cluster.findUniqueOrThrow({ where: { arn: clusterArn } })).id;
+    clusterId = (await plane().catalog.cluster.findUniqueOrThrow({ where: { arn: clusterArn } })).id;
 
-    const updated = await kafka.send(
+    const updated = await plane().msk.send(
       new UpdateMonitoringCommand({
         ClusterArn: clusterArn,
         CurrentVersion: info.CurrentVersion,
@@ -233,12 +180,12 @@ describe('monitoring a 3-broker cluster on the ProcessDriver', () => {
       }),
     );
     expect(updated.ClusterOperationArn).toMatch(/^arn:aws:kafka:/);
-    const after = await kafka.send(new DescribeClusterV2Command({ ClusterArn: clusterArn }));
+    const after = await plane().msk.send(new DescribeClusterV2Command({ ClusterArn: clusterArn }));
     expect(after.ClusterInfo?.Provisioned?.EnhancedMonitoring).toBe('PER_TOPIC_PER_PARTITION');
     expect(after.ClusterInfo?.CurrentVersion).not.toBe(info.CurrentVersion);
     // The old version is refused, as MSK refuses it.
     await expect(
-      kafka.send(
+      plane().msk.send(
         new UpdateMonitoringCommand({
           ClusterArn: clusterArn,
           CurrentVersion: info.CurrentVersion,
@@ -257,17 +204,17 @@ describe('monitoring a 3-broker cluster on the ProcessDriver', () => {
     });
     await admin.disconnect();
 
-    const response = await fetch(`${endpoint}${arnPath()}/alarms/lag`, {
+    const response = await fetch(`${plane().endpoint}${arnPath()}/alarms/lag`, {
       method: 'PUT',
-      headers: { authorization: auth, 'content-type': 'application/json' },
+      headers: { authorization: plane().auth, 'content-type': 'application/json' },
       body: JSON.stringify({ metric: 'SumOffsetLag', threshold: 1000, webhookUrl }),
     });
     expect(response.status).toBe(200);
 
     // The API's event stream (GET /v1/events, server-sent events) for this cluster, read as it arrives.
     const stream = new AbortController();
-    const sse = await fetch(`${endpoint}/v1/events?clusterArn=${encodeURIComponent(clusterArn)}`, {
-      headers: { authorization: auth },
+    const sse = await fetch(`${plane().endpoint}/v1/events?clusterArn=${encodeURIComponent(clusterArn)}`, {
+      headers: { authorization: plane().auth },
       signal: stream.signal,
     });
     expect(sse.status).toBe(200);
@@ -318,7 +265,7 @@ describe('monitoring a 3-broker cluster on the ProcessDriver', () => {
     expect(described.lag.sumOffsetLag).toBe(6000);
     expect(described.lag.topics[0]?.partitions.map((p) => p.offsetLag).reduce((a, b) => a + b, 0)).toBe(6000);
     expect(described.lag.estimatedMaxTimeLag).toBeGreaterThan(0);
-    const live = await consumerGroupLag(api.fastify.services, clusterArn, GROUP);
+    const live = await consumerGroupLag(plane().api.fastify.services, clusterArn, GROUP);
     expect(live?.maxOffsetLag).toBe(described.lag.maxOffsetLag);
 
     // The lag alarm fired: webhook called and the event published on the API's event channel.
@@ -366,7 +313,7 @@ describe('monitoring a 3-broker cluster on the ProcessDriver', () => {
   it('names a killed broker in the health summary, with UnderReplicatedPartitions > 0, within two passes', async () => {
     const healthy = await get<{ status: string }>(`${arnPath()}/health`);
     expect(healthy.status).toBe('HEALTHY');
-    await driver.killBroker({ clusterId, nodeId: 3 });
+    await plane().driver.killBroker({ clusterId, nodeId: 3 });
     const intervalMs = 5_000;
     const started = Date.now();
     let passes = 0;
