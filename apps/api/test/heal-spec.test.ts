@@ -11,103 +11,31 @@
  *     middle and the broker it was on removed meanwhile, so the resumed roll has to make it from the
  *     catalog), a removed broker comes back with that key, asked with DescribeConfigs on that broker.
  */
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readdirSync } from 'node:fs';
 import {
   CreateClusterV2Command,
   CreateConfigurationCommand,
   DescribeClusterOperationV2Command,
   DescribeClusterV2Command,
   GetBootstrapBrokersCommand,
-  KafkaClient,
+  type KafkaClient,
   UpdateBrokerCountCommand,
   UpdateClusterConfigurationCommand,
 } from '@aws-sdk/client-kafka';
-import { createCatalog } from '@flotilla/db';
-import { dropDatabase, scratchDatabaseUrl } from '@flotilla/db/testing';
-import { type BrokerSpec, ProcessDriver } from '@flotilla/runtime';
-import { HealMonitor, OperationsWorker } from '@flotilla/worker';
+import type { BrokerSpec, ProcessDriver } from '@flotilla/runtime';
 import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config.js';
-import { buildApi, type StartedApi } from '../src/start.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type ControlPlane, kcat, until, useControlPlane, waitActive } from './harness.js';
 
-const quiet = {
-  info() {},
-  warn: (m: string, f?: Record<string, unknown>) => console.warn(m, f),
-  error: (m: string, f?: Record<string, unknown>) => console.error(m, f),
-};
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-function kcat(args: readonly string[], input?: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = execFile('kcat', args, { maxBuffer: 64 * 1024 * 1024, timeout: 120_000 }, (error, stdout, stderr) =>
-      error ? reject(new Error(`kcat ${args.join(' ')}: ${error.message}\n${stderr}`)) : resolve(stdout),
-    );
-    child.stdin?.end(input);
-  });
-}
-
-const databaseUrl = scratchDatabaseUrl('flotilla_heal_spec');
-const stateDir = mkdtempSync(join(tmpdir(), 'flotilla-heal-spec-'));
-const queuePrefix = `flotilla-heal-spec-${process.pid}`;
-let api: StartedApi;
-let worker: OperationsWorker;
-let healer: HealMonitor;
-let driver: ProcessDriver;
+// The operations worker and the heal monitor (checking every second) run throughout.
+const plane = useControlPlane({ name: 'heal_spec', healIntervalMs: 1_000 });
 let msk: KafkaClient;
-let workerCatalog: ReturnType<typeof createCatalog>;
-let redisUrl: string;
-
-function startWorker(): Promise<void> {
-  worker = new OperationsWorker({ catalog: workerCatalog, driver, redisUrl, queuePrefix, log: quiet });
-  return worker.start();
-}
-
-beforeAll(async () => {
-  const config = loadConfig({
-    DATABASE_URL: databaseUrl,
-    FLOTILLA_STATE_DIR: stateDir,
-    FLOTILLA_QUEUE_PREFIX: queuePrefix,
-    FLOTILLA_RUNTIME: 'process',
-  });
-  redisUrl = config.redisUrl;
-  api = await buildApi(config);
-  const endpoint = await api.fastify.listen({ host: '127.0.0.1', port: 0 });
-  msk = new KafkaClient({
-    endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: api.adminKey.accessKeyId, secretAccessKey: api.adminKey.secretAccessKey },
-  });
-  driver = new ProcessDriver({ stateDir: join(stateDir, 'runtime') });
-  workerCatalog = createCatalog({ url: databaseUrl });
-  await startWorker();
-  healer = new HealMonitor({ catalog: workerCatalog, driver, log: quiet, intervalMs: 1_000 });
-  healer.start();
-});
-
-afterAll(async () => {
-  await healer?.close();
-  await worker?.close(1_000);
-  for (const id of (await driver?.listClusters()) ?? []) await driver.deleteCluster(id);
-  await driver?.close();
-  await workerCatalog?.$disconnect();
-  await api?.fastify.services.queue.obliterate({ force: true });
-  msk?.destroy();
-  await api?.fastify.close();
-  await dropDatabase(databaseUrl);
-  rmSync(stateDir, { recursive: true, force: true });
+let driver: ProcessDriver;
+let workerCatalog: ControlPlane['catalog'];
+beforeAll(() => {
+  msk = plane().msk;
+  driver = plane().driver as ProcessDriver;
+  workerCatalog = plane().catalog;
 });
 
 describe('healing rebuilds a removed broker from its spec in the catalog (ProcessDriver)', () => {
@@ -204,11 +132,7 @@ describe('healing rebuilds a removed broker from its spec in the catalog (Proces
     );
     clusterArn = created.ClusterArn as string;
     clusterId = clusterArn.split('/')[2]?.slice(0, 36) as string;
-    await until('ACTIVE', async () => {
-      const info = await describeCluster();
-      if (info?.State === 'FAILED') throw new Error(`FAILED: ${info.StateInfo?.Message}`);
-      return info?.State === 'ACTIVE' ? true : undefined;
-    });
+    await waitActive(msk, clusterArn, 120_000);
     bootstrap = (await msk.send(new GetBootstrapBrokersCommand({ ClusterArn: clusterArn })))
       .BootstrapBrokerString as string;
     kafka = new Kafka({ clientId: 'heal-spec', brokers: bootstrap.split(','), logLevel: logLevel.NOTHING });
@@ -296,7 +220,7 @@ describe('healing rebuilds a removed broker from its spec in the catalog (Proces
       },
       300_000,
     );
-    await worker.close(0);
+    await plane().stopWorker(0);
     const stopped = await until(
       'the stopped job to give up its step',
       async () => {
@@ -312,7 +236,7 @@ describe('healing rebuilds a removed broker from its spec in the catalog (Proces
     const nodeId = Number(second.name.replace('roll-broker-', ''));
     await driver.removeBroker({ clusterId, nodeId }, { removeVolume: false });
     expect(await driver.brokerSpec({ clusterId, nodeId })).toBeNull();
-    await startWorker();
+    await plane().startWorker();
     await finished(arn, 'update-configuration resumed');
 
     const classify = await workerCatalog.operationStep.findFirst({ where: { name: 'classify', operation: { arn } } });
