@@ -5,7 +5,8 @@
  * StoredKey/ServerKey, never the password nor the salted password. Request bodies are not logged
  * (Fastify logs method, URL and status only) and no error message repeats the password.
  */
-import { CONTROL_PLANE_USER, isReservedPrincipal } from '@flotilla/runtime';
+import type { Cluster } from '@flotilla/db';
+import { CONTROL_PLANE_USER, isReservedPrincipal, type MskClientAuthentication } from '@flotilla/runtime';
 import type { ScramMechanismName, ScramSecret } from '@flotilla/worker';
 import { badRequest, conflict, notFound } from '../lib/errors.js';
 import type { CreateUserRequest } from '../schemas/cluster-resources.js';
@@ -22,6 +23,25 @@ function refuseReserved(username: string): void {
   if (isReservedPrincipal(username)) {
     throw badRequest(`The user name ${username} is reserved for Flotilla (names starting with flotilla-)`, 'username');
   }
+}
+
+/**
+ * A user can sign in only on the SASL/SCRAM listener, which a cluster has when it was created with
+ * clientAuthentication.sasl.scram.enabled. MSK refuses to associate SCRAM secrets with any other cluster
+ * (BatchAssociateScramSecret answers BadRequestException); so do we, for create and rotate. Listing and
+ * deleting stay allowed: they cannot hand out a credential that does not work.
+ */
+function requireScram(cluster: Cluster): void {
+  const auth = cluster.clientAuthentication as MskClientAuthentication | null;
+  if (auth?.sasl?.scram?.enabled === true) return;
+  // invalidParameter names the cluster's setting at fault, so the CLI and console can say what to do.
+  throw badRequest(
+    `Cluster ${cluster.name} does not have SASL/SCRAM client authentication enabled, so a SCRAM user could not ` +
+      'sign in to it (it has no SASL/SCRAM listener). SCRAM users need a cluster created with ' +
+      "clientAuthentication.sasl.scram.enabled and TLS between clients and brokers (Flotilla does not offer MSK's " +
+      'UpdateSecurity: client authentication is chosen when a cluster is created).',
+    'clientAuthentication',
+  );
 }
 
 /** The columns of a credential (Prisma's Bytes want a Uint8Array over a plain ArrayBuffer). */
@@ -57,6 +77,7 @@ export async function createUser(s: Services, reconcile: Reconcile, clusterArn: 
   const mechanism: ScramMechanismName = request.mechanism ?? 'SCRAM-SHA-512';
   refuseReserved(request.username);
   const result = await withCluster(s, clusterArn, { mutation: true }, async (admin, cluster) => {
+    requireScram(cluster);
     const existing = await admin.describeScramUsers();
     if (existing.some((u) => u.username === request.username && u.mechanism === mechanism))
       throw conflict(`User ${request.username} already exists with ${mechanism}`, 'username');
@@ -83,6 +104,7 @@ export async function rotatePassword(
 ) {
   refuseReserved(username);
   const result = await withCluster(s, clusterArn, { mutation: true }, async (admin, cluster) => {
+    requireScram(cluster);
     const existing = (await admin.describeScramUsers()).find((u) => u.username === username);
     if (!existing) throw notFound(`User ${username} does not exist`, 'username');
     const secret = await admin.upsertScramUser(username, existing.mechanism, password);
