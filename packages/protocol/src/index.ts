@@ -7,7 +7,10 @@ export { randomUuid, uuidFromBytes, uuidToBytes, ZERO_UUID } from './primitives/
 export { Writer } from './primitives/writer.js';
 export * from './records/batch.js';
 export * from './records/compression/index.js';
+export * from './records/convert.js';
+export { crc32, crc32Js } from './records/crc32.js';
 export { crc32c, crc32cBackend, crc32cJs, crc32cNative } from './records/crc32c.js';
+export * from './records/legacy.js';
 export * from './scram.js';
 
 // The admin client (src/client/): connections, SASL, AdminClient.

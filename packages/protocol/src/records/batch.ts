@@ -11,7 +11,7 @@
  * block after recordCount.
  *
  * Message formats v0/v1 (pre-0.11 message sets) share the first 17 bytes' layout, so they are
- * recognised and reported with their magic, but not decoded: Kafka 4 dropped them (KIP-724).
+ * recognised and reported with their magic here; legacy.ts decodes them (Produce v0-2, Fetch v0-3).
  *
  * Everything wrong inside a batch is a CorruptRecordError (CORRUPT_MESSAGE), what Kafka answers.
  */

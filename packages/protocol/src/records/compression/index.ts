@@ -7,13 +7,13 @@
  * cannot read); a codec whose native module did not load here is UNSUPPORTED_COMPRESSION_TYPE.
  */
 import { gunzipSync, gzipSync, constants as zlibConstants } from 'node:zlib';
-import { CorruptRecordError } from '../../errors.js';
+import { CorruptRecordError, ErrorCode, KafkaError } from '../../errors.js';
 import { DEFAULT_MAX_DECOMPRESSED_BYTES, tooLarge } from './limits.js';
 
 export { DEFAULT_MAX_DECOMPRESSED_BYTES } from './limits.js';
 
 import { lz4Compress, lz4Decompress, lz4Module } from './lz4.js';
-import { snappyCompress, snappyDecompress, snappyModule } from './snappy.js';
+import { snappyCompress, snappyCompressXerial, snappyDecompress, snappyModule } from './snappy.js';
 import { ZSTD_DEFAULT_LEVEL, zstdBackend, zstdCompress, zstdDecompress } from './zstd.js';
 
 export const CompressionType = {
@@ -92,5 +92,46 @@ export function decompress(
       return lz4Decompress(data, maxBytes);
     case CompressionType.ZSTD:
       return zstdDecompress(data, maxBytes);
+  }
+}
+
+/**
+ * A message set's codecs (formats v0 and v1, Kafka's CompressionType.wrapForOutput/wrapForInput with a
+ * magic below 2): snappy in snappy-java's xerial framing and lz4 with v0's header checksum (KAFKA-3160),
+ * as the Java client of the time wrote them. zstd does not exist in these formats (KIP-110): INVALID_RECORD,
+ * as Kafka's legacy record iterator answers.
+ */
+export function compressMessageSet(
+  type: CompressionType,
+  data: Buffer,
+  magic: 0 | 1,
+  options: CompressOptions = {},
+): Buffer {
+  switch (type) {
+    case CompressionType.SNAPPY:
+      return snappyCompressXerial(data);
+    case CompressionType.LZ4:
+      return lz4Compress(data, { legacyHeaderChecksum: magic === 0 });
+    case CompressionType.ZSTD:
+      throw new KafkaError(ErrorCode.INVALID_RECORD, `zstd cannot compress a message set of magic ${magic}`);
+    default:
+      return compress(type, data, options);
+  }
+}
+
+/** Decompresses a message set's compressed wrapper value; see compressMessageSet. */
+export function decompressMessageSet(
+  type: CompressionType,
+  data: Buffer,
+  magic: 0 | 1,
+  maxBytes: number = DEFAULT_MAX_DECOMPRESSED_BYTES,
+): Buffer {
+  switch (type) {
+    case CompressionType.LZ4:
+      return lz4Decompress(data, maxBytes, { legacyHeaderChecksum: magic === 0 });
+    case CompressionType.ZSTD:
+      throw new KafkaError(ErrorCode.INVALID_RECORD, `a message of magic ${magic} cannot be compressed with zstd`);
+    default:
+      return decompress(type, data, maxBytes);
   }
 }

@@ -1,7 +1,8 @@
 /**
  * LZ4 (compression type 3): the standard LZ4 frame format (magic 0x184D2204, lz4_Frame_format.md) for
- * magic v1+ batches. Kafka's magic v0 wrote a wrong header checksum (KAFKA-3160); that format is not
- * served here.
+ * magic v1+ batches. Message format v0 carries a wrong frame header checksum (KAFKA-3160: Kafka's
+ * first LZ4 stream hashed the frame magic too); Kafka still writes it so for v0 and skips the check
+ * when reading v0, and so does `legacyHeaderChecksum` here.
  *
  * Decoding takes any valid frame: linked or independent blocks, block and content checksums, a content
  * size, uncompressed blocks, concatenated frames. That covers what librdkafka (LZ4F, independent
@@ -35,9 +36,20 @@ function native(): Lz4Module {
   return lz4Module;
 }
 
-export function lz4Compress(data: Buffer): Buffer {
+/** The header of the same frame as v0 message sets write it: HC hashes the 4 magic bytes as well. */
+const LEGACY_FRAME_HEADER = Buffer.from([
+  ...FRAME_HEADER.subarray(0, 6),
+  (xxhash32(FRAME_HEADER.subarray(0, 6)) >>> 8) & 0xff,
+]);
+
+export interface Lz4FrameOptions {
+  /** Message format v0's header checksum (KAFKA-3160): written over the magic too, not checked on read. */
+  legacyHeaderChecksum?: boolean;
+}
+
+export function lz4Compress(data: Buffer, options: Lz4FrameOptions = {}): Buffer {
   const lz4 = native();
-  const parts: Buffer[] = [FRAME_HEADER];
+  const parts: Buffer[] = [options.legacyHeaderChecksum ? LEGACY_FRAME_HEADER : FRAME_HEADER];
   for (let pos = 0; pos < data.length; pos += BLOCK_MAX_BYTES) {
     const chunk = data.subarray(pos, pos + BLOCK_MAX_BYTES);
     const block = lz4.compressSync(chunk).subarray(SIZE_PREFIX_BYTES);
@@ -60,13 +72,13 @@ export function lz4Compress(data: Buffer): Buffer {
  * each block handed to lz4-napi's block decoder, several times faster than its frame decoder (here
  * 0.9 GB/s against 0.2 GB/s on 512 KiB, 1.3 GB/s on 16 KiB). Linked blocks and preset dictionaries go to the frame decoder.
  */
-export function lz4Decompress(data: Buffer, maxBytes: number): Buffer {
+export function lz4Decompress(data: Buffer, maxBytes: number, options: Lz4FrameOptions = {}): Buffer {
   const lz4 = native();
   const frames: Buffer[] = [];
   let total = 0;
   let pos = 0;
   do {
-    const frame = readFrame(lz4, data, pos, maxBytes - total);
+    const frame = readFrame(lz4, data, pos, maxBytes - total, options.legacyHeaderChecksum === true);
     if (!frame) return lz4FrameDecoder(lz4, data, maxBytes);
     total += frame.content.length;
     frames.push(frame.content);
@@ -117,6 +129,7 @@ function readFrame(
   data: Buffer,
   start: number,
   maxBytes: number,
+  skipHeaderChecksum: boolean,
 ): { content: Buffer; end: number } | null {
   if (data.length - start < 7) throw lz4Corrupt('frame header cut short', start);
   if (data.readUInt32LE(start) !== MAGIC) throw lz4Corrupt('not an LZ4 frame (bad magic)', start);
@@ -132,7 +145,7 @@ function readFrame(
   if (flg & FLG_CONTENT_SIZE) pos += 8;
   if (pos + 1 > data.length) throw lz4Corrupt('frame descriptor cut short', pos);
   const headerChecksum = (xxhash32(data.subarray(start + 4, pos)) >>> 8) & 0xff;
-  if (data[pos] !== headerChecksum) throw lz4Corrupt('frame descriptor checksum mismatch', pos);
+  if (!skipHeaderChecksum && data[pos] !== headerChecksum) throw lz4Corrupt('frame descriptor checksum mismatch', pos);
   pos++;
 
   const blockChecksums = (flg & FLG_BLOCK_CHECKSUM) !== 0;

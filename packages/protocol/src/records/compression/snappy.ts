@@ -9,7 +9,9 @@
  * The decoder takes both, recognising xerial by its magic exactly as snappy-java's SnappyInputStream
  * does. The encoder writes raw snappy: every Kafka reader accepts it (SnappyInputStream falls back to
  * raw when the magic is missing, which is how Java brokers and consumers read librdkafka's batches),
- * and it is one native call and 20 bytes shorter than the framed form.
+ * and it is one native call and 20 bytes shorter than the framed form. Message sets (formats v0/v1),
+ * which only old clients read, get the xerial framing the Java client of their time wrote
+ * (`snappyCompressXerial`).
  *
  * The codec is `snappy` (napi-rs over the Rust `snap` crate, prebuilt per-platform packages).
  */
@@ -32,6 +34,28 @@ function native(): SnappyModule {
 
 export function snappyCompress(data: Buffer): Buffer {
   return native().compressSync(data);
+}
+
+/** snappy-java's SnappyOutputStream default block size: the input is compressed in chunks of this. */
+const XERIAL_BLOCK_BYTES = 32 * 1024;
+/** Version and compatible version in the header, as every snappy-java writes them. */
+const XERIAL_VERSION = 1;
+
+/** snappy-java's stream framing (SnappyOutputStream): the header, then `int32 length` + raw block per 32 KiB. */
+export function snappyCompressXerial(data: Buffer): Buffer {
+  const snappy = native();
+  const header = Buffer.alloc(XERIAL_HEADER_BYTES);
+  XERIAL_MAGIC.copy(header, 0);
+  header.writeInt32BE(XERIAL_VERSION, 8);
+  header.writeInt32BE(XERIAL_VERSION, 12);
+  const parts: Buffer[] = [header];
+  for (let pos = 0; pos < data.length; pos += XERIAL_BLOCK_BYTES) {
+    const block = snappy.compressSync(data.subarray(pos, pos + XERIAL_BLOCK_BYTES));
+    const length = Buffer.allocUnsafe(4);
+    length.writeInt32BE(block.length);
+    parts.push(length, block);
+  }
+  return Buffer.concat(parts);
 }
 
 /** A raw snappy block starts with its uncompressed length as an unsigned varint (format_description.txt). */
