@@ -491,6 +491,50 @@ describe('a SASL/SCRAM-over-TLS cluster on the process driver (3 brokers)', () =
     expect(cert).toMatchObject({ status: 400, type: 'BadRequestException' });
   }, 60_000);
 
+  it('a second create is a conflict; rotating retires the old password; deleting ends the logins', async () => {
+    const h = get();
+    const users = under(clusterArn, '/users');
+    // Credentials reach every broker through the metadata log: a login is retried until one takes it.
+    const login = (password: string) =>
+      kcat(['-L', '-b', saslBootstrap, '-m', '5', ...saslSsl(caFile, 'dave', password)]).then((r) => r.code === 0);
+    const made = await call(h, 'POST', users, { username: 'dave', password: 'dave-secret-1' });
+    expect(made).toMatchObject({
+      status: 200,
+      body: { username: 'dave', mechanism: 'SCRAM-SHA-512', iterations: 8192 },
+    });
+    expect(await call(h, 'POST', users, { username: 'dave', password: 'dave-secret-1' })).toMatchObject({
+      status: 409,
+      type: 'ConflictException',
+    });
+    await until('dave logs in', async () => ((await login('dave-secret-1')) ? true : undefined));
+    const row = await h.catalog.scramUser.findFirstOrThrow({ where: { username: 'dave' } });
+    expect(row.salt.length).toBe(32);
+    const everything = JSON.stringify(row, (_k, v) =>
+      v instanceof Uint8Array ? Buffer.from(v).toString('latin1') : v,
+    );
+    expect(everything).not.toContain('dave-secret');
+
+    const rotated = await call(h, 'PUT', `${users}/dave`, { password: 'dave-secret-2' });
+    expect(rotated).toMatchObject({ status: 200, body: { username: 'dave', mechanism: 'SCRAM-SHA-512' } });
+    const after = await h.catalog.scramUser.findFirstOrThrow({ where: { username: 'dave' } });
+    expect(Buffer.from(after.storedKey).equals(Buffer.from(row.storedKey))).toBe(false);
+    await until('the new password logs in', async () => ((await login('dave-secret-2')) ? true : undefined));
+    await until('the old password refused', async () => ((await login('dave-secret-1')) ? undefined : true));
+    expect(await call(h, 'PUT', `${users}/ghost`, { password: 'long-enough-1' })).toMatchObject({
+      status: 404,
+      type: 'NotFoundException',
+    });
+
+    expect((await call(h, 'DELETE', `${users}/dave`)).status).toBe(204);
+    expect(await call(h, 'DELETE', `${users}/dave`)).toMatchObject({ status: 404, type: 'NotFoundException' });
+    await until('dave refused', async () => ((await login('dave-secret-2')) ? undefined : true));
+    await until('the catalog row gone', async () =>
+      (await h.catalog.scramUser.count({ where: { username: 'dave' } })) === 0 ? true : undefined,
+    );
+    const listed = await call(h, 'GET', users);
+    expect((listed.body.users as { username: string }[]).map((u) => u.username)).toEqual(['alice']);
+  }, 180_000);
+
   it('scale-out gives the new broker the same listeners, its own certificate and the control plane user', async () => {
     const h = get();
     const before = await h.msk.send(new DescribeClusterV2Command({ ClusterArn: clusterArn }));
@@ -667,6 +711,10 @@ describe('mutual TLS and TLS_PLAINTEXT clusters on the process driver (1 broker 
       `ssl.ca.location=${join(h.stateDir, 'bob-ca.pem')}`,
     ]);
     expect(anonymous.code).not.toBe(0);
+    // No SASL/SCRAM on this cluster: no SCRAM users (as MSK refuses to associate SCRAM secrets).
+    expect(
+      await call(h, 'POST', under(arn, '/users'), { username: 'carol', password: 'carol-secret-1' }),
+    ).toMatchObject({ status: 400, type: 'BadRequestException', body: { invalidParameter: 'clientAuthentication' } });
     await deleteAndWait(h, arn);
   }, 240_000);
 

@@ -4,6 +4,10 @@ import * as S from '../schemas/cluster-resources.js';
 import * as users from '../services/users.js';
 import type { ClusterResourceOptions } from './cluster-resources.js';
 
+const SCRAM_ONLY =
+  'Only on a cluster created with clientAuthentication.sasl.scram.enabled; elsewhere BadRequestException ' +
+  'with invalidParameter clientAuthentication (users could not sign in: there is no SASL/SCRAM listener).';
+
 const routes: FastifyPluginAsyncTypebox<ClusterResourceOptions> = async (fastify, opts) => {
   const s = () => fastify.services;
 
@@ -13,6 +17,7 @@ const routes: FastifyPluginAsyncTypebox<ClusterResourceOptions> = async (fastify
       schema: {
         operationId: 'CreateScramUser',
         tags: ['users'],
+        description: SCRAM_ONLY,
         params: S.ClusterArnParams,
         body: S.CreateUserRequest,
         response: { 200: S.ScramUser, ...S.resourceErrors },
@@ -40,6 +45,7 @@ const routes: FastifyPluginAsyncTypebox<ClusterResourceOptions> = async (fastify
       schema: {
         operationId: 'RotateScramUserPassword',
         tags: ['users'],
+        description: SCRAM_ONLY,
         params: S.UserParams,
         body: S.UpdateUserRequest,
         response: { 200: S.ScramUser, ...S.resourceErrors },
