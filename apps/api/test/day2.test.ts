@@ -82,6 +82,13 @@ class Traffic {
   readonly longStalls: string[] = [];
   /** What the consumer went through: crashes (and whether kafkajs restarted it), joins, stops. */
   readonly consumerEvents: string[] = [];
+  /** The group's committed offset per partition, as the consumer's successful commits reported it. */
+  private readonly committed = new Map<number, bigint>();
+  /**
+   * Messages delivered again although their offset had already been committed: what "none twice after
+   * a commit" forbids (a redelivery of what was not yet committed is at-least-once, and allowed).
+   */
+  readonly redeliveredAfterCommit: string[] = [];
   private stopped = false;
   private loop: Promise<void> | undefined;
   private producer: Producer | undefined;
@@ -99,7 +106,16 @@ class Traffic {
       retry: { retries: 30, initialRetryTime: 100, maxRetryTime: 2_000 },
     });
     await this.producer.connect();
-    const { CRASH, GROUP_JOIN, STOP } = this.consumer.events;
+    const { COMMIT_OFFSETS, CRASH, GROUP_JOIN, STOP } = this.consumer.events;
+    this.consumer.on(COMMIT_OFFSETS, (e) => {
+      for (const t of e.payload.topics) {
+        for (const p of t.partitions) {
+          const offset = BigInt(p.offset);
+          if (offset > (this.committed.get(Number(p.partition)) ?? -1n))
+            this.committed.set(Number(p.partition), offset);
+        }
+      }
+    });
     this.consumer.on(CRASH, (e) =>
       this.consumerEvents.push(
         `crash (restart: ${e.payload.restart}): ${e.payload.error.name}: ${e.payload.error.message}`,
@@ -110,8 +126,14 @@ class Traffic {
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: 'orders', fromBeginning: true });
     await this.consumer.run({
-      eachMessage: async ({ message }) => {
+      eachMessage: async ({ partition, message }) => {
         const v = message.value?.toString() ?? '';
+        const committed = this.committed.get(partition) ?? -1n;
+        if (this.received.has(v) && BigInt(message.offset) < committed) {
+          this.redeliveredAfterCommit.push(
+            `${v} (partition ${partition} offset ${message.offset}, committed ${committed})`,
+          );
+        }
         this.received.set(v, (this.received.get(v) ?? 0) + 1);
       },
     });
@@ -578,6 +600,7 @@ describe('day-2 operations on a 3-broker cluster while clients run (ProcessDrive
         consumerEvents: traffic.consumerEvents.filter((e) => !e.startsWith('joined')),
         consumerJoins: traffic.consumerEvents.filter((e) => e.startsWith('joined')).length,
         duplicates: traffic.duplicates(),
+        redeliveredAfterCommit: traffic.redeliveredAfterCommit.slice(0, 5),
         produceErrors: traffic.produceErrors,
         maxProduceStallMs: traffic.maxStallMs,
         longStalls: traffic.longStalls,
@@ -588,5 +611,6 @@ describe('day-2 operations on a 3-broker cluster while clients run (ProcessDrive
       [],
     );
     expect(notDelivered, 'in the topic, but never delivered to the consumer group: the group is stuck').toEqual([]);
+    expect(traffic.redeliveredAfterCommit, 'delivered again after its offset was committed').toEqual([]);
   }, 300_000);
 });

@@ -210,8 +210,12 @@ export class OffsetsReplay {
 }
 
 /**
- * Reads a partition of __consumer_offsets from its log start to its high watermark into `replay`,
- * yielding to the event loop between chunks. Stops early (returning false) when `stillWanted` says
+ * Reads a partition of __consumer_offsets from its log start to its log end offset into `replay`,
+ * as Kafka's GroupMetadataManager does: not only to the high watermark, which on a leader just
+ * elected can still lag commits the previous coordinator acknowledged (every in-sync replica had
+ * them, this one too); loading only to it turned those commits back and redelivered committed
+ * messages. A leader's log is never truncated, so what it holds past its high watermark will count.
+ * Yields to the event loop between chunks. Stops early (returning false) when `stillWanted` says
  * the load was abandoned (leadership moved while loading).
  */
 export async function loadPartition(
@@ -219,7 +223,7 @@ export async function loadPartition(
   replay: OffsetsReplay,
   stillWanted: () => boolean,
 ): Promise<boolean> {
-  const end = partition.highWatermark;
+  const end = partition.log.logEndOffset;
   let offset = partition.log.logStartOffset;
   while (offset < end) {
     if (!stillWanted()) return false;

@@ -263,7 +263,7 @@ describe('replay of a partition', () => {
 });
 
 describe('loading a partition', () => {
-  it('reads every batch up to the high watermark, skipping foreign and unreadable records', async () => {
+  it('reads every batch up to the log end offset (past a lagging high watermark), skipping foreign and unreadable records', async () => {
     const offset = (n: bigint): OffsetCommitValue => ({
       offset: n,
       leaderEpoch: -1,
@@ -308,9 +308,11 @@ describe('loading a partition', () => {
     });
     const starts = log.map((_, i) => log.slice(0, i).reduce((n, b) => n + b.readInt32BE(23) + 1, 0));
     const partition = {
-      highWatermark: next,
+      // A leader just elected: its high watermark still behind commits the old coordinator acknowledged.
+      highWatermark: starts[1],
       log: {
         logStartOffset: 0,
+        logEndOffset: next,
         // One batch per read, like a read with a small buffer.
         read: (from: number) => ({
           records: log[starts.findLastIndex((s) => s <= from)] ?? Buffer.alloc(0),

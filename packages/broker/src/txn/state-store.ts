@@ -94,7 +94,9 @@ export function txnLogErrorFor(e: unknown): number {
 
 /**
  * Reads a partition of __transaction_state into the last value per transactional id (null: expired),
- * yielding to the event loop between chunks; null when the load was abandoned.
+ * up to its log end offset as Kafka's TransactionStateManager does (a leader just elected may have a
+ * high watermark behind transitions the previous coordinator acknowledged), yielding to the event
+ * loop between chunks; null when the load was abandoned.
  */
 export async function loadTxnPartition(
   partition: Partition,
@@ -102,7 +104,7 @@ export async function loadTxnPartition(
 ): Promise<{ values: Map<string, TransactionLogValue | null>; skipped: number } | null> {
   const values = new Map<string, TransactionLogValue | null>();
   let skipped = 0;
-  const end = partition.highWatermark;
+  const end = partition.log.logEndOffset;
   let offset = partition.log.logStartOffset;
   while (offset < end) {
     if (!stillWanted()) return null;
