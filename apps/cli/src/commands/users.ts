@@ -3,6 +3,7 @@
  * DeleteScramUser). Passwords come from --password-stdin or a prompt, never from argv by default
  * (argv shows in `ps` and shell history); --password is there for throw-away test clusters.
  */
+import { SdkError } from '@flotilla/sdk';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { Context, Io } from '../context.js';
@@ -26,6 +27,29 @@ async function password(ctx: Context, o: Record<string, unknown>): Promise<strin
   throw new CliError('give the password with --password-stdin (or --password)', ExitCode.USAGE);
 }
 
+/**
+ * The API refuses to create or rotate a user on a cluster without SASL/SCRAM, naming the cluster's
+ * clientAuthentication (as MSK refuses to associate SCRAM secrets there): the same refusal with what to do.
+ */
+async function onScramCluster<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (
+      error instanceof SdkError &&
+      error.type === 'BadRequestException' &&
+      error.invalidParameter === 'clientAuthentication'
+    ) {
+      throw new CliError(
+        `${error.type}: ${error.message}`,
+        ExitCode.USAGE,
+        'SCRAM users need a cluster with SASL/SCRAM over TLS: `flo clusters create NAME --scram`',
+      );
+    }
+    throw error;
+  }
+}
+
 const passwordOptions = (command: Command) =>
   command
     .option('--password-stdin', 'read the password from stdin')
@@ -47,11 +71,14 @@ export function registerUsers(program: Command, io: Io): void {
     ).action(
       action(io, async (ctx, [cluster, username], o) => {
         const arn = await ctx.clusterArn(cluster as string);
-        const user = await ctx.client.createUser(arn, {
-          username: username as string,
-          password: await password(ctx, o),
-          ...(o.mechanism ? { mechanism: o.mechanism as 'SCRAM-SHA-256' } : {}),
-        });
+        const secret = await password(ctx, o);
+        const user = await onScramCluster(() =>
+          ctx.client.createUser(arn, {
+            username: username as string,
+            password: secret,
+            ...(o.mechanism ? { mechanism: o.mechanism as 'SCRAM-SHA-256' } : {}),
+          }),
+        );
         return fields(user, [
           ['User', user.username],
           ['Mechanism', user.mechanism],
@@ -94,7 +121,8 @@ export function registerUsers(program: Command, io: Io): void {
   ).action(
     action(io, async (ctx, [cluster, username], o) => {
       const arn = await ctx.clusterArn(cluster as string);
-      const user = await ctx.client.rotateUserPassword(arn, username as string, await password(ctx, o));
+      const secret = await password(ctx, o);
+      const user = await onScramCluster(() => ctx.client.rotateUserPassword(arn, username as string, secret));
       return fields(user, [
         ['User', user.username],
         ['Mechanism', user.mechanism],
