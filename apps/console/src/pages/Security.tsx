@@ -363,8 +363,9 @@ function Users({ cluster }: { cluster: ClusterV2 }) {
   const [mechanism, setMechanism] = useState<string | null>('SCRAM-SHA-512');
   const [error, setError] = useState<Error>();
   const [busy, setBusy] = useState(false);
-  // The API refuses users where SCRAM is off (BadRequestException): guidance, not an error.
-  if (!users.data && users.error instanceof ApiError && users.error.status === 400) {
+  // The API refuses users where SCRAM is off (BadRequestException naming the cluster's clientAuthentication):
+  // guidance, not an error. Any other 400 (a cluster still CREATING) is shown as what it is.
+  if (!users.data && users.error instanceof ApiError && users.error.invalidParameter === 'clientAuthentication') {
     return <ScramNotEnabled refusal={users.error.message} />;
   }
   const closeModal = () => {
