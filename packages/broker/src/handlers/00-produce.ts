@@ -1,6 +1,9 @@
 /**
- * Produce (key 0), v3-11: record batch v2 only (v0-2 carry the pre-0.11 message formats, which no
- * current client sends). Batches are stored as sent: no decompression, no re-compression. acks=0 gets no
+ * Produce (key 0), v0-11. v3+ carry record batches v2, stored as sent: no decompression, no
+ * re-compression. v0-2 (clients before Kafka 0.11) carry message sets of formats v0/v1, validated and
+ * up-converted to one v2 batch first, as Kafka 3.x does (log/legacy-produce.ts; Kafka 4 dropped them,
+ * KIP-896). A transactional batch without a transactional id (always so before v3) is refused with
+ * TRANSACTIONAL_ID_AUTHORIZATION_FAILED for the whole request, as Kafka does. acks=0 gets no
  * response; acks=1 is answered once the batch is in the leader's log; acks=-1 first requires an ISR of at
  * least min.insync.replicas (else NOT_ENOUGH_REPLICAS, nothing appended), then waits, up to the request's
  * timeout, until the high watermark passes the batch, i.e. every ISR member has it (Kafka's
@@ -17,6 +20,8 @@ import {
   KafkaError,
   type ProduceResponsePartitionProduceResponse,
 } from '@flotilla/protocol';
+import { BATCH_HEADER_SIZE, LOG_OVERHEAD } from '../log/batch-info.js';
+import { upConvertProduce } from '../log/legacy-produce.js';
 import { RecordValidationError } from '../log/partition-log.js';
 import { leaderHint } from '../replica/leader-hint.js';
 import { AclOperation, ResourceType } from '../security/acl.js';
@@ -26,16 +31,18 @@ import { defineHandler } from './types.js';
 
 export default defineHandler({
   apiKey: ApiKey.Produce,
-  minVersion: 3,
+  minVersion: 0,
   maxVersion: 11,
   async handle(ctx, request) {
     const { replicas, topicConfigs, metrics, image } = ctx.broker;
     const acks = request.acks;
     const validAcks = acks === -1 || acks === 0 || acks === 1;
     // Write on the transactional id (if any) and on each topic, checked before the topic's existence.
+    // Transactional records need a transactional id to be authorized against (KafkaApis.handleProduceRequest).
     const txnDenied =
-      request.transactionalId !== null &&
-      !authorized(ctx, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, request.transactionalId);
+      request.transactionalId !== null
+        ? !authorized(ctx, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, request.transactionalId)
+        : request.topicData.some((t) => t.partitionData.some((p) => hasTransactionalBatch(p.records)));
     const writeDenied = (topic: string) =>
       txnDenied
         ? ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED
@@ -75,6 +82,14 @@ export default defineHandler({
                 throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, 'produce request without records');
               }
               const partition = replicas.leaderPartition(topic.name, p.index);
+              const logConfig = topicConfigs.logConfig(topic.name);
+              const records =
+                ctx.apiVersion < 3
+                  ? upConvertProduce(p.records, {
+                      ...logConfig,
+                      compressionType: topicConfigs.entry(topic.name, 'compression.type').value ?? 'producer',
+                    })
+                  : p.records;
               // KIP-890: a transaction's first batch in a partition must belong to an open transaction.
               await verifyTransactionalBatch(
                 ctx.broker.transactions,
@@ -82,15 +97,10 @@ export default defineHandler({
                 topic.name,
                 p.index,
                 partition,
-                p.records,
+                records,
               );
               const minInsync = topicConfigs.minInsyncReplicas(topic.name);
-              const result = partition.appendAsLeader(
-                p.records,
-                acks,
-                topicConfigs.logConfig(topic.name).maxMessageBytes,
-                minInsync,
-              );
+              const result = partition.appendAsLeader(records, acks, logConfig.maxMessageBytes, minInsync);
               if (result.appended) metrics.recordProduce(topic.name, result.appended.bytes, result.appended.records);
               if (acks === -1) {
                 // A retried duplicate waits for the original batch, which may not be replicated yet.
@@ -126,3 +136,20 @@ export default defineHandler({
     return { ...defaultProduceResponse(), responses, nodeEndpoints };
   },
 });
+
+const TRANSACTIONAL_BIT = 0x10;
+
+/**
+ * Whether a record set holds a v2 batch with the transactional bit (RequestUtils.hasTransactionalRecords),
+ * read from the batch headers in place: this runs on every produce without a transactional id.
+ */
+function hasTransactionalBatch(records: Buffer | null): boolean {
+  if (records === null) return false;
+  for (let at = 0; at + BATCH_HEADER_SIZE <= records.length; ) {
+    if (records.readInt8(at + 16) === 2 && (records.readInt16BE(at + 21) & TRANSACTIONAL_BIT) !== 0) return true;
+    const length = records.readInt32BE(at + 8);
+    if (length <= 0) return false; // corrupt: answered per partition when appended
+    at += LOG_OVERHEAD + length;
+  }
+  return false;
+}

@@ -1,5 +1,6 @@
 /**
- * Fetch (key 1), v4-17. Consumers read whole batches below the high watermark, with long polling
+ * Fetch (key 1), v0-17; v0-3 (message formats v0/v1) are this v4 read down-converted, in
+ * 01-fetch-legacy.ts. Consumers read whole batches below the high watermark, with long polling
  * (max.wait.ms until min.bytes are readable), a response limit (max.bytes) and per-partition limits; the
  * first partition with data returns at least one batch even when it is larger than the limits (KIP-74).
  * Topics are named up to v12 and given by id from v13. Incremental fetch sessions (KIP-227, v7+) are
@@ -24,15 +25,17 @@ import {
 import { leaderHint } from '../replica/leader-hint.js';
 import type { FetchPartitionRequest } from '../replica/replica-manager.js';
 import { fetchDenial } from '../security/request-authorization.js';
-import { defineHandler } from './types.js';
+import { FIRST_RECORD_BATCH_FETCH_VERSION, fetchLegacy } from './01-fetch-legacy.js';
+import { defineHandler, type Handler } from './types.js';
 
 const READ_COMMITTED = 1;
 
-export default defineHandler({
+const fetchHandler: Handler<typeof ApiKey.Fetch> = defineHandler({
   apiKey: ApiKey.Fetch,
-  minVersion: 4,
+  minVersion: 0,
   maxVersion: 17,
   async handle(ctx, request) {
+    if (ctx.apiVersion < FIRST_RECORD_BATCH_FETCH_VERSION) return fetchLegacy(ctx, request, fetchHandler.handle);
     const { image, replicas, metrics, responseBuffers } = ctx.broker;
     const byId = ctx.apiVersion >= 13;
     const session = ctx.broker.fetchSessions.newContext(
@@ -135,3 +138,5 @@ export default defineHandler({
     };
   },
 });
+
+export default fetchHandler;
