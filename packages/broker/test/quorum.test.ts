@@ -3,7 +3,7 @@
  * roles on 127.0.0.1, talking Kafka's Raft RPCs on their CONTROLLER listeners. Checked with our
  * protocol client (DescribeQuorum, CreateTopics, Metadata) and kcat.
  */
-import { AdminClient, ApiKey, Connection, defaultCreateTopicsRequest } from '@flotilla/protocol';
+import { AdminClient, ApiKey, Connection, defaultCreateTopicsRequest, defaultMetadataRequest } from '@flotilla/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type QuorumCluster, quorumCluster, removeDir, run, startBrokerProcess } from './harness.js';
 
@@ -316,7 +316,7 @@ describe('a voter started before the others', () => {
       await first;
       // The request held since before the quorum existed is answered, and the broker lists itself.
       early = await pending;
-      const answered = await early.request(ApiKey.Metadata, { topics: null, allowAutoTopicCreation: false });
+      const answered = await early.request(ApiKey.Metadata, { ...defaultMetadataRequest(), topics: null });
       expect(answered.brokers.map((b) => b.nodeId)).toContain(1);
       const { leaderId } = await agreedLeader(cluster, [1, 2, 3]);
       expect([1, 2, 3]).toContain(leaderId);
