@@ -3,7 +3,8 @@
  * batches v2 (and validated as Kafka 3.x validates them), Fetch v0-3 down-converted (transaction markers
  * dropped, zstd refused, the pre-KIP-74 hard partition limit), the topic configs that change both
  * (compression.type, message.timestamp.type, message.downconversion.enable), and ListOffsets v0's
- * legacy offset list. java-clients.test.ts drives the same paths with real old clients.
+ * legacy offset list; and an up-converted batch replicated to followers like any other, so a new leader
+ * serves it. java-clients.test.ts drives the same paths with real old clients.
  */
 import {
   ApiKey,
@@ -26,7 +27,7 @@ import {
   TimestampType,
 } from '@flotilla/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BrokerProcess, removeDir, startBrokerProcess, tempDir } from './harness.js';
+import { type BrokerProcess, quorumCluster, removeDir, startBrokerProcess, tempDir } from './harness.js';
 
 const NOW = BigInt(Date.now());
 
@@ -429,5 +430,93 @@ describe('message formats v0/v1 on the wire', () => {
     expect(await list(-1n, 0)).toEqual([]);
     // Every segment was modified before now + 1 min: the list from there is the whole one.
     expect(await list(BigInt(Date.now() + 60_000), 100)).toEqual(all);
+  });
+});
+
+describe('message formats v0/v1 in a replicated cluster', () => {
+  it('an acks=all Produce v1 is replicated as a v2 batch: after the leader dies, the new leader serves it to Fetch v1', async () => {
+    const cluster = await quorumCluster(3, { 'min.insync.replicas': '2' });
+    const ask = async <T>(id: number, f: (conn: Connection) => Promise<T>): Promise<T> => {
+      const conn = await connect({ host: '127.0.0.1', port: cluster.node(id).port });
+      try {
+        return await f(conn);
+      } finally {
+        await conn.close();
+      }
+    };
+    const leaderSeenBy = (id: number) =>
+      ask(id, async (conn) => {
+        const md = await conn.request(
+          ApiKey.Metadata,
+          {
+            topics: [{ name: 'replicated', topicId: '' }],
+            allowAutoTopicCreation: false,
+            includeClusterAuthorizedOperations: false,
+            includeTopicAuthorizedOperations: false,
+          },
+          { version: 0 },
+        );
+        return md.topics[0]?.partitions[0];
+      });
+    try {
+      await cluster.start();
+      await ask(1, (conn) =>
+        conn.request(ApiKey.CreateTopics, {
+          topics: [{ name: 'replicated', numPartitions: 1, replicationFactor: 3, assignments: [], configs: [] }],
+          timeoutMs: 10_000,
+          validateOnly: false,
+        }),
+      );
+      await expect.poll(async () => (await leaderSeenBy(1))?.isrNodes.length, { timeout: 20_000 }).toBe(3);
+      const leader = (await leaderSeenBy(1))?.leaderId as number;
+      const set = encodeMessageSet({ magic: 0, compression: CompressionType.SNAPPY, records: records(3, 'r') });
+      const produced = await ask(leader, (conn) =>
+        conn.request(
+          ApiKey.Produce,
+          {
+            transactionalId: null,
+            acks: -1,
+            timeoutMs: 10_000,
+            topicData: [{ name: 'replicated', partitionData: [{ index: 0, records: set }] }],
+          },
+          { version: 1 },
+        ),
+      );
+      expect(produced?.responses[0]?.partitionResponses[0]?.errorCode).toBe(0);
+      await cluster.stop(leader);
+      const survivor = [1, 2, 3].find((id) => id !== leader) as number;
+      await expect.poll(async () => (await leaderSeenBy(survivor))?.leaderId, { timeout: 20_000 }).not.toBe(leader);
+      const newLeader = (await leaderSeenBy(survivor))?.leaderId as number;
+      const fetched = await ask(newLeader, (conn) =>
+        conn.request(
+          ApiKey.Fetch,
+          {
+            ...defaultFetchRequest(),
+            replicaId: -1,
+            maxWaitMs: 0,
+            minBytes: 0,
+            topics: [
+              {
+                topic: 'replicated',
+                topicId: '',
+                partitions: [
+                  { ...defaultFetchRequestFetchPartition(), partition: 0, fetchOffset: 0n, partitionMaxBytes: 1 << 20 },
+                ],
+              },
+            ],
+          },
+          { version: 1 },
+        ),
+      );
+      const p = fetched.responses[0]?.partitions[0];
+      expect(p?.errorCode).toBe(0);
+      expect(legacyOf(p?.records ?? Buffer.alloc(0)).map((r) => [r.magic, r.value?.toString()])).toEqual([
+        [0, 'r0'],
+        [0, 'r1'],
+        [0, 'r2'],
+      ]);
+    } finally {
+      await cluster.close();
+    }
   });
 });
