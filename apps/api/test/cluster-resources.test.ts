@@ -6,9 +6,6 @@
  * bearer key; kafkajs plays the client applications; the reconciler runs as the worker runs it.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   CreateClusterV2Command,
   CreateConfigurationCommand,
@@ -19,49 +16,27 @@ import {
   DescribeTopicCommand,
   DescribeTopicPartitionsCommand,
   GetBootstrapBrokersCommand,
-  KafkaClient,
+  type KafkaClient,
   ListTopicsCommand,
   UpdateTopicCommand,
 } from '@aws-sdk/client-kafka';
-import { createCatalog } from '@flotilla/db';
-import { dropDatabase, scratchDatabaseUrl } from '@flotilla/db/testing';
 import { AdminClient } from '@flotilla/protocol';
-import { ProcessDriver } from '@flotilla/runtime';
-import { OperationsWorker, RECONCILE_QUEUE, ReconcileWorker, reconcileCluster } from '@flotilla/worker';
+import { RECONCILE_QUEUE, ReconcileWorker, reconcileCluster } from '@flotilla/worker';
 import { Queue } from 'bullmq';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config.js';
-import { buildApi, type StartedApi } from '../src/start.js';
+import type { StartedApi } from '../src/start.js';
+import { type ControlPlane, quiet, sdkError, until, useControlPlane, waitActive } from './harness.js';
 
-const quiet = {
-  info() {},
-  warn: (m: string, f?: Record<string, unknown>) => console.warn(m, f),
-  error: (m: string, f?: Record<string, unknown>) => console.error(m, f),
-};
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-const databaseUrl = scratchDatabaseUrl('flotilla_resources');
-const stateDir = mkdtempSync(join(tmpdir(), 'flotilla-resources-'));
-const queuePrefix = `flotilla-resources-${process.pid}`;
+const plane = useControlPlane({ name: 'resources' });
 let api: StartedApi;
 let endpoint: string;
-let worker: OperationsWorker;
+let queuePrefix: string;
 let reconciler: ReconcileWorker;
 let reconcileQueue: Queue;
 let reconcileRedisUrl: string;
-let driver: ProcessDriver;
 let msk: KafkaClient;
-let catalog: ReturnType<typeof createCatalog>;
+let catalog: ControlPlane['catalog'];
 let clusterArn: string;
 let clusterId: string;
 let bootstrap: string[];
@@ -93,40 +68,14 @@ async function call(method: string, path: string, body?: unknown): Promise<Answe
 
 const under = (rest: string) => `/v1/clusters/${encodeURIComponent(clusterArn)}${rest}`;
 
-async function sdkError(promise: Promise<unknown>): Promise<{ name: string; status?: number; message: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    const e = error as { name: string; message: string; $metadata?: { httpStatusCode?: number } };
-    return { name: e.name, status: e.$metadata?.httpStatusCode, message: e.message };
-  }
-  throw new Error('expected the call to fail');
-}
-
 beforeAll(async () => {
-  const config = loadConfig({
-    DATABASE_URL: databaseUrl,
-    FLOTILLA_STATE_DIR: stateDir,
-    FLOTILLA_QUEUE_PREFIX: queuePrefix,
-    FLOTILLA_RUNTIME: 'process',
-  });
-  api = await buildApi(config);
-  endpoint = await api.fastify.listen({ host: '127.0.0.1', port: 0 });
-  msk = new KafkaClient({
-    endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: api.adminKey.accessKeyId, secretAccessKey: api.adminKey.secretAccessKey },
-  });
-  driver = new ProcessDriver({ stateDir: join(stateDir, 'runtime') });
-  catalog = createCatalog({ url: databaseUrl });
-  worker = new OperationsWorker({ catalog, driver, redisUrl: config.redisUrl, queuePrefix, log: quiet });
-  await worker.start();
+  ({ api, endpoint, queuePrefix, msk, catalog } = plane());
   // Only on demand here (after API mutations); the interval is exercised by the worker's own process.
-  reconcileRedisUrl = config.redisUrl;
-  reconcileQueue = new Queue(RECONCILE_QUEUE, { connection: { url: config.redisUrl }, prefix: queuePrefix });
+  reconcileRedisUrl = plane().redisUrl;
+  reconcileQueue = new Queue(RECONCILE_QUEUE, { connection: { url: reconcileRedisUrl }, prefix: queuePrefix });
   reconciler = new ReconcileWorker({
     catalog,
-    redisUrl: config.redisUrl,
+    redisUrl: reconcileRedisUrl,
     queuePrefix,
     intervalMs: 3_600_000,
     log: quiet,
@@ -158,15 +107,7 @@ beforeAll(async () => {
     }),
   );
   clusterArn = created.ClusterArn as string;
-  await until(
-    'ACTIVE',
-    async () => {
-      const d = await msk.send(new DescribeClusterV2Command({ ClusterArn: clusterArn }));
-      if (d.ClusterInfo?.State === 'FAILED') throw new Error(`FAILED: ${d.ClusterInfo.StateInfo?.Message}`);
-      return d.ClusterInfo?.State === 'ACTIVE' ? true : undefined;
-    },
-    90_000,
-  );
+  await waitActive(msk, clusterArn, 120_000);
   clusterId = (await catalog.cluster.findUniqueOrThrow({ where: { arn: clusterArn } })).id;
   const brokers = await msk.send(new GetBootstrapBrokersCommand({ ClusterArn: clusterArn }));
   bootstrap = (brokers.BootstrapBrokerString as string).split(',');
@@ -177,15 +118,6 @@ afterAll(async () => {
   await reconciler?.close();
   await reconcileQueue?.obliterate({ force: true }).catch(() => undefined);
   await reconcileQueue?.close();
-  await worker?.close(1_000);
-  for (const id of (await driver?.listClusters()) ?? []) await driver.deleteCluster(id);
-  await driver?.close();
-  await catalog?.$disconnect();
-  await api?.fastify.services.queue.obliterate({ force: true });
-  msk?.destroy();
-  await api?.fastify.close();
-  await dropDatabase(databaseUrl);
-  rmSync(stateDir, { recursive: true, force: true });
 });
 
 describe('MSK topic calls', () => {

@@ -14,53 +14,32 @@
  * (the control plane's SCRAM super user); DeleteCluster removes it.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   CreateClusterV2Command,
   CreateConfigurationCommand,
   CreateTopicCommand,
-  DeleteClusterCommand,
   DescribeClusterV2Command,
   GetBootstrapBrokersCommand,
-  KafkaClient,
   ListClusterOperationsV2Command,
   ListTopicsCommand,
   RebootBrokerCommand,
   UpdateBrokerCountCommand,
 } from '@aws-sdk/client-kafka';
-import { createCatalog } from '@flotilla/db';
-import { dropDatabase, scratchDatabaseUrl } from '@flotilla/db/testing';
 import { AdminClient, ConfigResourceType } from '@flotilla/protocol';
-import { DEFAULT_BROKER_IMAGE, DockerDriver, ProcessDriver, type RuntimeDriver } from '@flotilla/runtime';
+import { adminOptions, HealMonitor, Monitor, reconcileCluster, requireClusterEndpoint } from '@flotilla/worker';
+import { describe, expect, it } from 'vitest';
 import {
-  adminOptions,
-  HealMonitor,
-  Monitor,
-  OperationsWorker,
-  reconcileCluster,
-  requireClusterEndpoint,
-} from '@flotilla/worker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config.js';
-import { buildApi, type StartedApi } from '../src/start.js';
-
-const quiet = {
-  info() {},
-  warn: (m: string, f?: Record<string, unknown>) => console.warn(m, f),
-  error: (m: string, f?: Record<string, unknown>) => console.error(m, f),
-};
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+  type ControlPlane,
+  deleteAndWait as deleteAndWaitFor,
+  dockerReadiness,
+  quiet,
+  sdkError,
+  until,
+  useControlPlane,
+  waitActive as waitActiveFor,
+} from './harness.js';
 
 interface Run {
   code: number | null;
@@ -95,130 +74,11 @@ function saslSsl(caFile: string, username: string, password: string): string[] {
   ];
 }
 
-interface Harness {
-  api: StartedApi;
-  driver: RuntimeDriver;
-  endpoint: string;
-  msk: KafkaClient;
-  catalog: ReturnType<typeof createCatalog>;
-  stateDir: string;
-}
+type Harness = ControlPlane;
 
-/** API + worker (with the API's master key) on a scratch database, for one driver. */
-function harness(kind: 'process' | 'docker'): () => Harness {
-  const databaseUrl = scratchDatabaseUrl(`flotilla_security_${kind}`);
-  const stateDir = mkdtempSync(join(tmpdir(), `flotilla-security-${kind}-`));
-  const queuePrefix = `flotilla-security-${kind}-${process.pid}`;
-  let h: Harness | undefined;
-  let worker: OperationsWorker;
-  let driver: RuntimeDriver;
-
-  beforeAll(async () => {
-    const config = loadConfig({
-      DATABASE_URL: databaseUrl,
-      FLOTILLA_STATE_DIR: stateDir,
-      FLOTILLA_QUEUE_PREFIX: queuePrefix,
-      FLOTILLA_RUNTIME: kind,
-    });
-    const api = await buildApi(config);
-    const endpoint = await api.fastify.listen({ host: '127.0.0.1', port: 0 });
-    const msk = new KafkaClient({
-      endpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: api.adminKey.accessKeyId, secretAccessKey: api.adminKey.secretAccessKey },
-    });
-    driver = kind === 'process' ? new ProcessDriver({ stateDir: join(stateDir, 'runtime') }) : new DockerDriver();
-    const catalog = createCatalog({ url: databaseUrl });
-    // The worker opens the sealed control-plane credential and CA key with the API's master key.
-    worker = new OperationsWorker({
-      catalog,
-      driver,
-      redisUrl: config.redisUrl,
-      queuePrefix,
-      log: quiet,
-      box: api.box,
-    });
-    await worker.start();
-    h = { api, driver, endpoint, msk, catalog, stateDir };
-  });
-
-  afterAll(async () => {
-    await worker?.close(1_000);
-    for (const id of (await driver?.listClusters()) ?? []) await driver.deleteCluster(id);
-    await driver?.close();
-    await h?.catalog.$disconnect();
-    await h?.api.fastify.services.queue.obliterate({ force: true });
-    h?.msk.destroy();
-    await h?.api.fastify.close();
-    await dropDatabase(databaseUrl);
-    rmSync(stateDir, { recursive: true, force: true });
-  });
-
-  return () => {
-    if (!h) throw new Error('harness not started');
-    return h;
-  };
-}
-
-async function call(h: Harness, method: string, path: string, body?: unknown) {
-  const response = await fetch(`${h.endpoint}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${h.api.adminKey.accessKeyId}:${h.api.adminKey.secretAccessKey}`,
-      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-    },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await response.text();
-  return {
-    status: response.status,
-    type: response.headers.get('x-amzn-errortype'),
-    body: (text ? JSON.parse(text) : {}) as Record<string, unknown>,
-  };
-}
-
-async function sdkError(
-  promise: Promise<unknown>,
-): Promise<{ name: string; message: string; invalidParameter?: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    const e = error as { name: string; message: string; InvalidParameter?: string };
-    return {
-      name: e.name,
-      message: e.message,
-      ...(e.InvalidParameter ? { invalidParameter: e.InvalidParameter } : {}),
-    };
-  }
-  throw new Error('expected the call to fail');
-}
-
-async function waitActive(h: Harness, clusterArn: string): Promise<void> {
-  await until(
-    'ACTIVE',
-    async () => {
-      const d = await h.msk.send(new DescribeClusterV2Command({ ClusterArn: clusterArn }));
-      if (d.ClusterInfo?.State === 'FAILED') throw new Error(`FAILED: ${d.ClusterInfo.StateInfo?.Message}`);
-      return d.ClusterInfo?.State === 'ACTIVE' ? true : undefined;
-    },
-    150_000,
-  );
-}
-
-async function deleteAndWait(h: Harness, clusterArn: string): Promise<void> {
-  await h.msk.send(new DeleteClusterCommand({ ClusterArn: clusterArn }));
-  await until(
-    'the cluster gone',
-    async () => {
-      const gone = await h.msk
-        .send(new DescribeClusterV2Command({ ClusterArn: clusterArn }))
-        .then(() => false)
-        .catch((e: { name?: string }) => e.name === 'NotFoundException');
-      return gone ? true : undefined;
-    },
-    90_000,
-  );
-}
+const call = (h: Harness, method: string, path: string, body?: unknown) => h.call(method, path, body);
+const waitActive = (h: Harness, clusterArn: string) => waitActiveFor(h.msk, clusterArn);
+const deleteAndWait = (h: Harness, clusterArn: string) => deleteAndWaitFor(h.msk, clusterArn);
 
 const SCRAM_OVER_TLS = {
   ClientAuthentication: { Sasl: { Scram: { Enabled: true } } },
@@ -226,7 +86,7 @@ const SCRAM_OVER_TLS = {
 };
 
 describe('a SASL/SCRAM-over-TLS cluster on the process driver (3 brokers)', () => {
-  const get = harness('process');
+  const get = useControlPlane({ name: 'security_scram' });
   const under = (arn: string, rest: string) => `/v1/clusters/${encodeURIComponent(arn)}${rest}`;
   let clusterArn: string;
   let saslBootstrap: string;
@@ -621,7 +481,7 @@ describe('a SASL/SCRAM-over-TLS cluster on the process driver (3 brokers)', () =
 });
 
 describe('mutual TLS and TLS_PLAINTEXT clusters on the process driver (1 broker each)', () => {
-  const get = harness('process');
+  const get = useControlPlane({ name: 'security_mtls' });
   const under = (arn: string, rest: string) => `/v1/clusters/${encodeURIComponent(arn)}${rest}`;
 
   it('issues client certificates from the cluster CA; the principal is User:<CN> and ACLs bind it', async () => {
@@ -767,21 +627,10 @@ describe('mutual TLS and TLS_PLAINTEXT clusters on the process driver (1 broker 
 });
 
 // The DockerDriver where an engine answers and the broker image exists (e2e.test.ts does the same).
-const docker = new DockerDriver();
-const dockerAnswers = await docker
-  .ping()
-  .then(() => true)
-  .catch(() => false)
-  .finally(() => docker.close());
-const imageExists =
-  dockerAnswers &&
-  (await new Promise<boolean>((resolve) =>
-    execFile('docker', ['image', 'inspect', DEFAULT_BROKER_IMAGE], (error) => resolve(!error)),
-  ));
-
-if (imageExists && process.env.FLOTILLA_E2E_DRIVER !== 'process') {
+const docker = await dockerReadiness();
+if (docker.ready && process.env.FLOTILLA_E2E_DRIVER !== 'process') {
   describe('a SASL/SCRAM-over-TLS cluster on the docker driver (1 broker)', () => {
-    const get = harness('docker');
+    const get = useControlPlane({ name: 'security_docker', runtime: 'docker' });
     const under = (arn: string, rest: string) => `/v1/clusters/${encodeURIComponent(arn)}${rest}`;
 
     it('create, a SCRAM round trip with kcat, delete', async () => {
@@ -839,5 +688,5 @@ if (imageExists && process.env.FLOTILLA_E2E_DRIVER !== 'process') {
     }, 300_000);
   });
 } else {
-  describe.skip(`on the docker driver (${dockerAnswers ? `no ${DEFAULT_BROKER_IMAGE} image: make image` : 'no Docker engine answers'})`, () => {});
+  describe.skip(`on the docker driver (${docker.ready ? 'FLOTILLA_E2E_DRIVER=process' : docker.why})`, () => {});
 }
