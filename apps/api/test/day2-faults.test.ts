@@ -14,17 +14,23 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
-  CreateClusterV2Command,
   DescribeClusterOperationV2Command,
   DescribeClusterV2Command,
-  GetBootstrapBrokersCommand,
   UpdateBrokerCountCommand,
   UpdateBrokerTypeCommand,
 } from '@aws-sdk/client-kafka';
 import { ApiKey, connect } from '@flotilla/protocol';
 import { ConfigResourceTypes, Kafka, logLevel, Partitioners } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type ControlPlane, dockerReadiness, kcat, until, useControlPlane, waitActive } from './harness.js';
+import {
+  activeCluster,
+  type ControlPlane,
+  createReplicatedTopic,
+  dockerReadiness,
+  kcat,
+  until,
+  useControlPlane,
+} from './harness.js';
 
 const THROTTLE = 2 * 1024 * 1024;
 const WORKER_MAIN = new URL('../../worker/dist/main.js', import.meta.url).pathname;
@@ -32,40 +38,9 @@ const WORKER_MAIN = new URL('../../worker/dist/main.js', import.meta.url).pathna
 /** A 3-broker cluster made through the API, ACTIVE, with `orders` (6 partitions, RF 3, min.insync.replicas 2). */
 async function ordersCluster(plane: ControlPlane, name: string) {
   const { msk } = plane;
-  const created = await msk.send(
-    new CreateClusterV2Command({
-      ClusterName: name,
-      Provisioned: {
-        KafkaVersion: '3.8.x',
-        NumberOfBrokerNodes: 3,
-        BrokerNodeGroupInfo: {
-          InstanceType: 'kafka.t3.small',
-          ClientSubnets: ['subnet-a'],
-          StorageInfo: { EbsStorageInfo: { VolumeSize: 1 } },
-        },
-      },
-    }),
-  );
-  const clusterArn = created.ClusterArn as string;
-  const clusterId = clusterArn.split('/')[2]?.slice(0, 36) as string;
-  await waitActive(msk, clusterArn);
-  const bootstrap = (await msk.send(new GetBootstrapBrokersCommand({ ClusterArn: clusterArn })))
-    .BootstrapBrokerString as string;
+  const { clusterArn, clusterId, bootstrap } = await activeCluster(msk, name);
   const kafka = new Kafka({ clientId: name, brokers: bootstrap.split(','), logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({
-    topics: [
-      {
-        topic: 'orders',
-        numPartitions: 6,
-        replicationFactor: 3,
-        configEntries: [{ name: 'min.insync.replicas', value: '2' }],
-      },
-    ],
-    waitForLeaders: true,
-  });
-  await admin.disconnect();
+  await createReplicatedTopic(bootstrap, 'orders');
   const state = async () => (await msk.send(new DescribeClusterV2Command({ ClusterArn: clusterArn }))).ClusterInfo;
   return { clusterArn, clusterId, bootstrap, kafka, state };
 }

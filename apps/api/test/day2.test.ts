@@ -14,7 +14,6 @@
 import { execFile } from 'node:child_process';
 import {
   BadRequestException,
-  CreateClusterV2Command,
   CreateConfigurationCommand,
   DescribeClusterOperationV2Command,
   DescribeClusterV2Command,
@@ -31,7 +30,7 @@ import {
 import type { RuntimeDriver } from '@flotilla/runtime';
 import { ConfigResourceTypes, Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type ControlPlane, until, useControlPlane, waitActive } from './harness.js';
+import { activeCluster, type ControlPlane, createReplicatedTopic, until, useControlPlane } from './harness.js';
 
 /**
  * Every record of `topic` read again from the beginning by kcat, without a consumer group (so neither
@@ -209,40 +208,11 @@ describe('day-2 operations on a 3-broker cluster while clients run (ProcessDrive
   }
 
   it('creates the cluster and starts the traffic', async () => {
-    const created = await msk.send(
-      new CreateClusterV2Command({
-        ClusterName: 'day2',
-        Provisioned: {
-          KafkaVersion: '3.8.x',
-          NumberOfBrokerNodes: 3,
-          BrokerNodeGroupInfo: {
-            InstanceType: 'kafka.t3.small',
-            ClientSubnets: ['subnet-a'],
-            StorageInfo: { EbsStorageInfo: { VolumeSize: 1 } },
-          },
-        },
-      }),
-    );
-    clusterArn = created.ClusterArn as string;
-    clusterId = clusterArn.split('/')[2]?.slice(0, 36) as string;
-    await waitActive(msk, clusterArn, 120_000);
-    const brokers = await msk.send(new GetBootstrapBrokersCommand({ ClusterArn: clusterArn }));
-    bootstrap = (brokers.BootstrapBrokerString as string).split(',');
+    let bootstrapString: string;
+    ({ clusterArn, clusterId, bootstrap: bootstrapString } = await activeCluster(msk, 'day2'));
+    bootstrap = bootstrapString.split(',');
     kafka = new Kafka({ clientId: 'day2', brokers: bootstrap, logLevel: logLevel.NOTHING });
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({
-      topics: [
-        {
-          topic: 'orders',
-          numPartitions: 6,
-          replicationFactor: 3,
-          configEntries: [{ name: 'min.insync.replicas', value: '2' }],
-        },
-      ],
-      waitForLeaders: true,
-    });
-    await admin.disconnect();
+    await createReplicatedTopic(bootstrapString, 'orders');
     traffic = new Traffic(kafka);
     await traffic.start();
     await until('first acks', async () => (traffic.acked.size > 20 ? true : undefined), 30_000);

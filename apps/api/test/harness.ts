@@ -10,11 +10,18 @@ import { execFile } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DeleteClusterCommand, DescribeClusterV2Command, KafkaClient } from '@aws-sdk/client-kafka';
+import {
+  CreateClusterV2Command,
+  DeleteClusterCommand,
+  DescribeClusterV2Command,
+  GetBootstrapBrokersCommand,
+  KafkaClient,
+} from '@aws-sdk/client-kafka';
 import { createCatalog } from '@flotilla/db';
 import { dropDatabase, scratchDatabaseUrl } from '@flotilla/db/testing';
 import { DEFAULT_BROKER_IMAGE, DockerDriver, ProcessDriver, type RuntimeDriver } from '@flotilla/runtime';
 import { HealMonitor, OperationsWorker, type OperationsWorkerOptions } from '@flotilla/worker';
+import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { buildApi, type StartedApi } from '../src/start.js';
@@ -223,6 +230,62 @@ export async function waitActive(msk: KafkaClient, clusterArn: string, timeoutMs
     },
     timeoutMs,
   );
+}
+
+/**
+ * A cluster made through CreateClusterV2 (kafka.t3.small brokers, 1 GiB each, version 3.8.x), waited for
+ * until ACTIVE: its ARN, id and PLAINTEXT bootstrap string.
+ */
+export async function activeCluster(
+  msk: KafkaClient,
+  name: string,
+  options: { brokers?: number; configuration?: { Arn: string; Revision: number } } = {},
+): Promise<{ clusterArn: string; clusterId: string; bootstrap: string }> {
+  const created = await msk.send(
+    new CreateClusterV2Command({
+      ClusterName: name,
+      Provisioned: {
+        KafkaVersion: '3.8.x',
+        NumberOfBrokerNodes: options.brokers ?? 3,
+        ...(options.configuration ? { ConfigurationInfo: options.configuration } : {}),
+        BrokerNodeGroupInfo: {
+          InstanceType: 'kafka.t3.small',
+          ClientSubnets: ['subnet-a'],
+          StorageInfo: { EbsStorageInfo: { VolumeSize: 1 } },
+        },
+      },
+    }),
+  );
+  const clusterArn = created.ClusterArn as string;
+  const clusterId = clusterArn.split('/')[2]?.slice(0, 36) as string;
+  await waitActive(msk, clusterArn, 120_000);
+  const brokers = await msk.send(new GetBootstrapBrokersCommand({ ClusterArn: clusterArn }));
+  return { clusterArn, clusterId, bootstrap: brokers.BootstrapBrokerString as string };
+}
+
+/** Creates `topic` with replication factor 3 and min.insync.replicas 2, and waits for its leaders. */
+export async function createReplicatedTopic(bootstrap: string, topic: string, partitions = 6): Promise<void> {
+  const admin = new Kafka({
+    clientId: 'test-admin',
+    brokers: bootstrap.split(','),
+    logLevel: logLevel.NOTHING,
+  }).admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({
+      topics: [
+        {
+          topic,
+          numPartitions: partitions,
+          replicationFactor: 3,
+          configEntries: [{ name: 'min.insync.replicas', value: '2' }],
+        },
+      ],
+      waitForLeaders: true,
+    });
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 /** DeleteCluster, then waits until DescribeCluster says NotFoundException. */

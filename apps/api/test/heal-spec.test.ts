@@ -13,11 +13,9 @@
  */
 import { readdirSync } from 'node:fs';
 import {
-  CreateClusterV2Command,
   CreateConfigurationCommand,
   DescribeClusterOperationV2Command,
   DescribeClusterV2Command,
-  GetBootstrapBrokersCommand,
   type KafkaClient,
   UpdateBrokerCountCommand,
   UpdateClusterConfigurationCommand,
@@ -25,7 +23,7 @@ import {
 import type { BrokerSpec, ProcessDriver } from '@flotilla/runtime';
 import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type ControlPlane, kcat, until, useControlPlane, waitActive } from './harness.js';
+import { activeCluster, type ControlPlane, createReplicatedTopic, kcat, until, useControlPlane } from './harness.js';
 
 // The operations worker and the heal monitor (checking every second) run throughout.
 const plane = useControlPlane({ name: 'heal_spec', healIntervalMs: 1_000 });
@@ -116,44 +114,13 @@ describe('healing rebuilds a removed broker from its spec in the catalog (Proces
   }
 
   it('creates a 3-broker cluster whose brokers have their specs in the catalog', async () => {
-    const created = await msk.send(
-      new CreateClusterV2Command({
-        ClusterName: 'heal-spec',
-        Provisioned: {
-          KafkaVersion: '3.8.x',
-          NumberOfBrokerNodes: 3,
-          BrokerNodeGroupInfo: {
-            InstanceType: 'kafka.t3.small',
-            ClientSubnets: ['subnet-a'],
-            StorageInfo: { EbsStorageInfo: { VolumeSize: 1 } },
-          },
-        },
-      }),
-    );
-    clusterArn = created.ClusterArn as string;
-    clusterId = clusterArn.split('/')[2]?.slice(0, 36) as string;
-    await waitActive(msk, clusterArn, 120_000);
-    bootstrap = (await msk.send(new GetBootstrapBrokersCommand({ ClusterArn: clusterArn })))
-      .BootstrapBrokerString as string;
+    ({ clusterArn, clusterId, bootstrap } = await activeCluster(msk, 'heal-spec'));
     kafka = new Kafka({ clientId: 'heal-spec', brokers: bootstrap.split(','), logLevel: logLevel.NOTHING });
     for (const nodeId of [1, 2, 3]) {
       // The catalog's copy is the runtime's spec (jsonb orders keys its own way: compared as values).
       expect(await catalogSpec(nodeId)).toEqual(await driver.brokerSpec({ clusterId, nodeId }));
     }
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({
-      topics: [
-        {
-          topic: 'events',
-          numPartitions: 6,
-          replicationFactor: 3,
-          configEntries: [{ name: 'min.insync.replicas', value: '2' }],
-        },
-      ],
-      waitForLeaders: true,
-    });
-    await admin.disconnect();
+    await createReplicatedTopic(bootstrap, 'events');
     const values = Array.from({ length: produced }, (_, i) => `v-${i}`);
     await kcat(['-b', bootstrap, '-P', '-t', 'events', '-X', 'acks=all'], `${values.join('\n')}\n`);
     expect((await readAll('events')).length).toBe(produced);
