@@ -20,7 +20,7 @@ import {
   KafkaError,
   type ProduceResponsePartitionProduceResponse,
 } from '@flotilla/protocol';
-import { BATCH_HEADER_SIZE, LOG_OVERHEAD } from '../log/batch-info.js';
+import { hasTransactionalBatch } from '../log/batch-info.js';
 import { upConvertProduce } from '../log/legacy-produce.js';
 import { RecordValidationError } from '../log/partition-log.js';
 import { leaderHint } from '../replica/leader-hint.js';
@@ -136,20 +136,3 @@ export default defineHandler({
     return { ...defaultProduceResponse(), responses, nodeEndpoints };
   },
 });
-
-const TRANSACTIONAL_BIT = 0x10;
-
-/**
- * Whether a record set holds a v2 batch with the transactional bit (RequestUtils.hasTransactionalRecords),
- * read from the batch headers in place: this runs on every produce without a transactional id.
- */
-function hasTransactionalBatch(records: Buffer | null): boolean {
-  if (records === null) return false;
-  for (let at = 0; at + BATCH_HEADER_SIZE <= records.length; ) {
-    if (records.readInt8(at + 16) === 2 && (records.readInt16BE(at + 21) & TRANSACTIONAL_BIT) !== 0) return true;
-    const length = records.readInt32BE(at + 8);
-    if (length <= 0) return false; // corrupt: answered per partition when appended
-    at += LOG_OVERHEAD + length;
-  }
-  return false;
-}

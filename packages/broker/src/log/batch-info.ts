@@ -23,11 +23,44 @@ export interface BatchInfo {
   readonly recordCount: number;
 }
 
+/** Attribute bits of a v2 batch: a transaction's batch, and a control batch (a transaction marker). */
+const TRANSACTIONAL_BIT = 0x10;
+const CONTROL_BIT = 0x20;
+/** Where a v2 batch header holds its magic byte and its attributes. */
+const MAGIC_AT = 16;
+const ATTRIBUTES_AT = 21;
+
+export function isTransactional(info: Pick<BatchInfo, 'attributes'>): boolean {
+  return (info.attributes & TRANSACTIONAL_BIT) !== 0;
+}
+
+export function isControl(info: Pick<BatchInfo, 'attributes'>): boolean {
+  return (info.attributes & CONTROL_BIT) !== 0;
+}
+
+/**
+ * Whether a record set holds a v2 batch with the transactional bit (Kafka's
+ * RequestUtils.hasTransactionalRecords), read from the batch headers in place: Produce asks it of every
+ * request without a transactional id. Stops at the first header that cannot be one.
+ */
+export function hasTransactionalBatch(records: Buffer | null): boolean {
+  if (records === null) return false;
+  for (let at = 0; at + BATCH_HEADER_SIZE <= records.length; ) {
+    if (records.readInt8(at + MAGIC_AT) === 2 && (records.readInt16BE(at + ATTRIBUTES_AT) & TRANSACTIONAL_BIT) !== 0) {
+      return true;
+    }
+    const length = records.readInt32BE(at + 8);
+    if (length <= 0) return false; // corrupt: answered per partition when appended
+    at += LOG_OVERHEAD + length;
+  }
+  return false;
+}
+
 /** Reads the header of the batch at `at`; null when the bytes cannot be a v2 batch header. */
 export function readBatchInfo(buf: Buffer, at: number): BatchInfo | null {
   if (at + BATCH_HEADER_SIZE > buf.length) return null;
   const batchLength = buf.readInt32BE(at + 8);
-  const magic = buf.readInt8(at + 16);
+  const magic = buf.readInt8(at + MAGIC_AT);
   if (magic !== 2 || batchLength < BATCH_HEADER_SIZE - LOG_OVERHEAD) return null;
   const baseOffset = Number(buf.readBigInt64BE(at));
   return {
@@ -36,7 +69,7 @@ export function readBatchInfo(buf: Buffer, at: number): BatchInfo | null {
     size: batchLength + LOG_OVERHEAD,
     partitionLeaderEpoch: buf.readInt32BE(at + 12),
     magic,
-    attributes: buf.readInt16BE(at + 21),
+    attributes: buf.readInt16BE(at + ATTRIBUTES_AT),
     baseTimestamp: Number(buf.readBigInt64BE(at + 27)),
     maxTimestamp: Number(buf.readBigInt64BE(at + 35)),
     producerId: Number(buf.readBigInt64BE(at + 43)),

@@ -47,15 +47,13 @@ import {
   TimestampType,
 } from '@flotilla/protocol';
 import type { Logger } from '../logger.js';
-import { BATCH_HEADER_SIZE, type BatchInfo, readBatchInfo } from './batch-info.js';
+import { BATCH_HEADER_SIZE, type BatchInfo, isControl, isTransactional, readBatchInfo } from './batch-info.js';
 import type { LogConfig, PartitionLog } from './partition-log.js';
 import { Segment, segmentFileName } from './segment.js';
 import { readAbortedTransactions } from './txn-index.js';
 
 const CLEANED_SUFFIX = '.cleaned';
 const SWAP_SUFFIX = '.swap';
-const CONTROL_BIT = 0x20;
-const TRANSACTIONAL_BIT = 0x10;
 /** Offsets inside a segment are stored relative to its base as int32 (the same guard as rolling). */
 const MAX_RELATIVE_OFFSET = 0x7fff_fff0;
 /**
@@ -260,7 +258,7 @@ function buildOffsetMap(
   for (const segment of segments) {
     if (segment.nextOffset <= firstDirty) continue;
     for (const { info, bytes } of readBatches(segment, ioBytes)) {
-      if (info.lastOffset < firstDirty || (info.attributes & CONTROL_BIT) !== 0) continue;
+      if (info.lastOffset < firstDirty || isControl(info)) continue;
       if (txns.outcome(info) !== 'committed') continue;
       if (map.size > 0 && map.size + info.recordCount > map.capacity) return Math.max(info.baseOffset, firstDirty);
       for (const r of decodeRecords(decodeBatch(bytes))) {
@@ -289,12 +287,12 @@ class TransactionOutcomes {
       this.aborted.set(a.producerId, list);
     }
     for (const info of log.batchesFrom(0)) {
-      if ((info.attributes & CONTROL_BIT) !== 0) this.lastMarker.set(info.producerId, info.baseOffset);
+      if (isControl(info)) this.lastMarker.set(info.producerId, info.baseOffset);
     }
   }
 
   outcome(info: BatchInfo): 'committed' | 'aborted' | 'undecided' {
-    if ((info.attributes & TRANSACTIONAL_BIT) === 0 || (info.attributes & CONTROL_BIT) !== 0) return 'committed';
+    if (!isTransactional(info) || isControl(info)) return 'committed';
     const aborted = this.aborted.get(info.producerId);
     if (aborted?.some((a) => a.firstOffset <= info.baseOffset && info.lastOffset < a.lastOffset)) return 'aborted';
     return (this.lastMarker.get(info.producerId) ?? -1) > info.lastOffset ? 'committed' : 'undecided';
@@ -305,7 +303,7 @@ class TransactionOutcomes {
 function lastDataBatchOfProducers(log: PartitionLog): Map<number, number> {
   const last = new Map<number, number>();
   for (const info of log.batchesFrom(0)) {
-    if (info.producerId >= 0 && (info.attributes & CONTROL_BIT) === 0) last.set(info.producerId, info.lastOffset);
+    if (info.producerId >= 0 && !isControl(info)) last.set(info.producerId, info.lastOffset);
   }
   return last;
 }

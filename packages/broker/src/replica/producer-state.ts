@@ -24,14 +24,12 @@ import {
   ErrorCode,
   KafkaError,
 } from '@flotilla/protocol';
-import { BATCH_HEADER_SIZE, type BatchInfo, readBatchInfo } from '../log/batch-info.js';
+import { BATCH_HEADER_SIZE, type BatchInfo, isControl, isTransactional, readBatchInfo } from '../log/batch-info.js';
 import type { PartitionLog } from '../log/partition-log.js';
 import { type AbortedTxn, TransactionIndex } from '../log/txn-index.js';
 
 const MAX_CACHED_BATCHES = 5;
 const NO_PRODUCER_ID = -1;
-const TRANSACTIONAL_BIT = 0x10;
-const CONTROL_BIT = 0x20;
 
 /**
  * Who appends (Kafka's AppendOrigin): clients' batches are checked for sequence and may not be control
@@ -39,14 +37,6 @@ const CONTROL_BIT = 0x20;
  * sequence-checked, as in Kafka.
  */
 export type AppendOrigin = 'client' | 'coordinator';
-
-export function isTransactional(info: BatchInfo): boolean {
-  return (info.attributes & TRANSACTIONAL_BIT) !== 0;
-}
-
-export function isControl(info: BatchInfo): boolean {
-  return (info.attributes & CONTROL_BIT) !== 0;
-}
 
 /** A transaction closed in this partition by a marker. */
 export interface CompletedTxn {

@@ -14,12 +14,9 @@
  * coordinator is loading, moving or completing a transaction.
  */
 import { ErrorCode, KafkaError } from '@flotilla/protocol';
-import { BATCH_HEADER_SIZE } from '../log/batch-info.js';
+import { BATCH_HEADER_SIZE, isControl, isTransactional } from '../log/batch-info.js';
 import type { Partition } from '../replica/partition.js';
 import type { TransactionCoordinator } from './coordinator.js';
-
-const TRANSACTIONAL_BIT = 0x10;
-const CONTROL_BIT = 0x20;
 
 function produceErrorFor(code: number): number {
   switch (code) {
@@ -48,8 +45,8 @@ export async function verifyTransactionalBatch(
   records: Buffer,
 ): Promise<void> {
   if (records.length < BATCH_HEADER_SIZE || !transactions.verificationEnabled) return;
-  const attributes = records.readInt16BE(21);
-  if ((attributes & TRANSACTIONAL_BIT) === 0 || (attributes & CONTROL_BIT) !== 0) return;
+  const header = { attributes: records.readInt16BE(21) };
+  if (!isTransactional(header) || isControl(header)) return;
   const producerId = Number(records.readBigInt64BE(43));
   const epoch = records.readInt16BE(51);
   // Already in a transaction here: that transaction was verified when it began.
