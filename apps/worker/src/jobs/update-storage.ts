@@ -37,13 +37,18 @@ export async function updateStorage(payload: JobPayload<'update-storage'>, ctx: 
     for (const { nodeId } of brokers) {
       await runStep(ctx.catalog, payload.operationId, `grow-broker-${nodeId}`, async () => {
         const started = Date.now();
-        // A broker that is down (being healed, say) is waited for: its own resource is set on it.
+        // A broker that is down (being healed, say) is waited for: its own resource is set on it, once
+        // (each SET is a metadata record), then read back until the broker has applied it.
+        const resource = { type: ConfigResourceType.BROKER, name: String(nodeId) };
+        let set = false;
         await waitUntil(ctx, DEFAULT_BROKER_TIMEOUT_MS, `broker ${nodeId} storage limit not applied`, () =>
           withAdmin(endpoint, async (admin) => {
-            const resource = { type: ConfigResourceType.BROKER, name: String(nodeId) };
-            await admin.incrementalAlterConfigs([
-              { ...resource, ops: [{ name: STORAGE_LIMIT_KEY, value: limit, op: AlterConfigOp.SET }] },
-            ]);
+            if (!set) {
+              await admin.incrementalAlterConfigs([
+                { ...resource, ops: [{ name: STORAGE_LIMIT_KEY, value: limit, op: AlterConfigOp.SET }] },
+              ]);
+              set = true;
+            }
             const [described] = await admin.describeConfigs([{ ...resource, keys: [STORAGE_LIMIT_KEY] }]);
             const value = described?.configs.find((c) => c.name === STORAGE_LIMIT_KEY)?.value;
             return value === limit ? null : `broker ${nodeId} reports ${STORAGE_LIMIT_KEY}=${value}`;
