@@ -207,6 +207,23 @@ describe('day-2 operations on a 3-broker cluster while clients run (ProcessDrive
     return op;
   }
 
+  /** The named configs of brokers 1-3, as each broker describes its own. */
+  async function brokerConfigs(names: string[]): Promise<Record<string, string | null>[]> {
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const described = await admin.describeConfigs({
+        includeSynonyms: false,
+        resources: [1, 2, 3].map((id) => ({ type: ConfigResourceTypes.BROKER, name: String(id), configNames: names })),
+      });
+      return described.resources.map((r) =>
+        Object.fromEntries(r.configEntries.map((e) => [e.configName, e.configValue])),
+      );
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
   it('creates the cluster and starts the traffic', async () => {
     let bootstrapString: string;
     ({ clusterArn, clusterId, bootstrap: bootstrapString } = await activeCluster(msk, 'day2'));
@@ -252,23 +269,9 @@ describe('day-2 operations on a 3-broker cluster while clients run (ProcessDrive
       dynamic: { 'log.retention.ms': '3600000' },
       readOnly: { 'num.io.threads': '4' },
     });
-    const admin = kafka.admin();
-    await admin.connect();
-    const described = await admin.describeConfigs({
-      includeSynonyms: false,
-      resources: [1, 2, 3].map((id) => ({
-        type: ConfigResourceTypes.BROKER,
-        name: String(id),
-        configNames: ['log.retention.ms', 'num.io.threads'],
-      })),
-    });
-    await admin.disconnect();
-    for (const r of described.resources) {
-      expect(Object.fromEntries(r.configEntries.map((e) => [e.configName, e.configValue]))).toEqual({
-        'log.retention.ms': '3600000',
-        'num.io.threads': '4',
-      });
-    }
+    expect(await brokerConfigs(['log.retention.ms', 'num.io.threads'])).toEqual(
+      Array(3).fill({ 'log.retention.ms': '3600000', 'num.io.threads': '4' }),
+    );
     const cluster = await msk.send(new DescribeClusterV2Command({ ClusterArn: clusterArn }));
     expect(cluster.ClusterInfo?.Provisioned?.CurrentBrokerSoftwareInfo?.ConfigurationArn).toBe(configuration.Arn);
   }, 600_000);
@@ -334,19 +337,8 @@ describe('day-2 operations on a 3-broker cluster while clients run (ProcessDrive
     ]);
     // No broker restarted, every broker enforces the new limit, and the catalog keeps it for rebuilds.
     expect(await startedAt()).toEqual(before);
-    const admin = kafka.admin();
-    await admin.connect();
-    const described = await admin.describeConfigs({
-      includeSynonyms: false,
-      resources: [1, 2, 3].map((id) => ({
-        type: ConfigResourceTypes.BROKER,
-        name: String(id),
-        configNames: ['log.dirs.max.bytes'],
-      })),
-    });
-    await admin.disconnect();
-    expect(described.resources.map((r) => r.configEntries[0]?.configValue)).toEqual(
-      Array(3).fill(String(2 * 1024 ** 3)),
+    expect(await brokerConfigs(['log.dirs.max.bytes'])).toEqual(
+      Array(3).fill({ 'log.dirs.max.bytes': String(2 * 1024 ** 3) }),
     );
     for (const row of await workerCatalog.broker.findMany({ where: { clusterId }, orderBy: { nodeId: 'asc' } })) {
       const spec = row.spec as { storageBytes: number; config: Record<string, string> };

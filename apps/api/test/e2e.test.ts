@@ -20,7 +20,7 @@ import {
 } from '@aws-sdk/client-kafka';
 import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { dockerReadiness, until, useControlPlane } from './harness.js';
+import { dockerReadiness, until, useControlPlane, waitActive } from './harness.js';
 
 const BROKERS = Number(process.env.FLOTILLA_E2E_BROKERS ?? 3);
 
@@ -56,15 +56,7 @@ function clusterLifecycle(kind: 'process' | 'docker'): void {
         }),
       );
       clusterArn = created.ClusterArn as string;
-      const info = await until(
-        'ACTIVE',
-        async () => {
-          const d = await plane().msk.send(new DescribeClusterV2Command({ ClusterArn: clusterArn }));
-          if (d.ClusterInfo?.State === 'FAILED') throw new Error(`FAILED: ${d.ClusterInfo.StateInfo?.Message}`);
-          return d.ClusterInfo?.State === 'ACTIVE' ? d.ClusterInfo : undefined;
-        },
-        150_000,
-      );
+      const info = await waitActive(plane().msk, clusterArn);
       console.log(`CreateClusterV2 -> ACTIVE for ${BROKERS} brokers: ${Date.now() - started} ms`);
       expect(info.ActiveOperationArn).toBeUndefined();
 

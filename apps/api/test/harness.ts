@@ -11,6 +11,7 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  type Cluster,
   CreateClusterV2Command,
   DeleteClusterCommand,
   DescribeClusterV2Command,
@@ -219,14 +220,14 @@ export function useControlPlane(options: ControlPlaneOptions): () => ControlPlan
   };
 }
 
-/** Waits until the cluster is ACTIVE; a FAILED cluster ends the wait with its reason. */
-export async function waitActive(msk: KafkaClient, clusterArn: string, timeoutMs = 150_000): Promise<void> {
-  await until(
+/** Waits until the cluster is ACTIVE and returns how DescribeClusterV2 shows it then; FAILED ends the wait with its reason. */
+export async function waitActive(msk: KafkaClient, clusterArn: string, timeoutMs = 150_000): Promise<Cluster> {
+  return until(
     `${clusterArn} ACTIVE`,
     async () => {
       const d = await msk.send(new DescribeClusterV2Command({ ClusterArn: clusterArn }));
       if (d.ClusterInfo?.State === 'FAILED') throw new Error(`FAILED: ${d.ClusterInfo.StateInfo?.Message}`);
-      return d.ClusterInfo?.State === 'ACTIVE' ? true : undefined;
+      return d.ClusterInfo?.State === 'ACTIVE' ? d.ClusterInfo : undefined;
     },
     timeoutMs,
   );

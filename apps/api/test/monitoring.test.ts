@@ -23,7 +23,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consumerGroupLag, prometheusName } from '../src/services/monitoring.js';
-import { until, useControlPlane } from './harness.js';
+import { until, useControlPlane, waitActive } from './harness.js';
 
 const TOPIC = 'orders';
 const GROUP = 'billing';
@@ -159,15 +159,7 @@ describe('monitoring a 3-broker cluster on the ProcessDriver', () => {
       }),
     );
     clusterArn = created.ClusterArn as string;
-    const info = await until(
-      'ACTIVE',
-      async () => {
-        const d = await plane().msk.send(new DescribeClusterV2Command({ ClusterArn: clusterArn }));
-        if (d.ClusterInfo?.State === 'FAILED') throw new Error(`FAILED: ${d.ClusterInfo.StateInfo?.Message}`);
-        return d.ClusterInfo?.State === 'ACTIVE' ? d.ClusterInfo : undefined;
-      },
-      150_000,
-    );
+    const info = await waitActive(plane().msk, clusterArn);
     bootstrap = (await plane().catalog.cluster.findUniqueOrThrow({ where: { arn: clusterArn } }))
       .bootstrapBrokerString as string;
     clusterId = (await plane().catalog.cluster.findUniqueOrThrow({ where: { arn: clusterArn } })).id;

@@ -9,15 +9,14 @@
 import {
   ApiKey,
   type Connection,
-  connect,
   defaultFetchRequest,
   defaultFetchRequestFetchPartition,
   ErrorCode,
   encodeBatch,
   type FetchRequest,
 } from '@flotilla/protocol';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BrokerProcess, removeDir, startBrokerProcess, tempDir } from './harness.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useConnectedBroker } from './harness.js';
 
 const V = { version: 12 };
 
@@ -55,29 +54,16 @@ function fetchRequest(
 }
 
 describe('fetch sessions', () => {
-  let broker: BrokerProcess;
-  let dir: string;
   let conn: Connection;
-
+  const started = useConnectedBroker({ 'max.incremental.fetch.session.cache.slots': '1' }, 'session-test');
   beforeAll(async () => {
-    dir = tempDir();
-    broker = await startBrokerProcess({
-      logDir: dir,
-      overrides: { 'max.incremental.fetch.session.cache.slots': '1' },
-    });
-    conn = await connect({ host: '127.0.0.1', port: broker.port, clientId: 'session-test' });
+    conn = started().conn;
     const created = await conn.request(ApiKey.CreateTopics, {
       topics: [{ name: 'sessions', numPartitions: 3, replicationFactor: 1, assignments: [], configs: [] }],
       timeoutMs: 10_000,
       validateOnly: false,
     });
     expect(created.topics[0]?.errorCode).toBe(0);
-  });
-
-  afterAll(async () => {
-    await conn?.close();
-    await broker?.stop();
-    removeDir(dir);
   });
 
   const produce = async (partition: number, value: string) => {

@@ -7,6 +7,8 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type Connection, connect } from '@flotilla/protocol';
+import { afterAll, beforeAll } from 'vitest';
 
 // FLOTILLA_BROKER_MAIN: a broker built elsewhere (a private build while the shared dist/ is being rebuilt).
 const MAIN = process.env.FLOTILLA_BROKER_MAIN ?? new URL('../dist/main.js', import.meta.url).pathname;
@@ -97,6 +99,33 @@ export function run(cmd: string, args: readonly string[], input?: string, timeou
 /** Runs a Python script with Debian's python3 (kafka-python, confluent-kafka). */
 export function python(script: string, timeoutMs = 60_000): Promise<string> {
   return run('/usr/bin/python3', ['-c', script], undefined, timeoutMs);
+}
+
+/**
+ * For a describe block: a broker process with a fresh log directory and `overrides`, and a protocol
+ * connection to it, both made in `beforeAll` (before the block's own) and closed, stopped and removed in
+ * `afterAll` (after the block's own).
+ */
+export function useConnectedBroker(
+  overrides: Record<string, string> = {},
+  clientId = 'flotilla-test',
+): () => { broker: BrokerProcess; conn: Connection } {
+  let started: { broker: BrokerProcess; conn: Connection } | undefined;
+  let dir: string | undefined;
+  beforeAll(async () => {
+    dir = tempDir();
+    const broker = await startBrokerProcess({ logDir: dir, overrides });
+    started = { broker, conn: await connect({ host: '127.0.0.1', port: broker.port, clientId }) };
+  });
+  afterAll(async () => {
+    await started?.conn.close();
+    await started?.broker.stop();
+    if (dir) removeDir(dir);
+  });
+  return () => {
+    if (!started) throw new Error('the broker has not started (useConnectedBroker registers a beforeAll)');
+    return started;
+  };
 }
 
 /** Ports free right now on 127.0.0.1 (bound to port 0 and released). */

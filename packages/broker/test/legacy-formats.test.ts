@@ -26,8 +26,8 @@ import {
   type RecordBatch,
   TimestampType,
 } from '@flotilla/protocol';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BrokerProcess, quorumCluster, removeDir, startBrokerProcess, tempDir } from './harness.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { quorumCluster, useConnectedBroker } from './harness.js';
 
 const NOW = BigInt(Date.now());
 
@@ -49,27 +49,17 @@ function v2Of(bytes: Buffer): RecordBatch[] {
 }
 
 describe('message formats v0/v1 on the wire', () => {
-  let broker: BrokerProcess;
-  let dir: string;
+  const started = useConnectedBroker(
+    {
+      'transaction.state.log.num.partitions': '1',
+      'transaction.state.log.replication.factor': '1',
+      'transaction.state.log.min.isr': '1',
+    },
+    'legacy-formats',
+  );
   let conn: Connection;
-
-  beforeAll(async () => {
-    dir = tempDir();
-    broker = await startBrokerProcess({
-      logDir: dir,
-      overrides: {
-        'transaction.state.log.num.partitions': '1',
-        'transaction.state.log.replication.factor': '1',
-        'transaction.state.log.min.isr': '1',
-      },
-    });
-    conn = await connect({ host: '127.0.0.1', port: broker.port, clientId: 'legacy-formats' });
-  });
-
-  afterAll(async () => {
-    await conn?.close();
-    await broker?.stop();
-    removeDir(dir);
+  beforeAll(() => {
+    conn = started().conn;
   });
 
   const createTopic = async (name: string, configs: Record<string, string> = {}, partitions = 1) => {

@@ -3,7 +3,13 @@
  * roles on 127.0.0.1, talking Kafka's Raft RPCs on their CONTROLLER listeners. Checked with our
  * protocol client (DescribeQuorum, CreateTopics, Metadata) and kcat.
  */
-import { AdminClient, ApiKey, Connection, defaultCreateTopicsRequest, defaultMetadataRequest } from '@flotilla/protocol';
+import {
+  AdminClient,
+  ApiKey,
+  Connection,
+  defaultCreateTopicsRequest,
+  defaultMetadataRequest,
+} from '@flotilla/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type QuorumCluster, quorumCluster, removeDir, run, startBrokerProcess } from './harness.js';
 

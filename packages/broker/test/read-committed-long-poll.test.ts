@@ -7,14 +7,13 @@
 import {
   ApiKey,
   type Connection,
-  connect,
   defaultFetchRequest,
   defaultFetchRequestFetchPartition,
   type FetchRequest,
 } from '@flotilla/protocol';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BrokerProcess, removeDir, startBrokerProcess, tempDir } from './harness.js';
+import { useConnectedBroker } from './harness.js';
 
 const TOPIC = 'rc-poll';
 
@@ -46,22 +45,20 @@ function readCommittedFetch(offset: number, maxWaitMs: number): FetchRequest {
 }
 
 describe('read_committed long polling', () => {
-  let broker: BrokerProcess;
-  let dir: string;
+  const started = useConnectedBroker(
+    {
+      'transaction.state.log.num.partitions': '1',
+      'transaction.state.log.replication.factor': '1',
+      'transaction.state.log.min.isr': '1',
+    },
+    'rc-poll-test',
+  );
   let conn: Connection;
   let producer: Producer;
 
   beforeAll(async () => {
-    dir = tempDir();
-    broker = await startBrokerProcess({
-      logDir: dir,
-      overrides: {
-        'transaction.state.log.num.partitions': '1',
-        'transaction.state.log.replication.factor': '1',
-        'transaction.state.log.min.isr': '1',
-      },
-    });
-    conn = await connect({ host: '127.0.0.1', port: broker.port, clientId: 'rc-poll-test' });
+    const { broker } = started();
+    conn = started().conn;
     const created = await conn.request(ApiKey.CreateTopics, {
       topics: [{ name: TOPIC, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }],
       timeoutMs: 10_000,
@@ -75,9 +72,6 @@ describe('read_committed long polling', () => {
 
   afterAll(async () => {
     await producer?.disconnect();
-    await conn?.close();
-    await broker?.stop();
-    removeDir(dir);
   });
 
   it('waits out max.wait.ms while only an open transaction grows, and answers as soon as it commits', async () => {

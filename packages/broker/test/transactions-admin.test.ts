@@ -4,33 +4,21 @@
  * expiry of an idle transactional id (transactional.id.expiration.ms): its state is removed and the
  * next producer with that id gets a new producer id.
  */
-import { ApiKey, type Connection, connect, ErrorCode } from '@flotilla/protocol';
+import { ApiKey, type Connection, ErrorCode } from '@flotilla/protocol';
 import { Kafka, logLevel } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BrokerProcess, removeDir, startBrokerProcess, tempDir } from './harness.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type BrokerProcess, useConnectedBroker } from './harness.js';
 
 describe('transaction admin APIs and transactional id expiry', () => {
-  let broker: BrokerProcess;
-  let dir: string;
-  let conn: Connection;
-
-  beforeAll(async () => {
-    dir = tempDir();
-    broker = await startBrokerProcess({
-      logDir: dir,
-      overrides: {
-        'transaction.state.log.num.partitions': '5',
-        'transactional.id.expiration.ms': '3000',
-        'transaction.remove.expired.transaction.cleanup.interval.ms': '500',
-      },
-    });
-    conn = await connect({ host: '127.0.0.1', port: broker.port });
+  const started = useConnectedBroker({
+    'transaction.state.log.num.partitions': '5',
+    'transactional.id.expiration.ms': '3000',
+    'transaction.remove.expired.transaction.cleanup.interval.ms': '500',
   });
-
-  afterAll(async () => {
-    await conn?.close();
-    await broker?.stop();
-    removeDir(dir);
+  let broker: BrokerProcess;
+  let conn: Connection;
+  beforeAll(() => {
+    ({ broker, conn } = started());
   });
 
   const describeTxn = async (id: string) =>

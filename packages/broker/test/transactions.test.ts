@@ -340,14 +340,17 @@ os._exit(0)  # the producer dies with its transaction open
       await broker.stop('SIGKILL');
       broker = await startBrokerProcess({ logDir: dir, port: broker.port, overrides: OVERRIDES });
       const after = lastJson(
-        await python(`${PY_HELPERS(broker.bootstrap)}
+        await python(
+          `${PY_HELPERS(broker.bootstrap)}
 lso_at_start = watermarks('txn-restart', 'read_committed')
 deadline = time.time() + 60
 while time.time() < deadline and watermarks('txn-restart', 'read_committed') < 6: time.sleep(0.5)
 print(json.dumps({'lso_at_start': lso_at_start, 'lso': watermarks('txn-restart', 'read_committed'),
   'hw': watermarks('txn-restart', 'read_uncommitted'),
   'committed': read_all('txn-restart', 'read_committed', 'r1')}))
-`, 100_000),
+`,
+          100_000,
+        ),
       );
       expect(after.lso_at_start).toBe(2); // still held by the open transaction after the crash
       expect(after.lso).toBe(6); // aborted by the coordinator's timeout: the abort marker at 5
