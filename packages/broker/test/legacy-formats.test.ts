@@ -353,6 +353,26 @@ describe('message formats v0/v1 on the wire', () => {
     expect((await fetch(4, 'no-down', 0)).errorCode).toBe(0);
   });
 
+  it('zstd needs Produce v7 and, from a zstd topic, Fetch v10 (KIP-110)', async () => {
+    await createTopic('zstd-versions');
+    const zstd = encodeBatch({
+      baseTimestamp: NOW,
+      compression: CompressionType.ZSTD,
+      records: [{ attributes: 0, timestampDelta: 0, offsetDelta: 0, key: null, value: Buffer.from('z'), headers: [] }],
+    });
+    const refused = await produce(6, 'zstd-versions', zstd);
+    expect(refused.errorCode).toBe(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE);
+    expect(refused.baseOffset).toBe(-1n);
+    expect((await fetch(10, 'zstd-versions', 0)).highWatermark).toBe(0n); // nothing was appended
+    expect((await produce(7, 'zstd-versions', zstd)).errorCode).toBe(0);
+
+    // zstd-topic (compression.type=zstd, one record): v9 is refused without reading, v10 reads it.
+    expect((await fetch(9, 'zstd-topic', 0)).errorCode).toBe(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE);
+    const read = await fetch(10, 'zstd-topic', 0);
+    expect(read.errorCode).toBe(0);
+    expect(v2Of(read.records).flatMap((b) => decodeRecords(b).map((r) => r.value?.toString()))).toEqual(['z']);
+  });
+
   it('before v3 a partition limit is hard: a larger first batch gets the overflow message; v3 gets it whole (KIP-74)', async () => {
     await createTopic('large');
     const value = Buffer.alloc(5000, 'x');

@@ -10,7 +10,8 @@
  * DelayedProduce): REQUEST_TIMED_OUT if it does not, NOT_ENOUGH_REPLICAS_AFTER_APPEND if the ISR shrank
  * below min.insync.replicas meanwhile. NOT_LEADER_OR_FOLLOWER carries the current leader and its
  * endpoint (v10+, KIP-951). Topics are never created by Produce, as in Kafka (auto-creation happens on
- * Metadata).
+ * Metadata). A zstd batch needs v7+ (KIP-110): older versions get UNSUPPORTED_COMPRESSION_TYPE, as Fetch
+ * before v10 does for a zstd topic.
  */
 import {
   ApiKey,
@@ -20,7 +21,7 @@ import {
   KafkaError,
   type ProduceResponsePartitionProduceResponse,
 } from '@flotilla/protocol';
-import { hasTransactionalBatch } from '../log/batch-info.js';
+import { hasTransactionalBatch, hasZstdBatch } from '../log/batch-info.js';
 import { upConvertProduce } from '../log/legacy-produce.js';
 import { RecordValidationError } from '../log/partition-log.js';
 import { leaderHint } from '../replica/leader-hint.js';
@@ -28,6 +29,9 @@ import { AclOperation, ResourceType } from '../security/acl.js';
 import { authorized } from '../security/request-authorization.js';
 import { verifyTransactionalBatch } from '../txn/verification.js';
 import { defineHandler } from './types.js';
+
+/** zstd batches need Produce v7+ (KIP-110); older requests carrying one get UNSUPPORTED_COMPRESSION_TYPE. */
+const FIRST_ZSTD_PRODUCE_VERSION = 7;
 
 export default defineHandler({
   apiKey: ApiKey.Produce,
@@ -90,6 +94,12 @@ export default defineHandler({
                       compressionType: topicConfigs.entry(topic.name, 'compression.type').value ?? 'producer',
                     })
                   : p.records;
+              if (ctx.apiVersion < FIRST_ZSTD_PRODUCE_VERSION && hasZstdBatch(p.records)) {
+                throw new KafkaError(
+                  ErrorCode.UNSUPPORTED_COMPRESSION_TYPE,
+                  `Produce requests with version ${ctx.apiVersion} are not allowed to use ZStandard compression`,
+                );
+              }
               // KIP-890: a transaction's first batch in a partition must belong to an open transaction.
               await verifyTransactionalBatch(
                 ctx.broker.transactions,

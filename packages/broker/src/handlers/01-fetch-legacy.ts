@@ -6,8 +6,8 @@
  *
  * - Reads are read_uncommitted (no isolation level before v4); transaction markers are dropped, since
  *   the old formats cannot express them.
- * - A partition of a topic with compression.type=zstd answers UNSUPPORTED_COMPRESSION_TYPE, and so does
- *   one whose next batch is zstd-compressed (producer-compressed in a `producer` topic): these formats
+ * - A partition of a topic with compression.type=zstd answers UNSUPPORTED_COMPRESSION_TYPE (the v4 read
+ *   refuses it, as for every consumer fetch before v10), and so does one whose next batch is zstd-compressed (producer-compressed in a `producer` topic): these formats
  *   have no zstd. A zstd batch after converted ones ends the partition's answer there, so the next fetch
  *   starts at it and gets the error. message.downconversion.enable=false answers UNSUPPORTED_VERSION.
  * - Sizes: the message sets answered may be larger than the v2 bytes read (per-message overhead), but no
@@ -67,13 +67,10 @@ export async function fetchLegacy(
   return response;
 }
 
-/** Kafka's refusals by topic config before any record is looked at. */
+/** Kafka's refusal by topic config before any record is looked at (zstd topics are refused by the v4 read). */
 function conversionRefused(ctx: HandlerContext, topic: string): number {
-  const { topicConfigs } = ctx.broker;
-  if (topicConfigs.entry(topic, 'compression.type').value === 'zstd') return ErrorCode.UNSUPPORTED_COMPRESSION_TYPE;
-  if (topicConfigs.entry(topic, 'message.downconversion.enable').value === 'false')
-    return ErrorCode.UNSUPPORTED_VERSION;
-  return 0;
+  const downConversion = ctx.broker.topicConfigs.entry(topic, 'message.downconversion.enable').value;
+  return downConversion === 'false' ? ErrorCode.UNSUPPORTED_VERSION : 0;
 }
 
 /** A partition answered with an error only (FetchResponse.partitionResponse). */

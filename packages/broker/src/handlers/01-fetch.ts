@@ -13,7 +13,8 @@
  * a log that parts from the leader's at their last fetched epoch (v12+) gets the diverging epoch
  * instead of records. NOT_LEADER_OR_FOLLOWER and FENCED_LEADER_EPOCH carry the current leader and its
  * endpoint (v12+/v16+, KIP-951), so clients need no metadata round trip. Fetching from followers
- * (KIP-392) is not offered: preferredReadReplica is always -1.
+ * (KIP-392) is not offered: preferredReadReplica is always -1. A consumer fetching v4-9 from a topic
+ * with compression.type=zstd gets UNSUPPORTED_COMPRESSION_TYPE, as from Kafka (KIP-110).
  */
 import {
   ApiKey,
@@ -29,6 +30,8 @@ import { FIRST_RECORD_BATCH_FETCH_VERSION, fetchLegacy } from './01-fetch-legacy
 import { defineHandler, type Handler } from './types.js';
 
 const READ_COMMITTED = 1;
+/** Consumers read zstd batches from v10 (KIP-110). */
+const FIRST_ZSTD_FETCH_VERSION = 10;
 
 const fetchHandler: Handler<typeof ApiKey.Fetch> = defineHandler({
   apiKey: ApiKey.Fetch,
@@ -38,11 +41,8 @@ const fetchHandler: Handler<typeof ApiKey.Fetch> = defineHandler({
     if (ctx.apiVersion < FIRST_RECORD_BATCH_FETCH_VERSION) return fetchLegacy(ctx, request, fetchHandler.handle);
     const { image, replicas, metrics, responseBuffers } = ctx.broker;
     const byId = ctx.apiVersion >= 13;
-    const session = ctx.broker.fetchSessions.newContext(
-      request,
-      ctx.apiVersion,
-      (ctx.apiVersion >= 15 ? request.replicaState.replicaId : request.replicaId) >= 0,
-    );
+    const replicaId = ctx.apiVersion >= 15 ? request.replicaState.replicaId : request.replicaId;
+    const session = ctx.broker.fetchSessions.newContext(request, ctx.apiVersion, replicaId >= 0);
     if (!('topics' in session)) return { ...defaultFetchResponse(), errorCode: session.errorCode, sessionId: 0 };
     const topics = session.topics;
     // Resolve names (or ids) first: unknown ones are answered without reading.
@@ -50,7 +50,15 @@ const fetchHandler: Handler<typeof ApiKey.Fetch> = defineHandler({
       [];
     const reads: FetchPartitionRequest[] = [];
     // Followers need ClusterAction, consumers Read on each topic (checked once the name is known).
-    const denial = fetchDenial(ctx, ctx.apiVersion >= 15 ? request.replicaState.replicaId : request.replicaId);
+    const denial = fetchDenial(ctx, replicaId);
+    // A consumer before v10 cannot read zstd (KIP-110): Kafka refuses a topic whose compression.type is
+    // zstd without reading it (KafkaApis.maybeConvertFetchedData); followers are not refused.
+    const zstdRefused = (topic: string) =>
+      ctx.apiVersion < FIRST_ZSTD_FETCH_VERSION &&
+      replicaId < 0 &&
+      ctx.broker.topicConfigs.entry(topic, 'compression.type').value === 'zstd'
+        ? ErrorCode.UNSUPPORTED_COMPRESSION_TYPE
+        : 0;
     topics.forEach((t, topicIndex) => {
       const info = byId ? image.topicsById.get(t.topicId) : image.topics.get(t.topic);
       t.partitions.forEach((p, partitionIndex) => {
@@ -63,7 +71,7 @@ const fetchHandler: Handler<typeof ApiKey.Fetch> = defineHandler({
           });
           return;
         }
-        const denied = denial(info.name);
+        const denied = denial(info.name) || zstdRefused(info.name);
         if (denied) {
           wanted.push({ topicIndex, partitionIndex, req: null, error: denied });
           return;
@@ -86,7 +94,7 @@ const fetchHandler: Handler<typeof ApiKey.Fetch> = defineHandler({
       minBytes: request.minBytes,
       maxBytes: request.maxBytes,
       readCommitted,
-      replicaId: ctx.apiVersion >= 15 ? request.replicaState.replicaId : request.replicaId,
+      replicaId,
       allocate: (size) => responseBuffers.take(size),
     });
     const leaderHints = new Map<number, { host: string; port: number; rack: string | null }>();

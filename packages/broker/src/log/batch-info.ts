@@ -26,6 +26,9 @@ export interface BatchInfo {
 /** Attribute bits of a v2 batch: a transaction's batch, and a control batch (a transaction marker). */
 const TRANSACTIONAL_BIT = 0x10;
 const CONTROL_BIT = 0x20;
+/** The low three attribute bits name the codec; 4 is zstd. */
+const COMPRESSION_MASK = 0x07;
+const ZSTD_CODEC = 4;
 /** Where a v2 batch header holds its magic byte and its attributes. */
 const MAGIC_AT = 16;
 const ATTRIBUTES_AT = 21;
@@ -38,22 +41,30 @@ export function isControl(info: Pick<BatchInfo, 'attributes'>): boolean {
   return (info.attributes & CONTROL_BIT) !== 0;
 }
 
-/**
- * Whether a record set holds a v2 batch with the transactional bit (Kafka's
- * RequestUtils.hasTransactionalRecords), read from the batch headers in place: Produce asks it of every
- * request without a transactional id. Stops at the first header that cannot be one.
- */
-export function hasTransactionalBatch(records: Buffer | null): boolean {
+/** Whether some v2 batch header of a record set has attributes passing `test`; stops at the first header that cannot be one. */
+function someBatchAttributes(records: Buffer | null, test: (attributes: number) => boolean): boolean {
   if (records === null) return false;
   for (let at = 0; at + BATCH_HEADER_SIZE <= records.length; ) {
-    if (records.readInt8(at + MAGIC_AT) === 2 && (records.readInt16BE(at + ATTRIBUTES_AT) & TRANSACTIONAL_BIT) !== 0) {
-      return true;
-    }
+    if (records.readInt8(at + MAGIC_AT) === 2 && test(records.readInt16BE(at + ATTRIBUTES_AT))) return true;
     const length = records.readInt32BE(at + 8);
     if (length <= 0) return false; // corrupt: answered per partition when appended
     at += LOG_OVERHEAD + length;
   }
   return false;
+}
+
+/**
+ * Whether a record set holds a v2 batch with the transactional bit (Kafka's
+ * RequestUtils.hasTransactionalRecords), read from the batch headers in place: Produce asks it of every
+ * request without a transactional id.
+ */
+export function hasTransactionalBatch(records: Buffer | null): boolean {
+  return someBatchAttributes(records, (a) => (a & TRANSACTIONAL_BIT) !== 0);
+}
+
+/** Whether a record set holds a zstd-compressed v2 batch, which Produce before v7 may not carry (KIP-110). */
+export function hasZstdBatch(records: Buffer | null): boolean {
+  return someBatchAttributes(records, (a) => (a & COMPRESSION_MASK) === ZSTD_CODEC);
 }
 
 /** Reads the header of the batch at `at`; null when the bytes cannot be a v2 batch header. */
