@@ -89,6 +89,15 @@ const joinRequest = (groupId: string, memberId: string) => ({
   reason: 'test',
 });
 
+/** One partition of an OffsetCommit request, with no leader epoch, timestamp or metadata. */
+const commitPartition = (partitionIndex: number, committedOffset: bigint) => ({
+  partitionIndex,
+  committedOffset,
+  committedLeaderEpoch: -1,
+  commitTimestamp: -1n,
+  committedMetadata: null,
+});
+
 describe('group APIs over the wire', () => {
   let dir: string;
   let broker: StartedBroker;
@@ -105,6 +114,7 @@ describe('group APIs over the wire', () => {
         ['offsets.topic.replication.factor', '1'],
         ['offsets.topic.num.partitions', '3'],
         ['group.initial.rebalance.delay.ms', '0'],
+        ['offsets.retention.check.interval.ms', '200'],
       ]),
     );
     broker = await startBroker(config, createLogger('warn'));
@@ -259,6 +269,67 @@ describe('group APIs over the wire', () => {
       [5n, 0],
       [-1n, 0],
     ]);
+  });
+
+  it('OffsetCommit v1 keeps its commit timestamp; v0 commits and fetches need ZooKeeper (as KRaft Kafka)', async () => {
+    const week = 7 * 24 * 3600_000; // offsets.retention.minutes' default
+    const v1 = await client.send(ApiKey.OffsetCommit, 1, {
+      groupId: 'v1-commits',
+      generationIdOrMemberEpoch: -1,
+      memberId: '',
+      groupInstanceId: null,
+      retentionTimeMs: -1n,
+      topics: [
+        {
+          name: 'events',
+          partitions: [
+            // Committed "8 days ago": past retention, so the next expiry pass removes it.
+            { ...commitPartition(0, 3n), commitTimestamp: BigInt(Date.now() - week - 24 * 3600_000) },
+            { ...commitPartition(1, 4n), commitTimestamp: -1n },
+          ],
+        },
+      ],
+    });
+    expect(v1.topics[0]?.partitions.map((p) => p.errorCode)).toEqual([0, 0]);
+    const fetchV1 = () =>
+      client.send(ApiKey.OffsetFetch, 1, {
+        groupId: 'v1-commits',
+        topics: [{ name: 'events', partitionIndexes: [0, 1] }],
+        requireStable: false,
+        groups: [],
+      });
+    let offsets: [bigint, number][] = [];
+    for (let i = 0; i < 50; i++) {
+      offsets = (await fetchV1()).topics[0]?.partitions.map((p) => [p.committedOffset, p.errorCode]) ?? [];
+      if (offsets[0]?.[0] === -1n) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(offsets).toEqual([
+      [-1n, 0],
+      [4n, 0],
+    ]);
+
+    const v0 = await client.send(ApiKey.OffsetCommit, 0, {
+      groupId: 'v1-commits',
+      generationIdOrMemberEpoch: -1,
+      memberId: '',
+      groupInstanceId: null,
+      retentionTimeMs: -1n,
+      topics: [{ name: 'events', partitions: [commitPartition(1, 9n)] }],
+    });
+    expect(v0.topics[0]?.partitions[0]?.errorCode).toBe(ErrorCode.UNSUPPORTED_VERSION);
+    const fetchV0 = await client.send(ApiKey.OffsetFetch, 0, {
+      groupId: 'v1-commits',
+      topics: [{ name: 'events', partitionIndexes: [1] }],
+      requireStable: false,
+      groups: [],
+    });
+    expect(fetchV0.topics[0]?.partitions[0]).toMatchObject({
+      committedOffset: -1n,
+      errorCode: ErrorCode.UNSUPPORTED_VERSION,
+    });
+    // Nothing was written by the v0 commit.
+    expect((await fetchV1()).topics[0]?.partitions[1]?.committedOffset).toBe(4n);
   });
 
   it('DescribeGroups, ListGroups filters, OffsetDelete, LeaveGroup v0 and v5, DeleteGroups', async () => {

