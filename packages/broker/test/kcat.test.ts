@@ -1,8 +1,16 @@
 /**
  * The real broker binary driven by kcat (librdkafka 2.x): metadata, produce with every compression
- * codec (stored as sent), consume back in order per partition, and data surviving a clean restart and
+ * codec (stored as sent, or re-encoded in a topic's compression.type), consume back in order per partition, and data surviving a clean restart and
  * a SIGKILL with log.flush.interval.messages=1.
  */
+import {
+  ApiKey,
+  CompressionType,
+  connect,
+  decodeBatches,
+  defaultFetchRequest,
+  defaultFetchRequestFetchPartition,
+} from '@flotilla/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BrokerProcess, removeDir, run, startBrokerProcess, tempDir } from './harness.js';
 
@@ -68,6 +76,62 @@ describe('kcat against the broker', () => {
       }
     });
   }
+
+  it("re-encodes produced batches in the topic's compression.type; kcat reads them back", async () => {
+    const conn = await connect({ host: '127.0.0.1', port: broker.port, clientId: 'kcat-test' });
+    try {
+      const cases = [
+        { topic: 'as-gzip', type: 'gzip', sent: 'snappy', stored: CompressionType.GZIP },
+        { topic: 'as-zstd', type: 'zstd', sent: 'none', stored: CompressionType.ZSTD },
+        { topic: 'as-plain', type: 'uncompressed', sent: 'lz4', stored: CompressionType.NONE },
+        { topic: 'as-sent', type: 'producer', sent: 'lz4', stored: CompressionType.LZ4 },
+      ];
+      const created = await conn.request(ApiKey.CreateTopics, {
+        topics: cases.map((c) => ({
+          name: c.topic,
+          numPartitions: 1,
+          replicationFactor: 1,
+          assignments: [],
+          configs: [{ name: 'compression.type', value: c.type }],
+        })),
+        timeoutMs: 10_000,
+        validateOnly: false,
+      });
+      expect(created.topics.map((t) => t.errorCode)).toEqual([0, 0, 0, 0]);
+      const lines = Array.from({ length: 200 }, (_, i) => `k${i % 5}:value-${i}-${'x'.repeat(i % 40)}`);
+      for (const c of cases) {
+        await kcat(
+          broker.bootstrap,
+          ['-P', '-t', c.topic, '-p', '0', '-K', ':', '-z', c.sent],
+          `${lines.join('\n')}\n`,
+        );
+        const out = await kcat(broker.bootstrap, ['-C', '-t', c.topic, '-o', 'beginning', '-e', '-f', '%o %k:%s\n']);
+        expect(out.trim().split('\n')).toEqual(lines.map((l, i) => `${i} ${l}`));
+        const fetched = await conn.request(
+          ApiKey.Fetch,
+          {
+            ...defaultFetchRequest(),
+            replicaId: -1,
+            maxWaitMs: 0,
+            minBytes: 0,
+            topics: [
+              {
+                topic: c.topic,
+                topicId: '',
+                partitions: [{ ...defaultFetchRequestFetchPartition(), partition: 0, partitionMaxBytes: 1 << 20 }],
+              },
+            ],
+          },
+          { version: 12 },
+        );
+        const { batches } = decodeBatches(fetched.responses[0]?.partitions[0]?.records ?? Buffer.alloc(0));
+        expect(batches.length).toBeGreaterThan(0);
+        for (const b of batches) expect(b.magic === 2 && b.header.compression).toBe(c.stored);
+      }
+    } finally {
+      await conn.close();
+    }
+  });
 
   it('consumes megabytes of records intact across partitions (record sets written from their own buffers)', async () => {
     // Fetch responses carry each partition's records as a separate chunk of one vectored write; with

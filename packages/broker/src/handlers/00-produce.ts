@@ -1,6 +1,7 @@
 /**
- * Produce (key 0), v0-11. v3+ carry record batches v2, stored as sent: no decompression, no
- * re-compression. v0-2 (clients before Kafka 0.11) carry message sets of formats v0/v1, validated and
+ * Produce (key 0), v0-11. v3+ carry record batches v2, stored as sent, unless the topic's
+ * compression.type names another codec than the batch's: then it is written again in that codec, as
+ * Kafka's LogValidator does (log/recompress.ts). v0-2 (clients before Kafka 0.11) carry message sets of formats v0/v1, validated and
  * up-converted to one v2 batch first, as Kafka 3.x does (log/legacy-produce.ts; Kafka 4 dropped them,
  * KIP-896). A transactional batch without a transactional id (always so before v3) is refused with
  * TRANSACTIONAL_ID_AUTHORIZATION_FAILED for the whole request, as Kafka does. acks=0 gets no
@@ -24,6 +25,7 @@ import {
 import { hasTransactionalBatch, hasZstdBatch } from '../log/batch-info.js';
 import { upConvertProduce } from '../log/legacy-produce.js';
 import { RecordValidationError } from '../log/partition-log.js';
+import { recompressForTopic } from '../log/recompress.js';
 import { leaderHint } from '../replica/leader-hint.js';
 import { AclOperation, ResourceType } from '../security/acl.js';
 import { authorized } from '../security/request-authorization.js';
@@ -87,19 +89,17 @@ export default defineHandler({
               }
               const partition = replicas.leaderPartition(topic.name, p.index);
               const logConfig = topicConfigs.logConfig(topic.name);
-              const records =
-                ctx.apiVersion < 3
-                  ? upConvertProduce(p.records, {
-                      ...logConfig,
-                      compressionType: topicConfigs.entry(topic.name, 'compression.type').value ?? 'producer',
-                    })
-                  : p.records;
               if (ctx.apiVersion < FIRST_ZSTD_PRODUCE_VERSION && hasZstdBatch(p.records)) {
                 throw new KafkaError(
                   ErrorCode.UNSUPPORTED_COMPRESSION_TYPE,
                   `Produce requests with version ${ctx.apiVersion} are not allowed to use ZStandard compression`,
                 );
               }
+              const compressionType = topicConfigs.entry(topic.name, 'compression.type').value ?? 'producer';
+              const records =
+                ctx.apiVersion < 3
+                  ? upConvertProduce(p.records, { ...logConfig, compressionType })
+                  : recompressForTopic(p.records, compressionType);
               // KIP-890: a transaction's first batch in a partition must belong to an open transaction.
               await verifyTransactionalBatch(
                 ctx.broker.transactions,

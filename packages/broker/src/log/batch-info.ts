@@ -3,6 +3,8 @@
  * the broker validates, indexes and serves batches without ever decompressing them. Offsets and
  * timestamps become JS numbers (exact up to 2^53, far beyond any offset a partition reaches).
  */
+import type { CompressionType } from '@flotilla/protocol';
+
 export const BATCH_HEADER_SIZE = 61;
 /** Bytes before batchLength's count starts: baseOffset (8) + batchLength (4). */
 export const LOG_OVERHEAD = 12;
@@ -42,7 +44,7 @@ export function isControl(info: Pick<BatchInfo, 'attributes'>): boolean {
 }
 
 /** Whether some v2 batch header of a record set has attributes passing `test`; stops at the first header that cannot be one. */
-function someBatchAttributes(records: Buffer | null, test: (attributes: number) => boolean): boolean {
+export function someBatchAttributes(records: Buffer | null, test: (attributes: number) => boolean): boolean {
   if (records === null) return false;
   for (let at = 0; at + BATCH_HEADER_SIZE <= records.length; ) {
     if (records.readInt8(at + MAGIC_AT) === 2 && test(records.readInt16BE(at + ATTRIBUTES_AT))) return true;
@@ -62,9 +64,14 @@ export function hasTransactionalBatch(records: Buffer | null): boolean {
   return someBatchAttributes(records, (a) => (a & TRANSACTIONAL_BIT) !== 0);
 }
 
+/** The codec (CompressionType) named by a v2 batch's attributes. */
+export function batchCodec(attributes: number): CompressionType {
+  return (attributes & COMPRESSION_MASK) as CompressionType;
+}
+
 /** Whether a record set holds a zstd-compressed v2 batch, which Produce before v7 may not carry (KIP-110). */
 export function hasZstdBatch(records: Buffer | null): boolean {
-  return someBatchAttributes(records, (a) => (a & COMPRESSION_MASK) === ZSTD_CODEC);
+  return someBatchAttributes(records, (a) => batchCodec(a) === ZSTD_CODEC);
 }
 
 /** Reads the header of the batch at `at`; null when the bytes cannot be a v2 batch header. */
