@@ -14,6 +14,8 @@ import {
   decodeBatches,
   decodeMessageSet,
   decodeRecords,
+  defaultAlterConfigsRequest,
+  defaultDescribeConfigsRequest,
   defaultFetchRequest,
   defaultFetchRequestFetchPartition,
   defaultListOffsetsRequestListOffsetsPartition,
@@ -371,6 +373,42 @@ describe('message formats v0/v1 on the wire', () => {
     const read = await fetch(10, 'zstd-topic', 0);
     expect(read.errorCode).toBe(0);
     expect(v2Of(read.records).flatMap((b) => decodeRecords(b).map((r) => r.value?.toString()))).toEqual(['z']);
+  });
+
+  it('accepts and ignores message.format.version as Kafka 3.x does; an unknown version is INVALID_CONFIG', async () => {
+    await createTopic('format-version');
+    const alter = (value: string) =>
+      conn.request(ApiKey.AlterConfigs, {
+        ...defaultAlterConfigsRequest(),
+        resources: [
+          { resourceType: 2, resourceName: 'format-version', configs: [{ name: 'message.format.version', value }] },
+        ],
+      });
+    const bad = await alter('0.7.0');
+    expect(bad.responses[0]?.errorCode).toBe(ErrorCode.INVALID_CONFIG);
+    expect(bad.responses[0]?.errorMessage).toContain('0.7.0');
+    expect((await alter('0.10.0.0')).responses[0]?.errorCode).toBe(0); // what librdkafka's 0092 sets
+    const described = await conn.request(ApiKey.DescribeConfigs, {
+      ...defaultDescribeConfigsRequest(),
+      resources: [{ resourceType: 2, resourceName: 'format-version', configurationKeys: ['message.format.version'] }],
+    });
+    expect(described.results[0]?.configs[0]).toMatchObject({ name: 'message.format.version', value: '0.10.0.0' });
+    // Still record batches v2 in the log, as Kafka 3.x writes whatever the setting says.
+    expect(
+      (
+        await produce(
+          9,
+          'format-version',
+          encodeBatch({
+            baseTimestamp: NOW,
+            records: [
+              { attributes: 0, timestampDelta: 0, offsetDelta: 0, key: null, value: Buffer.from('v2'), headers: [] },
+            ],
+          }),
+        )
+      ).errorCode,
+    ).toBe(0);
+    expect(v2Of((await fetch(12, 'format-version', 0)).records)).toHaveLength(1);
   });
 
   it('before v3 a partition limit is hard: a larger first batch gets the overflow message; v3 gets it whole (KIP-74)', async () => {

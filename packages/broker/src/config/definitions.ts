@@ -57,6 +57,20 @@ const throttledReplicaList = (v: ConfigValue): string | undefined => {
     : 'must be the literal * or a list of replicas as [partitionId]:[brokerId],[partitionId]:[brokerId],...';
 };
 
+/**
+ * Kafka's MetadataVersionValidator for the deprecated message.format.version: 0.8.0 to 0.11.0 (three
+ * parts, a fourth allowed), 1.0 to 3.x (two parts, more allowed), each optionally with -IVn.
+ */
+const messageFormatVersion = (v: ConfigValue): string | undefined => {
+  const m = /^(\d+)\.(\d+)(?:\.(\d+))?(?:\.\d+)?(?:-IV\d+)?$/.exec(String(v));
+  const [major, minor, patch] = m ? [Number(m[1]), Number(m[2]), m[3] === undefined ? null : Number(m[3])] : [];
+  const known =
+    major === 0
+      ? minor !== undefined && minor >= 8 && minor <= 11 && patch !== null && patch !== undefined && patch <= 2
+      : major !== undefined && major >= 1 && major <= 3 && minor !== undefined && minor <= 9;
+  return known ? undefined : `${String(v)} is not a valid Kafka version (e.g. 0.10.2, 2.8, 3.0-IV1)`;
+};
+
 const COMPRESSION = ['uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer'];
 
 const def = (
@@ -179,6 +193,9 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
   def('log.cleaner.max.compaction.lag.ms', 'long', LONG_MAX, 'Maximum age before a message must be compacted.', {
     validate: atLeast(1),
     updateMode: 'cluster-wide',
+  }),
+  def('log.message.format.version', 'string', '3.0-IV1', 'Deprecated, as in Kafka 3.x: ignored, logs are v2.', {
+    validate: messageFormatVersion,
   }),
   def('log.message.timestamp.type', 'string', 'CreateTime', 'CreateTime or LogAppendTime.', {
     validate: oneOf('CreateTime', 'LogAppendTime'),
@@ -457,6 +474,14 @@ export const TOPIC_CONFIGS: readonly TopicConfigDef[] = [
   {
     ...def('unclean.leader.election.enable', 'boolean', 'false', 'Allow out-of-sync leaders.'),
     brokerSynonym: 'unclean.leader.election.enable',
+  },
+  {
+    // Kafka 3.x accepts and ignores it (inter.broker.protocol.version >= 3.0 always writes record batches
+    // v2); clients such as librdkafka's 0092 still set it. Old consumers get v0/v1 by down-conversion.
+    ...def('message.format.version', 'string', '3.0-IV1', 'Deprecated, as in Kafka 3.x: ignored, logs are v2.', {
+      validate: messageFormatVersion,
+    }),
+    brokerSynonym: 'log.message.format.version',
   },
   {
     ...def('message.downconversion.enable', 'boolean', 'true', 'Down-convert for old consumers.'),
