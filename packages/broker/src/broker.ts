@@ -21,6 +21,7 @@ import type { EndpointRecord } from './metadata/records.js';
 import { BrokerMetrics } from './metrics.js';
 import { ResponseBufferPool } from './network/response-buffers.js';
 import { type BoundListener, SocketServer } from './network/server.js';
+import { clientQuotaManagers } from './quota/client-quota-manager.js';
 import { ClusterMembership, openQuorum } from './raft/cluster.js';
 import { controllerListenerDispatcher, trustingCluster } from './raft/controller-listener.js';
 import { mentionsNotController } from './raft/forwarding.js';
@@ -181,6 +182,10 @@ export async function startBroker(
     topicConfigs,
     configResources,
     metrics,
+    clientQuotas: clientQuotaManagers(image, {
+      windowMs: () => config.int('quota.window.size.seconds') * 1000,
+      windows: () => config.int('quota.window.num'),
+    }),
     authorizer,
     log,
     advertisedListeners: advertised,
