@@ -5,7 +5,7 @@
  * UNSUPPORTED_VERSION, with Kafka's message and null entries. Needs DescribeConfigs on the cluster
  * (else CLUSTER_AUTHORIZATION_FAILED).
  */
-import { ApiKey, defaultDescribeClientQuotasResponse, ErrorCode, KafkaError } from '@flotilla/protocol';
+import { ApiKey, defaultDescribeClientQuotasResponse, ErrorCode } from '@flotilla/protocol';
 import { describeClientQuotas } from '../quota/client-quotas.js';
 import { AclOperation } from '../security/acl.js';
 import { authorizedOnCluster } from '../security/request-authorization.js';
@@ -25,19 +25,15 @@ export default defineHandler({
     if (!authorizedOnCluster(ctx, AclOperation.DESCRIBE_CONFIGS)) {
       return failed(ErrorCode.CLUSTER_AUTHORIZATION_FAILED, 'Cluster authorization failed.');
     }
-    try {
-      const entries = describeClientQuotas(ctx.broker.image, request.components, request.strict);
-      return {
-        ...defaultDescribeClientQuotasResponse(),
-        errorMessage: null,
-        entries: entries.map(({ entity, values }) => ({
-          entity: entity.map((p) => ({ entityType: p.entityType, entityName: p.entityName })),
-          values: [...values].map(([key, value]) => ({ key, value })),
-        })),
-      };
-    } catch (e) {
-      if (!(e instanceof KafkaError)) throw e;
-      return failed(e.errorCode, e.message);
-    }
+    const described = describeClientQuotas(ctx.broker.image, request.components, request.strict);
+    if ('errorCode' in described) return failed(described.errorCode, described.errorMessage);
+    return {
+      ...defaultDescribeClientQuotasResponse(),
+      errorMessage: null,
+      entries: described.entries.map(({ entity, values }) => ({
+        entity: entity.map((p) => ({ entityType: p.entityType, entityName: p.entityName })),
+        values: [...values].map(([key, value]) => ({ key, value })),
+      })),
+    };
   },
 });

@@ -5,7 +5,7 @@
  * name is null is that type's default entity. Values are doubles on the wire; the byte rates must be
  * whole numbers (Kafka's LONG config keys), the others may be fractional.
  */
-import { ErrorCode, KafkaError } from '@flotilla/protocol';
+import { ErrorCode } from '@flotilla/protocol';
 import { type ClientQuotaEntry, type MetadataImage, quotaEntityKey } from '../metadata/image.js';
 import type { MetadataRecord, QuotaEntityPart } from '../metadata/records.js';
 
@@ -162,72 +162,61 @@ export interface QuotaFilterComponent {
 /**
  * The entities a DescribeClientQuotas filter selects (ClientQuotasImage.describe). Each component
  * names an entity type once: EXACT matches that name, DEFAULT the default entity, SPECIFIED any
- * entity having that type. `strict` keeps only entities with no types beyond the filter's. Throws
- * INVALID_REQUEST for a malformed filter and UNSUPPORTED_VERSION for an unknown entity type, as Kafka.
+ * entity having that type. `strict` keeps only entities with no types beyond the filter's. A malformed
+ * filter is INVALID_REQUEST and an unknown entity type UNSUPPORTED_VERSION, with Kafka's messages.
  */
 export function describeClientQuotas(
   image: MetadataImage,
   components: readonly QuotaFilterComponent[],
   strict: boolean,
-): ClientQuotaEntry[] {
+): { entries: ClientQuotaEntry[] } | { errorCode: number; errorMessage: string } {
+  const invalid = (errorMessage: string) => ({ errorCode: ErrorCode.INVALID_REQUEST, errorMessage });
   const exact = new Map<string, string | null>();
   const specified = new Set<string>();
   for (const c of components) {
-    if (c.entityType === '') throw new KafkaError(ErrorCode.INVALID_REQUEST, 'Invalid empty entity type.');
+    if (c.entityType === '') return invalid('Invalid empty entity type.');
     if (exact.has(c.entityType) || specified.has(c.entityType)) {
-      throw new KafkaError(
-        ErrorCode.INVALID_REQUEST,
-        `Entity type ${c.entityType} cannot appear more than once in the filter.`,
-      );
+      return invalid(`Entity type ${c.entityType} cannot appear more than once in the filter.`);
     }
     if (!KNOWN_TYPES.has(c.entityType)) {
-      throw new KafkaError(ErrorCode.UNSUPPORTED_VERSION, `Unsupported entity type ${c.entityType}`);
+      return { errorCode: ErrorCode.UNSUPPORTED_VERSION, errorMessage: `Unsupported entity type ${c.entityType}` };
     }
     switch (c.matchType) {
       case MatchType.EXACT:
         if (c.match === null) {
-          throw new KafkaError(
-            ErrorCode.INVALID_REQUEST,
-            'Request specified MATCH_TYPE_EXACT, but set match string to null.',
-          );
+          return invalid('Request specified MATCH_TYPE_EXACT, but set match string to null.');
         }
         exact.set(c.entityType, c.match);
         break;
       case MatchType.DEFAULT:
         if (c.match !== null) {
-          throw new KafkaError(
-            ErrorCode.INVALID_REQUEST,
-            'Request specified MATCH_TYPE_DEFAULT, but also specified a match string.',
-          );
+          return invalid('Request specified MATCH_TYPE_DEFAULT, but also specified a match string.');
         }
         exact.set(c.entityType, null);
         break;
       case MatchType.SPECIFIED:
         if (c.match !== null) {
-          throw new KafkaError(
-            ErrorCode.INVALID_REQUEST,
-            'Request specified MATCH_TYPE_SPECIFIED, but also specified a match string.',
-          );
+          return invalid('Request specified MATCH_TYPE_SPECIFIED, but also specified a match string.');
         }
         specified.add(c.entityType);
         break;
       default:
-        throw new KafkaError(ErrorCode.INVALID_REQUEST, `Unknown match type ${c.matchType}`);
+        return invalid(`Unknown match type ${c.matchType}`);
     }
   }
   const uses = (t: string) => exact.has(t) || specified.has(t);
   if (uses(QuotaEntityType.IP) && (uses(QuotaEntityType.USER) || uses(QuotaEntityType.CLIENT_ID))) {
-    throw new KafkaError(
-      ErrorCode.INVALID_REQUEST,
+    return invalid(
       'Invalid entity filter component combination. IP filter component should not be used with user or clientId filter component.',
     );
   }
   const entries = [...image.clientQuotas.values()];
-  if (exact.size === 0 && specified.size === 0) return strict ? [] : entries;
-  return entries.filter(({ entity }) => {
+  if (exact.size === 0 && specified.size === 0) return { entries: strict ? [] : entries };
+  const selected = entries.filter(({ entity }) => {
     const names = new Map(entity.map((p) => [p.entityType, p.entityName]));
     for (const [type, name] of exact) if (!names.has(type) || names.get(type) !== name) return false;
     for (const type of specified) if (!names.has(type)) return false;
     return !strict || entity.length === exact.size + specified.size;
   });
+  return { entries: selected };
 }
