@@ -8,6 +8,10 @@
  * validateOnly nothing is written. Needs AlterConfigs on the cluster (else CLUSTER_AUTHORIZATION_FAILED
  * for every entry).
  *
+ * Differs from Kafka: the response has one entry per request entry; an entity named twice fails its
+ * second entry ("Ignoring duplicate entity ...") while the first is applied (Kafka answers once per
+ * distinct entity, with that error).
+ *
  * Enforced: producer_byte_rate and consumer_byte_rate (quota/client-quota-manager.ts). Stored and
  * described but NOT enforced: request_percentage, controller_mutation_rate and connection_creation_rate.
  */
