@@ -22,6 +22,7 @@ import { BrokerMetrics } from './metrics.js';
 import { ResponseBufferPool } from './network/response-buffers.js';
 import { type BoundListener, SocketServer } from './network/server.js';
 import { clientQuotaManagers } from './quota/client-quota-manager.js';
+import { ConnectionQuotas } from './quota/connection-quotas.js';
 import { ClusterMembership, openQuorum } from './raft/cluster.js';
 import { controllerListenerDispatcher, trustingCluster } from './raft/controller-listener.js';
 import { mentionsNotController } from './raft/forwarding.js';
@@ -166,6 +167,11 @@ export async function startBroker(
       )
     : new NoAuthorizer();
 
+  const quotaWindows = {
+    windowMs: () => config.int('quota.window.size.seconds') * 1000,
+    windows: () => config.int('quota.window.num'),
+  };
+  const connectionQuotas = new ConnectionQuotas(image, quotaWindows);
   // Fetch reads records into these, and each connection gives them back once it has sent them.
   const responseBuffers = new ResponseBufferPool();
   const services: BrokerServices = {
@@ -182,10 +188,7 @@ export async function startBroker(
     topicConfigs,
     configResources,
     metrics,
-    clientQuotas: clientQuotaManagers(image, {
-      windowMs: () => config.int('quota.window.size.seconds') * 1000,
-      windows: () => config.int('quota.window.num'),
-    }),
+    clientQuotas: clientQuotaManagers(image, quotaWindows),
     authorizer,
     log,
     advertisedListeners: advertised,
@@ -240,6 +243,8 @@ export async function startBroker(
       idleMs: config.long('connections.max.idle.ms'),
       maxUnauthenticatedRequestBytes: config.int('sasl.server.max.receive.size'),
       responseBuffers,
+      connectionThrottleMs: (listener, address) =>
+        cluster?.isControllerListener(listener.name) ? 0 : connectionQuotas.recordConnection(address),
     },
     log.child('socket-server'),
     (listener) => listenerSecurity(config, listener, image),

@@ -1,8 +1,9 @@
 /**
  * Client quotas against real broker processes: DescribeClientQuotas / AlterClientQuotas over the wire
  * (both versions, filters, Kafka's validation errors), a quorum cluster where a quota set through one
- * broker is described on another and survives a restart of every node, and producer_byte_rate /
- * consumer_byte_rate enforcement measured with confluent-kafka (librdkafka) clients.
+ * broker is described on another and survives a restart of every node, producer_byte_rate /
+ * consumer_byte_rate enforcement measured with confluent-kafka (librdkafka) clients, and an IP's
+ * connection_creation_rate.
  */
 import {
   type AlterClientQuotasRequestEntryData,
@@ -416,5 +417,31 @@ describe('byte-rate quotas enforced on real clients', () => {
     expect(slow.rate).toBeLessThan(2 * QUOTA);
     expect(slow.rate).toBeGreaterThan(QUOTA / 4);
     expect(slow.throttles).toBeGreaterThan(0);
+  });
+  it('connection_creation_rate on the ip entity closes connections beyond the rate (KIP-612)', async () => {
+    const { broker, conn } = started();
+    const ip = [{ entityType: 'ip', entityName: '127.0.0.1' }];
+    expect((await alter(conn, [set(ip, { connection_creation_rate: 2 })])).entries[0]?.errorCode).toBe(0);
+    try {
+      const opened = await Promise.allSettled(
+        Array.from({ length: 6 }, () =>
+          connect({
+            host: '127.0.0.1',
+            port: broker.port,
+            clientId: 'many',
+            connectTimeoutMs: 3000,
+            requestTimeoutMs: 3000,
+          }),
+        ),
+      );
+      const accepted = opened.filter((o) => o.status === 'fulfilled');
+      await Promise.all(accepted.map((o) => (o as PromiseFulfilledResult<Connection>).value.close()));
+      // Two per second over one whole window: the first two are accepted, the rest closed.
+      expect(accepted.length).toBe(2);
+    } finally {
+      expect((await alter(conn, [set(ip, { connection_creation_rate: null })])).entries[0]?.errorCode).toBe(0);
+    }
+    const again = await connect({ host: '127.0.0.1', port: broker.port, clientId: 'after' });
+    await again.close();
   });
 });

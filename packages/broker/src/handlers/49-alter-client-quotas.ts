@@ -12,8 +12,9 @@
  * second entry ("Ignoring duplicate entity ...") while the first is applied (Kafka answers once per
  * distinct entity, with that error).
  *
- * Enforced: producer_byte_rate and consumer_byte_rate (quota/client-quota-manager.ts). Stored and
- * described but NOT enforced: request_percentage, controller_mutation_rate and connection_creation_rate.
+ * Enforced: producer_byte_rate and consumer_byte_rate (quota/client-quota-manager.ts), and
+ * connection_creation_rate per IP (quota/connection-quotas.ts). Stored and described but NOT
+ * enforced: request_percentage and controller_mutation_rate.
  */
 import {
   type AlterClientQuotasResponseEntryData,
