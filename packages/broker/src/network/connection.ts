@@ -84,6 +84,8 @@ export class Connection {
   private readonly queue: { frame: Buffer; receivedAt: number }[] = [];
   private processing = false;
   private closed = false;
+  /** Ends a throttle wait early (the connection closed). */
+  private unmute: (() => void) | undefined;
 
   constructor(
     private readonly socket: Socket,
@@ -226,7 +228,15 @@ export class Connection {
   private async mute(ms: number): Promise<void> {
     if (this.closed) return;
     this.socket.pause();
-    await new Promise<void>((resolve) => setTimeout(resolve, ms));
+    // Byte-rate throttles are not capped (as in Kafka): a closing connection ends its wait.
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.unmute = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    this.unmute = undefined;
     if (!this.closed && this.queue.length < this.options.maxQueuedRequests) this.socket.resume();
   }
 
@@ -286,12 +296,14 @@ export class Connection {
     if (reason) this.log.info(`closing connection ${this.info.id} (${this.info.remoteAddress}): ${reason}`);
     this.closed = true;
     this.queue.length = 0;
+    this.unmute?.();
     this.socket.destroy();
   }
 
   private finish(): void {
     this.closed = true;
     this.queue.length = 0;
+    this.unmute?.();
     this.onClose(this);
   }
 }
