@@ -23,6 +23,7 @@ import { ResponseBufferPool } from './network/response-buffers.js';
 import { type BoundListener, SocketServer } from './network/server.js';
 import { clientQuotaManagers } from './quota/client-quota-manager.js';
 import { ConnectionQuotas } from './quota/connection-quotas.js';
+import { ControllerMutationQuotas } from './quota/controller-mutation-quota.js';
 import { ClusterMembership, openQuorum } from './raft/cluster.js';
 import { controllerListenerDispatcher, trustingCluster } from './raft/controller-listener.js';
 import { mentionsNotController } from './raft/forwarding.js';
@@ -189,6 +190,7 @@ export async function startBroker(
     configResources,
     metrics,
     clientQuotas: clientQuotaManagers(image, quotaWindows),
+    controllerMutationQuotas: new ControllerMutationQuotas(image, quotaWindows),
     authorizer,
     log,
     advertisedListeners: advertised,

@@ -11,6 +11,7 @@ import {
   type Connection,
   connect,
   defaultCreateTopicsRequest,
+  defaultDeleteTopicsRequest,
   defaultProduceRequest,
   ErrorCode,
   encodeBatch,
@@ -463,6 +464,50 @@ describe('byte-rate quotas enforced on real clients', () => {
         await c.close();
       }
     }
+  });
+
+  it('controller_mutation_rate refuses partitions beyond the token bucket (KIP-599) from CreateTopics v6', async () => {
+    const { broker, conn } = started();
+    // 1 partition/s with two one-second windows: a burst of 2 tokens, the balance may go negative.
+    const q = await alter(conn, [set([client('mutator')], { controller_mutation_rate: 1 })]);
+    expect(q.entries[0]?.errorCode).toBe(0);
+    const topic = (name: string, numPartitions: number) => ({
+      name,
+      numPartitions,
+      replicationFactor: 1,
+      assignments: [],
+      configs: [],
+    });
+    const c = await connect({ host: '127.0.0.1', port: broker.port, clientId: 'mutator' });
+    try {
+      const create = (version: number, ...topics: ReturnType<typeof topic>[]) =>
+        c.request(ApiKey.CreateTopics, { ...defaultCreateTopicsRequest(), timeoutMs: 10_000, topics }, { version });
+      const strict = await create(7, topic('mutation-a', 3), topic('mutation-b', 1));
+      const byName = new Map(strict.topics.map((t) => [t.name, t.errorCode]));
+      expect(byName.get('mutation-a')).toBe(0);
+      expect(byName.get('mutation-b')).toBe(ErrorCode.THROTTLING_QUOTA_EXCEEDED);
+      expect(strict.throttleTimeMs).toBeGreaterThan(0);
+      // Before v6 the topic is created and only the throttle time is reported.
+      const permissive = await create(5, topic('mutation-c', 1));
+      expect(permissive.topics[0]?.errorCode).toBe(0);
+      expect(permissive.throttleTimeMs).toBeGreaterThan(0);
+      const deleted = await c.request(
+        ApiKey.DeleteTopics,
+        { ...defaultDeleteTopicsRequest(), timeoutMs: 10_000, topicNames: ['mutation-a'] },
+        { version: 5 },
+      );
+      expect(deleted.responses[0]?.errorCode).toBe(ErrorCode.THROTTLING_QUOTA_EXCEEDED);
+    } finally {
+      await c.close();
+    }
+    // Another client id has no quota.
+    const other = await conn.request(ApiKey.CreateTopics, {
+      ...defaultCreateTopicsRequest(),
+      timeoutMs: 10_000,
+      topics: [topic('mutation-d', 5)],
+    });
+    expect([other.topics[0]?.errorCode, other.throttleTimeMs]).toEqual([0, 0]);
+    await alter(conn, [set([client('mutator')], { controller_mutation_rate: null })]);
   });
 
   it('connection_creation_rate on the ip entity closes connections beyond the rate (KIP-612)', async () => {

@@ -12,9 +12,10 @@
  * second entry ("Ignoring duplicate entity ...") while the first is applied (Kafka answers once per
  * distinct entity, with that error).
  *
- * Enforced: producer_byte_rate and consumer_byte_rate (quota/client-quota-manager.ts), and
- * connection_creation_rate per IP (quota/connection-quotas.ts). Stored and described but NOT
- * enforced: request_percentage and controller_mutation_rate.
+ * Enforced: producer_byte_rate and consumer_byte_rate (quota/client-quota-manager.ts),
+ * controller_mutation_rate (quota/controller-mutation-quota.ts) and connection_creation_rate per IP
+ * (quota/connection-quotas.ts). Stored and described but NOT enforced: request_percentage (Kafka's
+ * share of request-handler thread time has no counterpart in one event loop).
  */
 import {
   type AlterClientQuotasResponseEntryData,
