@@ -27,7 +27,7 @@ import { hasTransactionalBatch, hasZstdBatch } from '../log/batch-info.js';
 import { upConvertProduce } from '../log/legacy-produce.js';
 import { RecordValidationError } from '../log/partition-log.js';
 import { recompressForTopic } from '../log/recompress.js';
-import { CLIENT_THROTTLES_FROM, quotaSession } from '../quota/client-quota-manager.js';
+import { clientThrottles, quotaSession } from '../quota/client-quota-manager.js';
 import { leaderHint } from '../replica/leader-hint.js';
 import { AclOperation, ResourceType } from '../security/acl.js';
 import { authorized } from '../security/request-authorization.js';
@@ -148,7 +148,7 @@ export default defineHandler({
       quotaSession(ctx.connection.principal, ctx.header.clientId),
       ctx.requestBytes ?? 0,
     );
-    ctx.throttle?.(throttleTimeMs, ctx.apiVersion >= (CLIENT_THROTTLES_FROM[ApiKey.Produce] as number));
+    ctx.throttle?.(throttleTimeMs, clientThrottles('produce', ctx.apiVersion));
     if (acks === 0) return null;
     const nodeEndpoints = [...leaderHints].map(([nodeId, e]) => ({ nodeId, host: e.host, port: e.port, rack: e.rack }));
     return { ...defaultProduceResponse(), throttleTimeMs, responses, nodeEndpoints };

@@ -28,7 +28,7 @@ import {
   ErrorCode,
   type FetchResponseFetchableTopicResponse,
 } from '@flotilla/protocol';
-import { CLIENT_THROTTLES_FROM, quotaSession } from '../quota/client-quota-manager.js';
+import { clientThrottles, quotaSession } from '../quota/client-quota-manager.js';
 import { leaderHint } from '../replica/leader-hint.js';
 import type { FetchPartitionRequest } from '../replica/replica-manager.js';
 import { fetchDenial } from '../security/request-authorization.js';
@@ -115,7 +115,7 @@ const fetchHandler: Handler<typeof ApiKey.Fetch> = defineHandler({
       const throttleTimeMs = quotas.recordAndGetThrottleTimeMs(quotaUser, bytes);
       if (throttleTimeMs > 0) {
         quotas.unrecord(quotaUser, bytes);
-        ctx.throttle?.(throttleTimeMs, ctx.apiVersion >= (CLIENT_THROTTLES_FROM[ApiKey.Fetch] as number));
+        ctx.throttle?.(throttleTimeMs, clientThrottles('fetch', ctx.apiVersion));
         return { ...defaultFetchResponse(), throttleTimeMs, sessionId: session.sessionId, responses: [] };
       }
     }

@@ -234,7 +234,10 @@ export function clientQuotaManagers(image: MetadataImage, settings: QuotaWindowS
 }
 
 /**
- * KIP-219: from these versions the client itself holds back for the throttle time, so the broker
- * answers at once and then stops reading from the connection; older clients get a delayed response.
+ * KIP-219: from Produce v6 and Fetch v8 the client itself holds back for the throttle time, so the
+ * broker answers at once and then stops reading from the connection; older clients get a delayed
+ * response (Kafka's AbstractResponse.shouldClientThrottle).
  */
-export const CLIENT_THROTTLES_FROM: Readonly<Record<number, number>> = { 0: 6, 1: 8 };
+export function clientThrottles(apiKey: 'produce' | 'fetch', version: number): boolean {
+  return version >= (apiKey === 'produce' ? 6 : 8);
+}
