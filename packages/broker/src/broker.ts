@@ -21,6 +21,9 @@ import type { EndpointRecord } from './metadata/records.js';
 import { BrokerMetrics } from './metrics.js';
 import { ResponseBufferPool } from './network/response-buffers.js';
 import { type BoundListener, SocketServer } from './network/server.js';
+import { clientQuotaManagers } from './quota/client-quota-manager.js';
+import { ConnectionQuotas } from './quota/connection-quotas.js';
+import { ControllerMutationQuotas } from './quota/controller-mutation-quota.js';
 import { ClusterMembership, openQuorum } from './raft/cluster.js';
 import { controllerListenerDispatcher, trustingCluster } from './raft/controller-listener.js';
 import { mentionsNotController } from './raft/forwarding.js';
@@ -165,6 +168,11 @@ export async function startBroker(
       )
     : new NoAuthorizer();
 
+  const quotaWindows = {
+    windowMs: () => config.int('quota.window.size.seconds') * 1000,
+    windows: () => config.int('quota.window.num'),
+  };
+  const connectionQuotas = new ConnectionQuotas(image, quotaWindows);
   // Fetch reads records into these, and each connection gives them back once it has sent them.
   const responseBuffers = new ResponseBufferPool();
   const services: BrokerServices = {
@@ -181,6 +189,8 @@ export async function startBroker(
     topicConfigs,
     configResources,
     metrics,
+    clientQuotas: clientQuotaManagers(image, quotaWindows),
+    controllerMutationQuotas: new ControllerMutationQuotas(image, quotaWindows),
     authorizer,
     log,
     advertisedListeners: advertised,
@@ -235,6 +245,8 @@ export async function startBroker(
       idleMs: config.long('connections.max.idle.ms'),
       maxUnauthenticatedRequestBytes: config.int('sasl.server.max.receive.size'),
       responseBuffers,
+      connectionThrottleMs: (listener, address) =>
+        cluster?.isControllerListener(listener.name) ? 0 : connectionQuotas.recordConnection(address),
     },
     log.child('socket-server'),
     (listener) => listenerSecurity(config, listener, image),

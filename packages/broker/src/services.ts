@@ -12,6 +12,8 @@ import type { MetadataImage } from './metadata/image.js';
 import type { BrokerMetrics } from './metrics.js';
 import type { RequestContext } from './network/connection.js';
 import type { ResponseBufferPool } from './network/response-buffers.js';
+import type { ClientQuotaManagers } from './quota/client-quota-manager.js';
+import type { ControllerMutationQuotas } from './quota/controller-mutation-quota.js';
 import type { MetadataQuorum } from './raft/quorum.js';
 import type { FetchSessionCache } from './replica/fetch-session.js';
 import type { ProducerIdManager } from './replica/producer-id-manager.js';
@@ -36,6 +38,10 @@ export interface BrokerServices {
   readonly topicConfigs: TopicConfigs;
   readonly configResources: ConfigResources;
   readonly metrics: BrokerMetrics;
+  /** Produce and fetch byte-rate quotas per user and client id (quota/client-quota-manager.ts). */
+  readonly clientQuotas: ClientQuotaManagers;
+  /** Partition creation/deletion rate per user and client id (controller_mutation_rate, KIP-599). */
+  readonly controllerMutationQuotas: ControllerMutationQuotas;
   readonly log: Logger;
   /** The listeners clients connect to (ports resolved when configured as 0). */
   readonly advertisedListeners: () => readonly Listener[];

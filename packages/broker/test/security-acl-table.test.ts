@@ -554,6 +554,33 @@ const ROWS: Row[] = [
     errorOf: (r) => r.results[0].errorCode,
   },
   {
+    api: 'DescribeClientQuotas',
+    operation: Op.DESCRIBE_CONFIGS,
+    resourceType: R.CLUSTER,
+    resourceName: CLUSTER,
+    error: C,
+    call: (c) => c.request(ApiKey.DescribeClientQuotas, { components: [], strict: false }),
+    errorOf: (r) => r.errorCode,
+  },
+  {
+    api: 'AlterClientQuotas',
+    operation: Op.ALTER_CONFIGS,
+    resourceType: R.CLUSTER,
+    resourceName: CLUSTER,
+    error: C,
+    call: (c) =>
+      c.request(ApiKey.AlterClientQuotas, {
+        entries: [
+          {
+            entity: [{ entityType: 'user', entityName: 'acl-table-quota' }],
+            ops: [{ key: 'producer_byte_rate', value: 1, remove: true }],
+          },
+        ],
+        validateOnly: true,
+      }),
+    errorOf: (r) => r.entries[0].errorCode,
+  },
+  {
     api: 'DeleteAcls',
     operation: Op.ALTER,
     resourceType: R.CLUSTER,

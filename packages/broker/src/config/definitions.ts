@@ -241,6 +241,9 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
   def('replication.quota.window.size.seconds', 'int', '1', 'Length of one replication quota sample.', {
     validate: atLeast(1),
   }),
+  // Client quotas (KIP-13): the samples producer_byte_rate / consumer_byte_rate are measured over.
+  def('quota.window.num', 'int', '11', 'Samples kept to measure client quota rates.', { validate: atLeast(1) }),
+  def('quota.window.size.seconds', 'int', '1', 'Length of one client quota sample.', { validate: atLeast(1) }),
   def('auto.leader.rebalance.enable', 'boolean', 'true', 'Move leadership back to preferred replicas.'),
   def('leader.imbalance.check.interval.seconds', 'long', '300', 'How often the controller checks leaders.'),
   def('leader.imbalance.per.broker.percentage', 'int', '10', 'Imbalance per broker that triggers rebalance.'),

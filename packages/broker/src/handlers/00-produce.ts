@@ -12,7 +12,8 @@
  * below min.insync.replicas meanwhile. NOT_LEADER_OR_FOLLOWER carries the current leader and its
  * endpoint (v10+, KIP-951). Topics are never created by Produce, as in Kafka (auto-creation happens on
  * Metadata). A zstd batch needs v7+ (KIP-110): older versions get UNSUPPORTED_COMPRESSION_TYPE, as Fetch
- * before v10 does for a zstd topic.
+ * before v10 does for a zstd topic. A producer over its producer_byte_rate quota gets throttle_time_ms
+ * and its connection is not read for that time (v6+; older versions get the response that much later).
  */
 import {
   ApiKey,
@@ -26,6 +27,7 @@ import { hasTransactionalBatch, hasZstdBatch } from '../log/batch-info.js';
 import { upConvertProduce } from '../log/legacy-produce.js';
 import { RecordValidationError } from '../log/partition-log.js';
 import { recompressForTopic } from '../log/recompress.js';
+import { clientThrottles, quotaSession } from '../quota/client-quota-manager.js';
 import { leaderHint } from '../replica/leader-hint.js';
 import { AclOperation, ResourceType } from '../security/acl.js';
 import { authorized } from '../security/request-authorization.js';
@@ -141,8 +143,14 @@ export default defineHandler({
         ),
       })),
     );
+    // producer_byte_rate counts the request's bytes; over quota, the connection is throttled (KIP-219).
+    const throttleTimeMs = ctx.broker.clientQuotas.produce.recordAndGetThrottleTimeMs(
+      quotaSession(ctx.connection.principal, ctx.header.clientId),
+      ctx.requestBytes ?? 0,
+    );
+    ctx.throttle?.(throttleTimeMs, clientThrottles('produce', ctx.apiVersion));
     if (acks === 0) return null;
     const nodeEndpoints = [...leaderHints].map(([nodeId, e]) => ({ nodeId, host: e.host, port: e.port, rack: e.rack }));
-    return { ...defaultProduceResponse(), responses, nodeEndpoints };
+    return { ...defaultProduceResponse(), throttleTimeMs, responses, nodeEndpoints };
   },
 });

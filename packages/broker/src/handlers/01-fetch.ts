@@ -15,6 +15,11 @@
  * endpoint (v12+/v16+, KIP-951), so clients need no metadata round trip. Fetching from followers
  * (KIP-392) is not offered: preferredReadReplica is always -1. A consumer fetching v4-9 from a topic
  * with compression.type=zstd gets UNSUPPORTED_COMPRESSION_TYPE, as from Kafka (KIP-110).
+ *
+ * Consumer byte-rate quotas (consumer_byte_rate): a consumer's fetch reads at most one quota window's
+ * worth, and one that would go over its quota gets an empty response with throttle_time_ms, its
+ * connection unread for that time (v8+, KIP-219; older versions get it that much later). Counted
+ * bytes are the record sets' (Kafka counts the whole response; the headers are a few dozen bytes).
  */
 import {
   ApiKey,
@@ -23,6 +28,7 @@ import {
   ErrorCode,
   type FetchResponseFetchableTopicResponse,
 } from '@flotilla/protocol';
+import { clientThrottles, quotaSession } from '../quota/client-quota-manager.js';
 import { leaderHint } from '../replica/leader-hint.js';
 import type { FetchPartitionRequest } from '../replica/replica-manager.js';
 import { fetchDenial } from '../security/request-authorization.js';
@@ -89,14 +95,30 @@ const fetchHandler: Handler<typeof ApiKey.Fetch> = defineHandler({
       });
     });
     const readCommitted = request.isolationLevel === READ_COMMITTED;
+    // consumer_byte_rate: a consumer reads at most what one quota window allows (Kafka's
+    // getMaxValueInQuotaWindow); followers are never held back by client quotas.
+    const quotas = ctx.broker.clientQuotas.fetch;
+    const quotaUser = replicaId < 0 ? quotaSession(ctx.connection.principal, ctx.header.clientId) : null;
+    const quotaMaxBytes = quotaUser ? Math.max(1, Math.floor(quotas.maxValueInQuotaWindow(quotaUser))) : Infinity;
     const results = await replicas.fetch(reads, {
       maxWaitMs: wanted.some((w) => w.error !== 0) ? 0 : request.maxWaitMs,
       minBytes: request.minBytes,
-      maxBytes: request.maxBytes,
+      maxBytes: Math.min(request.maxBytes, quotaMaxBytes),
       readCommitted,
       replicaId,
       allocate: (size) => responseBuffers.take(size),
     });
+    if (quotaUser) {
+      // Over quota, Kafka takes the bytes back and answers with no data and the throttle time
+      // (FetchContext.getThrottledResponse): the session's cached positions stay as they were.
+      const bytes = results.reduce((sum, r) => sum + (r.records?.length ?? 0), 0);
+      const throttleTimeMs = quotas.recordAndGetThrottleTimeMs(quotaUser, bytes);
+      if (throttleTimeMs > 0) {
+        quotas.unrecord(quotaUser, bytes);
+        ctx.throttle?.(throttleTimeMs, clientThrottles('fetch', ctx.apiVersion));
+        return { ...defaultFetchResponse(), throttleTimeMs, sessionId: session.sessionId, responses: [] };
+      }
+    }
     const leaderHints = new Map<number, { host: string; port: number; rack: string | null }>();
     let next = 0;
     const responses: FetchResponseFetchableTopicResponse[] = topics.map((t) => ({

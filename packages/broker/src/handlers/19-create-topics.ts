@@ -2,6 +2,9 @@
  * CreateTopics (key 19), v2-7. Validates every topic (name, partitions, replication factor, manual
  * assignments, configs) and creates the valid ones in one controller step; validateOnly checks without
  * creating. From v5 the result carries the topic's partitions, replication factor and configs.
+ * controller_mutation_rate (KIP-599, quota/controller-mutation-quota.ts): from v6 a topic asked for
+ * once the caller's quota is exceeded gets THROTTLING_QUOTA_EXCEEDED; older versions are only told
+ * the throttle time.
  */
 import {
   ApiKey,
@@ -10,9 +13,13 @@ import {
   ErrorCode,
 } from '@flotilla/protocol';
 import { BROKER_CONFIG_DEFS } from '../config/definitions.js';
+import { quotaSession } from '../quota/client-quota-manager.js';
 import { AclOperation } from '../security/acl.js';
 import { authorizedOnCluster, topicDenial } from '../security/request-authorization.js';
 import { defineHandler } from './types.js';
+
+/** CreateTopics refuses topics over the controller mutation quota from v6 (KIP-599). */
+const FIRST_STRICT_QUOTA_VERSION = 6;
 
 export default defineHandler({
   apiKey: ApiKey.CreateTopics,
@@ -23,9 +30,23 @@ export default defineHandler({
     // Create on the cluster, or on each topic; refused topics are not created (Kafka's order of checks).
     const onCluster = authorizedOnCluster(ctx, AclOperation.CREATE);
     const refused = request.topics.filter((t) => !onCluster && topicDenial(ctx, AclOperation.CREATE, t.name));
+    const quota = ctx.broker.controllerMutationQuotas.forRequest(
+      quotaSession(ctx.connection.principal, ctx.header.clientId),
+      ctx.apiVersion >= FIRST_STRICT_QUOTA_VERSION,
+    );
+    const throttled = request.topics.filter((t) => {
+      if (refused.includes(t)) return false;
+      const partitions =
+        t.assignments.length > 0
+          ? t.assignments.length
+          : t.numPartitions === -1
+            ? ctx.broker.config.int('num.partitions')
+            : t.numPartitions;
+      return !quota.record(Math.max(partitions, 0));
+    });
     const allowed = await controller.createTopics(
       request.topics
-        .filter((t) => !refused.includes(t))
+        .filter((t) => !refused.includes(t) && !throttled.includes(t))
         .map((t) => ({
           name: t.name,
           numPartitions: t.numPartitions,
@@ -41,10 +62,16 @@ export default defineHandler({
         errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED,
         errorMessage: 'Authorization failed.',
       })),
+      ...throttled.map((t) => ({
+        name: t.name,
+        errorCode: ErrorCode.THROTTLING_QUOTA_EXCEEDED,
+        errorMessage: 'The throttling quota has been exceeded.',
+      })),
       ...allowed,
     ];
     return {
       ...defaultCreateTopicsResponse(),
+      throttleTimeMs: quota.throttleTimeMs(),
       topics: results.map((r) => {
         const base = { ...defaultCreateTopicsResponseCreatableTopicResult(), name: r.name };
         if (r.errorCode !== 0)

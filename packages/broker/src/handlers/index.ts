@@ -35,6 +35,8 @@ import electLeaders from './43-elect-leaders.js';
 import incrementalAlterConfigs from './44-incremental-alter-configs.js';
 import alterPartitionReassignments from './45-alter-partition-reassignments.js';
 import listPartitionReassignments from './46-list-partition-reassignments.js';
+import describeClientQuotas from './48-describe-client-quotas.js';
+import alterClientQuotas from './49-alter-client-quotas.js';
 import describeUserScramCredentials from './50-describe-user-scram-credentials.js';
 import alterUserScramCredentials from './51-alter-user-scram-credentials.js';
 import vote from './52-vote.js';
@@ -82,6 +84,8 @@ export function createHandlers(): Handler[] {
     electLeaders,
     alterPartitionReassignments,
     listPartitionReassignments,
+    describeClientQuotas,
+    alterClientQuotas,
     alterPartition,
     describeCluster,
     unregisterBroker,
@@ -129,6 +133,7 @@ export function createControllerHandlers(): Handler[] {
     createAcls,
     deleteAcls,
     alterUserScramCredentials,
+    alterClientQuotas,
     // A SASL_PLAINTEXT / SASL_SSL controller listener authenticates its peers like any listener.
     saslHandshake,
     saslAuthenticate,

@@ -3,13 +3,26 @@
  * It is the only place the broker's request handlers read topology from. `apply` is deterministic, so
  * every broker that replays the same log holds the same image (the property Raft will rely on).
  */
-import type { EndpointRecord, MetadataRecord } from './records.js';
+import type { EndpointRecord, MetadataRecord, QuotaEntityPart } from './records.js';
 
 /** A stored SCRAM credential (salt, StoredKey, ServerKey in base64). */
 export type ScramCredential = Omit<Extract<MetadataRecord, { type: 'UserScramCredential' }>, 'type'>;
 
 /** A stored ACL. */
 export type AclEntry = Omit<Extract<MetadataRecord, { type: 'AccessControlEntry' }>, 'type'>;
+
+/** The quota values of one client quota entity (KRaft's ClientQuotaImage). */
+export interface ClientQuotaEntry {
+  readonly entity: readonly QuotaEntityPart[];
+  readonly values: Map<string, number>;
+}
+
+/** The map key of an entity: its parts sorted by type, so equal entities share one key. */
+export function quotaEntityKey(entity: readonly QuotaEntityPart[]): string {
+  return JSON.stringify(
+    [...entity].sort((a, b) => (a.entityType < b.entityType ? -1 : 1)).map((p) => [p.entityType, p.entityName]),
+  );
+}
 
 export interface BrokerInfo {
   readonly id: number;
@@ -67,6 +80,8 @@ export class MetadataImage {
   readonly scramCredentials = new Map<string, Map<string, ScramCredential>>();
   /** ACLs by id. */
   readonly acls = new Map<string, AclEntry>();
+  /** Client quotas (KIP-546) by quotaEntityKey; an entity with no values left is removed. */
+  readonly clientQuotas = new Map<string, ClientQuotaEntry>();
   /** Offset of the last record applied (the image's version). */
   offset = -1;
 
@@ -180,6 +195,21 @@ export class MetadataImage {
       case 'RemoveAccessControlEntry':
         if (!this.acls.delete(record.id)) return null;
         return { kind: 'acls-changed' };
+      case 'ClientQuota': {
+        const key = quotaEntityKey(record.entity);
+        let entry = this.clientQuotas.get(key);
+        if (record.value === null) {
+          entry?.values.delete(record.key);
+          if (entry?.values.size === 0) this.clientQuotas.delete(key);
+          return null;
+        }
+        if (!entry) {
+          entry = { entity: [...record.entity], values: new Map() };
+          this.clientQuotas.set(key, entry);
+        }
+        entry.values.set(record.key, record.value);
+        return null;
+      }
     }
   }
 }

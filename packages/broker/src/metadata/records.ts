@@ -88,7 +88,24 @@ export type MetadataRecord =
       readonly operation: number;
       readonly permissionType: number;
     }
-  | { readonly type: 'RemoveAccessControlEntry'; readonly id: string };
+  | { readonly type: 'RemoveAccessControlEntry'; readonly id: string }
+  /**
+   * A client quota value (KRaft's ClientQuotaRecord, KIP-546): the entity is one to two parts
+   * (user, client-id, ip) sorted by type, a null name is that type's default entity; value null
+   * removes the key.
+   */
+  | {
+      readonly type: 'ClientQuota';
+      readonly entity: readonly QuotaEntityPart[];
+      readonly key: string;
+      readonly value: number | null;
+    };
+
+export interface QuotaEntityPart {
+  readonly entityType: string;
+  /** null: the default entity of this type. */
+  readonly entityName: string | null;
+}
 
 export type MetadataRecordType = MetadataRecord['type'];
 

@@ -1,6 +1,6 @@
 /**
  * Metadata snapshots: an image written as records and loaded into another image gives an equal image,
- * whatever records built it (brokers, topics, partition changes, configs, producer ids, SCRAM, ACLs).
+ * whatever records built it (brokers, topics, partition changes, configs, producer ids, SCRAM, ACLs, client quotas).
  */
 import { describe, expect, it } from 'vitest';
 import { MetadataImage } from './image.js';
@@ -74,6 +74,17 @@ const HISTORY: MetadataRecord[] = [
     operation: 3,
     permissionType: 3,
   },
+  {
+    type: 'ClientQuota',
+    entity: [
+      { entityType: 'client-id', entityName: null },
+      { entityType: 'user', entityName: 'alice' },
+    ],
+    key: 'producer_byte_rate',
+    value: 1024,
+  },
+  { type: 'ClientQuota', entity: [{ entityType: 'user', entityName: null }], key: 'consumer_byte_rate', value: 5 },
+  { type: 'ClientQuota', entity: [{ entityType: 'user', entityName: null }], key: 'consumer_byte_rate', value: null },
 ];
 
 function build(records: readonly MetadataRecord[]): MetadataImage {
@@ -96,6 +107,15 @@ describe('metadata snapshots', () => {
     expect(copy.scramCredentials.get('SCRAM-SHA-256')?.get('alice')?.iterations).toBe(4096);
     expect(copy.acls.get('acl-1')?.principal).toBe('User:alice');
     expect(copy.brokers.get(1)?.fenced).toBe(false);
+    expect([...copy.clientQuotas.values()].map((q) => [q.entity, [...q.values]])).toEqual([
+      [
+        [
+          { entityType: 'client-id', entityName: null },
+          { entityType: 'user', entityName: 'alice' },
+        ],
+        [['producer_byte_rate', 1024]],
+      ],
+    ]);
     expect(copy.offset).toBe(HISTORY.length - 1);
   });
 

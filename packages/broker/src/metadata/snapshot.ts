@@ -48,6 +48,9 @@ export function imageToRecords(image: MetadataImage): MetadataRecord[] {
     for (const credential of users.values()) out.push({ type: 'UserScramCredential', ...credential });
   }
   for (const acl of image.acls.values()) out.push({ type: 'AccessControlEntry', ...acl });
+  for (const { entity, values } of image.clientQuotas.values()) {
+    for (const [key, value] of values) out.push({ type: 'ClientQuota', entity, key, value });
+  }
   out.push({ type: 'ProducerIds', brokerId: -1, nextProducerId: image.nextProducerId });
   return out;
 }
@@ -68,6 +71,7 @@ export function loadSnapshot(image: MetadataImage, data: Buffer, endOffset: numb
   image.brokerConfigs.clear();
   image.scramCredentials.clear();
   image.acls.clear();
+  image.clientQuotas.clear();
   image.nextProducerId = 0;
   const records = JSON.parse(data.toString('utf8')) as MetadataRecord[];
   const changes: ImageChange[] = [];

@@ -53,6 +53,14 @@ export interface RequestContext {
   readonly connection: ConnectionInfo;
   /** When the request frame was fully read (for request latency metrics). */
   readonly receivedAt: number;
+  /** The request's size on the wire, header included (what produce quotas count). */
+  readonly requestBytes?: number;
+  /**
+   * Throttles this connection for `ms` after the request (client quotas, KIP-219): a client that
+   * throttles itself (`clientThrottles`) gets its response at once and the connection is not read
+   * meanwhile; an older client gets its response only after the throttle time.
+   */
+  readonly throttle?: (ms: number, clientThrottles: boolean) => void;
 }
 
 /** What the broker does with a decoded request: the response body, or null for none (acks=0). */
@@ -76,6 +84,8 @@ export class Connection {
   private readonly queue: { frame: Buffer; receivedAt: number }[] = [];
   private processing = false;
   private closed = false;
+  /** Ends a throttle wait early (the connection closed). */
+  private unmute: (() => void) | undefined;
 
   constructor(
     private readonly socket: Socket,
@@ -174,7 +184,16 @@ export class Connection {
         return;
       }
     }
-    const ctx: RequestContext = { header, connection: this.info, receivedAt };
+    let throttle: { ms: number; clientThrottles: boolean } | undefined;
+    const ctx: RequestContext = {
+      header,
+      connection: this.info,
+      receivedAt,
+      requestBytes: frame.length + 4,
+      throttle: (ms, clientThrottles) => {
+        if (ms > 0) throttle = { ms, clientThrottles };
+      },
+    };
     if (!this.dispatcher.supports(header.apiKey, header.apiVersion)) {
       const answer = this.dispatcher.unsupportedVersionResponse(header);
       if (answer) this.send(header.apiKey as ApiKey, answer.version, header.correlationId, answer.body);
@@ -197,10 +216,28 @@ export class Connection {
       this.close('internal error while handling a request');
       return;
     }
+    if (throttle && !throttle.clientThrottles) await this.mute(throttle.ms);
     const responseBytes =
       response === null ? 0 : this.send(header.apiKey as ApiKey, header.apiVersion, header.correlationId, response);
     this.dispatcher.onRequest?.(header, performance.now() - receivedAt, frame.length + 4, responseBytes);
     if (sasl) this.afterSasl(sasl);
+    if (throttle?.clientThrottles) await this.mute(throttle.ms);
+  }
+
+  /** Stops reading from the socket for `ms`, as Kafka mutes a throttled channel. */
+  private async mute(ms: number): Promise<void> {
+    if (this.closed) return;
+    this.socket.pause();
+    // Byte-rate throttles are not capped (as in Kafka): a closing connection ends its wait.
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.unmute = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    this.unmute = undefined;
+    if (!this.closed && this.queue.length < this.options.maxQueuedRequests) this.socket.resume();
   }
 
   /** A SASL token sent without a Kafka header (after SaslHandshake v0): answered the same way. */
@@ -259,12 +296,14 @@ export class Connection {
     if (reason) this.log.info(`closing connection ${this.info.id} (${this.info.remoteAddress}): ${reason}`);
     this.closed = true;
     this.queue.length = 0;
+    this.unmute?.();
     this.socket.destroy();
   }
 
   private finish(): void {
     this.closed = true;
     this.queue.length = 0;
+    this.unmute?.();
     this.onClose(this);
   }
 }

@@ -25,6 +25,11 @@ export interface ServerOptions {
   readonly maxUnauthenticatedRequestBytes?: number;
   /** Buffers of Fetch record sets, given back by each connection once it has sent them. */
   readonly responseBuffers?: ResponseBufferPool;
+  /**
+   * Per-IP connection creation rate (quota/connection-quotas.ts): 0 accepts a new connection on the
+   * listener, more closes it after that many ms without reading from it.
+   */
+  readonly connectionThrottleMs?: (listener: Listener, remoteAddress: string) => number;
 }
 
 export interface BoundListener extends Listener {
@@ -89,6 +94,14 @@ export class SocketServer {
   ): void {
     if (this.closing) {
       socket.destroy();
+      return;
+    }
+    const throttleMs = this.options.connectionThrottleMs?.(listener, socket.remoteAddress ?? '') ?? 0;
+    if (throttleMs > 0) {
+      this.log.debug(`closing a connection from ${socket.remoteAddress} in ${throttleMs} ms: connection_creation_rate`);
+      socket.pause();
+      socket.on('error', () => {});
+      setTimeout(() => socket.destroy(), throttleMs).unref();
       return;
     }
     const id = `${listener.name}-${this.nextId++}`;

@@ -41,6 +41,7 @@ export const FORWARDED_API_KEYS: ReadonlySet<number> = new Set([
   ApiKey.CreateAcls,
   ApiKey.DeleteAcls,
   ApiKey.AlterUserScramCredentials,
+  ApiKey.AlterClientQuotas,
   ApiKey.UnregisterBroker,
   ApiKey.DescribeQuorum,
 ]);
