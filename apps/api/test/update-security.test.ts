@@ -10,11 +10,14 @@
  * ones: runtime security-update.ts) while the control plane keeps answering through them; then the old
  * data is read over SASL_SSL by a user made through /users, the monitor and the heal loop reach the
  * brokers with the control plane's SCRAM user, and the refusals MSK answers leave the cluster as it was.
+ * On the DockerDriver (where an engine answers and the image exists) one broker goes the same way: its
+ * container replaced three times with its published ports moving (CONTROL_PLANE new, EXTERNAL kept).
  */
 import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  CreateTopicCommand,
   DescribeClusterOperationV2Command,
   DescribeClusterV2Command,
   GetBootstrapBrokersCommand,
@@ -23,8 +26,18 @@ import {
   type UpdateSecurityCommandInput,
 } from '@aws-sdk/client-kafka';
 import { HealMonitor, Monitor } from '@flotilla/worker';
+import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { activeCluster, createReplicatedTopic, quiet, sdkError, until, useControlPlane } from './harness.js';
+import {
+  activeCluster,
+  createReplicatedTopic,
+  dockerReadiness,
+  quiet,
+  sdkError,
+  until,
+  useControlPlane,
+  waitActive,
+} from './harness.js';
 
 interface Run {
   code: number | null;
@@ -78,6 +91,8 @@ describe('UpdateSecurity: a PLAINTEXT cluster to SASL/SCRAM over TLS while it ru
   let plaintextBootstrap: string;
   let saslBootstrap: string;
   let caFile: string;
+  /** Values a PLAINTEXT producer had acknowledged (acks=all) while the brokers rolled. */
+  const ackedDuringRoll: string[] = [];
 
   const describeCluster = async () =>
     (await get().msk.send(new DescribeClusterV2Command({ ClusterArn: clusterArn }))).ClusterInfo;
@@ -235,6 +250,35 @@ describe('UpdateSecurity: a PLAINTEXT cluster to SASL/SCRAM over TLS while it ru
         await new Promise((r) => setTimeout(r, 300));
       }
     })();
+    // A PLAINTEXT application keeps producing (acks=all, idempotent, kafkajs's retries) until the last
+    // roll closes its listener, as a client of an MSK cluster moving to TLS would until it moves over.
+    const producer = new Kafka({
+      clientId: 'plaintext-app',
+      brokers: plaintextBootstrap.split(','),
+      logLevel: logLevel.NOTHING,
+    }).producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      createPartitioner: Partitioners.DefaultPartitioner,
+      retry: { retries: 30, initialRetryTime: 100, maxRetryTime: 2_000 },
+    });
+    await producer.connect();
+    const sends: { step: string; ok: boolean; error?: string }[] = [];
+    const producing = (async () => {
+      for (let n = 0; !done && !step.startsWith('close'); n++) {
+        const at = step;
+        const value = `during-${n}`;
+        try {
+          await producer.send({ topic: 'ledger', acks: -1, messages: [{ key: value, value }] });
+          ackedDuringRoll.push(value);
+          sends.push({ step: at, ok: true });
+        } catch (error) {
+          sends.push({ step: at, ok: false, error: String(error) });
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await producer.disconnect();
+    })();
     const info = await until(
       'UpdateSecurity to finish',
       async () => {
@@ -250,12 +294,15 @@ describe('UpdateSecurity: a PLAINTEXT cluster to SASL/SCRAM over TLS while it ru
       240_000,
     );
     done = true;
-    await probe;
+    await Promise.all([probe, producing]);
     const tookMs = Date.now() - started;
     const failed = answers.filter((a) => a.status !== 200);
+    const failedSends = sends.filter((x) => !x.ok);
     console.log(
       `UpdateSecurity took ${tookMs} ms; control plane calls during it: ${answers.length}, failed: ${failed.length}` +
-        (failed.length ? ` (${failed.map((f) => `${f.status} at ${f.at} ms in ${f.step}`).join('; ')})` : ''),
+        (failed.length ? ` (${failed.map((f) => `${f.status} at ${f.at} ms in ${f.step}`).join('; ')})` : '') +
+        `; PLAINTEXT sends before the last roll: ${sends.length}, failed: ${failedSends.length}` +
+        (failedSends.length ? ` (${failedSends.map((f) => `${f.step}: ${f.error}`).join('; ')})` : ''),
     );
 
     expect(info.OperationType).toBe('UPDATE_SECURITY');
@@ -281,6 +328,11 @@ describe('UpdateSecurity: a PLAINTEXT cluster to SASL/SCRAM over TLS while it ru
       expect(answers.some((a) => a.step.startsWith(phase) && a.status === 200)).toBe(true);
     }
     expect(failed).toEqual([]);
+    // The PLAINTEXT producer was served while the new listeners opened and replication moved to TLS.
+    for (const phase of ['open-broker-', 'switch-broker-']) {
+      expect(sends.some((x) => x.step.startsWith(phase) && x.ok)).toBe(true);
+    }
+    expect(failedSends).toEqual([]);
   }, 300_000);
 
   it('DescribeClusterV2 and GetBootstrapBrokers show the new settings; the old data is read over SASL_SSL by a user made through /users', async () => {
@@ -321,9 +373,14 @@ describe('UpdateSecurity: a PLAINTEXT cluster to SASL/SCRAM over TLS while it ru
       ]);
       return run.code === 0 ? run : undefined;
     });
+    // Everything written before the update and everything acknowledged during it, exactly once.
     const records = consumed.stdout.trim().split('\n').sort();
-    expect(records).toHaveLength(MESSAGES);
-    expect(records).toEqual(Array.from({ length: MESSAGES }, (_, i) => `k${i}:entry-${i}`).sort());
+    expect(records).toEqual(
+      [
+        ...Array.from({ length: MESSAGES }, (_, i) => `k${i}:entry-${i}`),
+        ...ackedDuringRoll.map((v) => `${v}:${v}`),
+      ].sort(),
+    );
     // And written over it, read back.
     expect(
       await kcat(['-P', '-b', saslBootstrap, '-t', 'ledger', ...alice, '-X', 'acks=all'], 'after\n'),
@@ -381,3 +438,60 @@ describe('UpdateSecurity: a PLAINTEXT cluster to SASL/SCRAM over TLS while it ru
     });
   }, 120_000);
 });
+
+// The DockerDriver where an engine answers and the broker image exists (cluster-security.test.ts does the same).
+const docker = await dockerReadiness();
+if (docker.ready && process.env.FLOTILLA_E2E_DRIVER !== 'process') {
+  describe('UpdateSecurity on the docker driver (1 broker)', () => {
+    const get = useControlPlane({ name: 'update_security_docker', runtime: 'docker' });
+
+    it('PLAINTEXT to SASL/SCRAM over TLS: the container replaced per phase, its data read over SASL_SSL', async () => {
+      const h = get();
+      const under = (arn: string, rest: string) => `/v1/clusters/${encodeURIComponent(arn)}${rest}`;
+      const {
+        clusterArn: arn,
+        clusterId: id,
+        bootstrap,
+      } = await activeCluster(h.msk, 'secure-later-docker', {
+        brokers: 1,
+      });
+      await h.msk.send(
+        new CreateTopicCommand({ ClusterArn: arn, TopicName: 'events', PartitionCount: 1, ReplicationFactor: 1 }),
+      );
+      expect(await kcat(['-P', '-b', bootstrap, '-t', 'events', '-X', 'acks=all'], 'a\nb\n')).toMatchObject({
+        code: 0,
+      });
+      const version = (await h.msk.send(new DescribeClusterV2Command({ ClusterArn: arn }))).ClusterInfo?.CurrentVersion;
+      const op = await h.msk.send(
+        new UpdateSecurityCommand({ ClusterArn: arn, CurrentVersion: version, ...TO_SCRAM_OVER_TLS }),
+      );
+      await waitActive(h.msk, arn);
+      const info = (
+        await h.msk.send(new DescribeClusterOperationV2Command({ ClusterOperationArn: op.ClusterOperationArn }))
+      ).ClusterOperationInfo;
+      expect(info?.OperationState).toBe('UPDATE_COMPLETE');
+      const spec = await h.driver.brokerSpec({ clusterId: id, nodeId: 1 });
+      // The container's own ports: CONTROL_PLANE primary (its health check), SASL/SCRAM beside it.
+      expect(spec?.containerPorts).toEqual({ kafka: 9098, metrics: 9404, listeners: { CLIENT_SASL_SCRAM: 9096 } });
+      expect((await h.driver.inspectBroker({ clusterId: id, nodeId: 1 })).state).toBe('running');
+
+      const brokers = await h.msk.send(new GetBootstrapBrokersCommand({ ClusterArn: arn }));
+      expect(brokers.BootstrapBrokerString).toBeUndefined();
+      const sasl = brokers.BootstrapBrokerStringSaslScram as string;
+      const ca = await h.call('GET', under(arn, '/certificate-authority'));
+      const file = join(h.stateDir, 'docker-ca.pem');
+      writeFileSync(file, ca.body.certificateAuthority as string);
+      expect(
+        (await h.call('POST', under(arn, '/users'), { username: 'carol', password: 'carol-secret-1' })).status,
+      ).toBe(200);
+      const carol = saslSsl(file, 'carol', 'carol-secret-1');
+      const consumed = await until('the data over SASL_SSL', async () => {
+        const run = await kcat(['-C', '-b', sasl, '-t', 'events', ...carol, '-o', 'beginning', '-e', '-q']);
+        return run.code === 0 ? run : undefined;
+      });
+      expect(consumed.stdout.trim().split('\n')).toEqual(['a', 'b']);
+    }, 180_000);
+  });
+} else {
+  describe.skip(`on the docker driver (${docker.ready ? 'FLOTILLA_E2E_DRIVER=process' : docker.why})`, () => {});
+}
