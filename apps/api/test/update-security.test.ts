@@ -398,6 +398,19 @@ describe('UpdateSecurity: a PLAINTEXT cluster to SASL/SCRAM over TLS while it ru
       expect(config['super.users']).toBe('User:flotilla-admin;User:flotilla-broker');
     }
 
+    // The keys and the control plane's password made for the update are sealed wherever recorded.
+    const row = await h.catalog.cluster.findUniqueOrThrow({ where: { id: clusterId } });
+    const password = h.api.box.open(row.controlPlanePasswordSealed as Uint8Array);
+    const recorded = JSON.stringify(
+      (await h.catalog.operationStep.findMany({ where: { operation: { clusterId } } })).map((x) => x.detail),
+    );
+    expect(recorded).toContain('keySealed');
+    expect(recorded).not.toContain('PRIVATE KEY');
+    expect(recorded).not.toContain(password);
+    const specs = JSON.stringify((await h.catalog.broker.findMany({ where: { clusterId } })).map((b) => b.spec));
+    expect(specs).toContain('ssl.keystore.key');
+    expect(specs).not.toContain('PRIVATE KEY');
+
     // The PLAINTEXT listener is closed: its old addresses take no client.
     const plain = await kcat(['-L', '-b', plaintextBootstrap, '-m', '3']);
     expect(plain.code).not.toBe(0);

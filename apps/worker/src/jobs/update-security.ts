@@ -30,7 +30,6 @@ import { clusters, Prisma } from '@flotilla/db';
 import {
   type BrokerSpec,
   bootstrapColumns,
-  brokerCertificateIssuer,
   brokerCertificateNames,
   CONTROL_PLANE_USER,
   isPlaintextOnly,
@@ -51,7 +50,7 @@ import { ClusterAdmin } from '../kafka/cluster-admin.js';
 import { requireClusterEndpoint } from '../kafka/cluster-endpoint.js';
 import { currentBrokerSpec } from './broker-spec.js';
 import type { JobPayload } from './catalog.js';
-import { controlPlanePassword, ensureSecurityMaterial, openText, sealText } from './cluster-security.js';
+import { brokerIssuer, controlPlanePassword, ensureSecurityMaterial, openText, sealText } from './cluster-security.js';
 import type { JobContext } from './context.js';
 import { rollingRestart } from './rolling-restart.js';
 import { runStep } from './steps.js';
@@ -117,16 +116,10 @@ export async function updateSecurity(payload: JobPayload<'update-security'>, ctx
       const reserved = await ctx.driver.reservePorts(needs.reduce((n, names) => n + names.length, 0));
       const ports: Prepared['ports'] = {};
       const certificates: Prepared['certificates'] = {};
-      const issuer =
-        row.caCertificate && row.caPrivateKeySealed && ctx.box
-          ? brokerCertificateIssuer({
-              certificate: row.caCertificate,
-              privateKey: ctx.box.open(row.caPrivateKeySealed),
-            })
-          : null;
+      const issuer = layouts.some(layoutNeedsTls) ? brokerIssuer(row, ctx.box) : null;
       specs.forEach((spec, i) => {
         ports[spec.nodeId] = Object.fromEntries((needs[i] ?? []).map((name) => [name, reserved.shift() as number]));
-        if (issuer && layouts.some(layoutNeedsTls) && spec.config['ssl.keystore.key'] === undefined) {
+        if (issuer && spec.config['ssl.keystore.key'] === undefined) {
           const certificate = issuer.issue(spec.nodeId, brokerCertificateNames(spec, ctx.driver.addressing));
           certificates[spec.nodeId] = {
             chain: certificate.chain,
