@@ -245,17 +245,17 @@ export function ClusterActions({ cluster: c, onChanged }: { cluster: ClusterV2; 
           <Checkbox
             label="Unauthenticated access"
             checked={security.unauthenticated}
-            onChange={(e) => setSecurity((s) => ({ ...s, unauthenticated: e.currentTarget.checked }))}
+            onChange={(e) => setSecurity({ ...security, unauthenticated: e.currentTarget.checked })}
           />
           <Checkbox
             label="SASL/SCRAM authentication"
             checked={security.scram}
-            onChange={(e) => setSecurity((s) => ({ ...s, scram: e.currentTarget.checked }))}
+            onChange={(e) => setSecurity({ ...security, scram: e.currentTarget.checked })}
           />
           <Checkbox
             label="TLS client authentication (certificates from the cluster CA)"
             checked={security.tls}
-            onChange={(e) => setSecurity((s) => ({ ...s, tls: e.currentTarget.checked }))}
+            onChange={(e) => setSecurity({ ...security, tls: e.currentTarget.checked })}
           />
           {securityProblems.authentication && (
             <Text size="xs" c="red">
@@ -271,7 +271,7 @@ export function ClusterActions({ cluster: c, onChanged }: { cluster: ClusterV2; 
             { value: 'PLAINTEXT', label: 'Plaintext' },
           ]}
           value={security.clientBroker}
-          onChange={(v) => setSecurity((s) => ({ ...s, clientBroker: (v ?? 'TLS') as ClientBroker }))}
+          onChange={(v) => setSecurity({ ...security, clientBroker: (v ?? 'TLS') as ClientBroker })}
           allowDeselect={false}
           error={securityProblems.clientBroker}
         />

@@ -39,6 +39,7 @@ import {
   listenersNeedingPorts,
   type MskClientAuthentication,
   type MskEncryptionInfo,
+  RuntimeError,
   resolveClientAccess,
   type SecurityUpdatePhase,
   securityUpdatePhases,
@@ -170,7 +171,15 @@ export async function updateSecurity(payload: JobPayload<'update-security'>, ctx
         endpoint: requireClusterEndpoint(now, ctx.box),
         stepPrefix: phase.name,
         primaryPortMayMove: true,
-        nextSpec: (spec) => specForLayout(spec, phase.layout, specOptions(spec.nodeId)),
+        nextSpec: (spec) => {
+          try {
+            return specForLayout(spec, phase.layout, specOptions(spec.nodeId));
+          } catch (error) {
+            // A spec the phase cannot be built from stays so on every attempt.
+            if (error instanceof RuntimeError) throw new UnrecoverableError(error.message);
+            throw error;
+          }
+        },
       });
       await runStep(catalog, operationId, `${phase.name}-addresses`, async () => {
         const specs = await brokerSpecs();
