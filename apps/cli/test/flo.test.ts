@@ -259,6 +259,7 @@ describe('flo', () => {
     });
     expect(user.code, user.stderr).toBe(2);
     expect(user.stderr).toMatch(/BadRequestException: Cluster cli-e2e does not have SASL\/SCRAM client authentication/);
+    expect(user.stderr).toContain('flo clusters update-security NAME --scram');
     expect(user.stderr).toContain('flo clusters create NAME --scram');
     const rotate = await run('users', 'rotate', CLUSTER, 'alice', '--password', 'another-long-password');
     expect(rotate.code, rotate.stderr).toBe(2);
@@ -360,6 +361,17 @@ describe('flo', () => {
     expect(stale.stderr).toMatch(
       /(BadRequest|Conflict)Exception: The cluster's current version is \S+, not K0000000000.*\(currentVersion\)/,
     );
+
+    // UpdateSecurity: nothing to change is flo's own usage error; SCRAM over PLAINTEXT is the API's refusal.
+    const nothing = await run('clusters', 'update-security', CLUSTER);
+    expect(nothing.code).toBe(2);
+    expect(nothing.stderr).toContain('give what to change');
+    const scramPlain = await run('clusters', 'update-security', CLUSTER, '--scram', '--client-broker', 'PLAINTEXT');
+    expect(scramPlain.code).toBe(2);
+    expect(scramPlain.stderr).toMatch(/^flo: BadRequestException: SASL\/SCRAM .*TLS.*\(encryptionInfo\)$/m);
+    const same = await run('clusters', 'update-security', CLUSTER, '--client-broker', 'PLAINTEXT');
+    expect(same.code).toBe(2);
+    expect(same.stderr).toContain('does not include any updates to the security setting');
 
     const help = await run('clusters', 'create', '--help');
     expect(help.code).toBe(0);

@@ -11,6 +11,7 @@
  */
 
 import { type CreateClientCertificateRequest, FlotillaClient, SdkError } from '@flotilla/sdk';
+import type { securityUpdateRequest } from './security.js';
 
 export type { ClientCertificate } from '@flotilla/sdk';
 
@@ -99,6 +100,9 @@ export class Api {
   put<T>(path: string, body: unknown): Promise<T> {
     return this.request<T>('PUT', path, body);
   }
+  patch<T>(path: string, body: unknown): Promise<T> {
+    return this.request<T>('PATCH', path, body);
+  }
   delete<T>(path: string, body?: unknown): Promise<T> {
     return this.request<T>('DELETE', path, body);
   }
@@ -144,6 +148,8 @@ export class Api {
     this.put<ClusterOperationRef>(`/v1/clusters/${enc(arn)}/configuration`, { currentVersion, configurationInfo });
   updateMonitoring = (arn: string, currentVersion: string, enhancedMonitoring: string) =>
     this.put<ClusterOperationRef>(`/v1/clusters/${enc(arn)}/monitoring`, { currentVersion, enhancedMonitoring });
+  updateSecurity = (arn: string, currentVersion: string, settings: ReturnType<typeof securityUpdateRequest>) =>
+    this.patch<ClusterOperationRef>(`/v1/clusters/${enc(arn)}/security`, { currentVersion, ...settings });
   rebootBroker = (arn: string, brokerIds: string[]) =>
     this.put<ClusterOperationRef>(`/v1/clusters/${enc(arn)}/reboot-broker`, { brokerIds });
 

@@ -63,6 +63,33 @@ export function securityRequest(c: SecurityChoices) {
   };
 }
 
+/**
+ * UpdateSecurity's body for the choices: the whole client authentication and the client-broker
+ * encryption. inCluster is left out: it cannot be updated, and the API turns TLS between brokers on
+ * itself when SCRAM or TLS client authentication needs it.
+ */
+export function securityUpdateRequest(c: Omit<SecurityChoices, 'inCluster'>) {
+  const { clientAuthentication, encryptionInfo } = securityRequest({ ...c, inCluster: false });
+  return {
+    clientAuthentication,
+    encryptionInfo: { encryptionInTransit: { clientBroker: encryptionInfo.encryptionInTransit.clientBroker } },
+  };
+}
+
+/** A cluster's settings (DescribeClusterV2) as the form's choices, with the API's defaults. */
+export function securityChoicesOf(clientAuthentication: unknown, encryptionInfo: unknown): SecurityChoices {
+  const a = clientAuthentication as StoredAuthentication | undefined | null;
+  const { scram, mutualTls } = clusterAuthentication(a);
+  const e = encryptionInfo as { encryptionInTransit?: { clientBroker?: ClientBroker; inCluster?: boolean } } | null;
+  return {
+    unauthenticated: a === undefined || a === null || a.unauthenticated?.enabled === true,
+    scram,
+    tls: mutualTls,
+    clientBroker: e?.encryptionInTransit?.clientBroker ?? (e == null && !scram && !mutualTls ? 'PLAINTEXT' : 'TLS'),
+    inCluster: e?.encryptionInTransit?.inCluster ?? (e != null || scram || mutualTls),
+  };
+}
+
 interface StoredAuthentication {
   sasl?: { scram?: { enabled?: boolean } };
   tls?: { enabled?: boolean; certificateAuthorityArnList?: string[] };

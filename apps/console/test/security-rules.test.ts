@@ -11,9 +11,11 @@ import {
   clientSettings,
   clusterAuthentication,
   type SecurityChoices,
+  securityChoicesOf,
   securityErrors,
   securityRequest,
   securitySummary,
+  securityUpdateRequest,
 } from '../src/security.js';
 
 const bools = [false, true];
@@ -65,6 +67,31 @@ describe('create form security rules', () => {
     expect(body.encryptionInfo.encryptionInTransit.inCluster).toBe(true);
     expect(clusterAuthentication(body.clientAuthentication)).toEqual({ scram: true, mutualTls: true });
     expect(clusterAuthentication(undefined)).toEqual({ scram: false, mutualTls: false });
+  });
+
+  it('Edit security starts from the cluster’s settings and sends what the API resolves alike', () => {
+    expect(securityChoicesOf(undefined, undefined)).toEqual({
+      unauthenticated: true,
+      scram: false,
+      tls: false,
+      clientBroker: 'PLAINTEXT',
+      inCluster: false,
+    });
+    for (const c of combinations) {
+      const created = securityRequest(c);
+      const read = securityChoicesOf(created.clientAuthentication, created.encryptionInfo);
+      expect({ ...read, inCluster: c.inCluster }).toEqual({ ...c, inCluster: c.inCluster });
+      if (apiRefusal(c) !== null) continue;
+      // UpdateSecurity's body (no inCluster) resolves to the same listeners as CreateCluster's, but for
+      // TLS between brokers, which an update cannot change (the API keeps the cluster's own).
+      const update = securityUpdateRequest(c);
+      const atCreate = resolveClientAccess(created.clientAuthentication, created.encryptionInfo);
+      const inCluster = created.encryptionInfo.encryptionInTransit.inCluster;
+      const atUpdate = resolveClientAccess(update.clientAuthentication, {
+        encryptionInTransit: { ...update.encryptionInfo.encryptionInTransit, inCluster },
+      });
+      expect(atUpdate).toEqual(atCreate);
+    }
   });
 
   it('writes the client settings each listener needs', () => {

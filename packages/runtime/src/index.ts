@@ -7,6 +7,7 @@ export * from './plan.js';
 export * from './process-driver.js';
 export * from './scale.js';
 export * from './security.js';
+export * from './security-update.js';
 export * from './select.js';
 export * from './spec.js';
 export * from './versions.js';

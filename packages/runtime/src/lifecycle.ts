@@ -8,6 +8,12 @@ import { type BrokerSpec, type BrokerStatus, type RuntimeDriver, RuntimeError } 
 export interface ReplaceOptions {
   /** Graceful stop (controlled shutdown) before SIGKILL; default 30 s. */
   readonly stopTimeoutMs?: number;
+  /**
+   * The primary listener may move to another port. Only UpdateSecurity asks for it: EXTERNAL stops being
+   * the primary listener when CONTROL_PLANE arrives, and keeps its port as a client listener beside it
+   * (security-update.ts), so clients keep their bootstrap list all the same.
+   */
+  readonly primaryPortMayMove?: boolean;
 }
 
 /**
@@ -23,7 +29,8 @@ export async function replaceBroker(
 ): Promise<BrokerStatus> {
   const ref = { clusterId: next.clusterId, nodeId: next.nodeId };
   const current = await driver.brokerSpec(ref);
-  if (current && (current.ports.kafka !== next.ports.kafka || current.dataDir !== next.dataDir)) {
+  const portMoved = current !== null && current.ports.kafka !== next.ports.kafka && !options.primaryPortMayMove;
+  if (current && (portMoved || current.dataDir !== next.dataDir)) {
     // Clients hold the bootstrap list and the other brokers the advertised address: keep them.
     throw new RuntimeError('SPEC_CONFLICT', `replacing broker ${next.nodeId} must keep its port and data directory`);
   }

@@ -47,6 +47,10 @@ export function addedBrokerSpec(
     }
   }
   const primary = primaryListener(template);
+  // INTERNAL, or INTERNAL_TLS on a cluster that got TLS between brokers later (security-update.ts).
+  const internalName = (template.config['inter.broker.listener.name'] ?? 'INTERNAL').toUpperCase();
+  const templateInternal = new RegExp(`(?:^|,)${internalName}://[^,]*:(\\d+)`).exec(template.config.listeners ?? '');
+  const internalContainerPort = templateInternal ? Number(templateInternal[1]) : CONTAINER_PORTS.internal;
   const bind = loopback ? '127.0.0.1' : '0.0.0.0';
   const inside = loopback
     ? {
@@ -57,11 +61,12 @@ export function addedBrokerSpec(
       }
     : {
         ...CONTAINER_PORTS,
+        internal: internalContainerPort,
         kafka: CONTAINER_LISTENER_PORTS[primary] as number,
         listeners: Object.fromEntries(extra.map((n) => [n, CONTAINER_LISTENER_PORTS[n] as number])),
       };
   const host = loopback ? '127.0.0.1' : `flotilla-${template.clusterId}-broker-${nodeId}`;
-  const internalPort = loopback ? inside.internal : CONTAINER_PORTS.internal;
+  const internalPort = loopback ? inside.internal : internalContainerPort;
   const dataDir = loopback ? dataRoot : CONTAINER_DATA_DIR;
   const tls: Record<string, string> = {};
   if (template.config['ssl.keystore.key'] !== undefined) {
@@ -83,12 +88,12 @@ export function addedBrokerSpec(
       'node.id': String(nodeId),
       'process.roles': 'broker',
       listeners: [
-        `INTERNAL://${bind}:${inside.internal}`,
+        `${internalName}://${bind}:${inside.internal}`,
         `${primary}://${bind}:${inside.kafka}`,
         ...extra.map((n) => `${n}://${bind}:${inside.listeners[n]}`),
       ].join(','),
       'advertised.listeners': [
-        `INTERNAL://${host}:${internalPort}`,
+        `${internalName}://${host}:${internalPort}`,
         `${primary}://127.0.0.1:${hostPorts.kafka}`,
         ...extra.map((n) => `${n}://127.0.0.1:${hostPorts.listeners?.[n]}`),
       ].join(','),

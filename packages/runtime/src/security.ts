@@ -150,12 +150,17 @@ export function isPlaintextOnly(access: ClientAccess): boolean {
   return access.plaintext && !needsTls(access) && !access.authorizer;
 }
 
-/** Listener names (in the order their host ports are reserved after the primary and metrics ports). */
+/** Listener names (the client ones in the order their host ports are reserved after the primary and metrics ports). */
 export const LISTENERS = {
   plaintext: 'EXTERNAL',
   tls: 'CLIENT_TLS',
   saslScram: 'CLIENT_SASL_SCRAM',
   controlPlane: 'CONTROL_PLANE',
+  /**
+   * Between brokers with TLS, on a cluster that got it after it was created (UpdateSecurity,
+   * security-update.ts); a cluster created with it has it on INTERNAL.
+   */
+  internalTls: 'INTERNAL_TLS',
 } as const;
 
 /**

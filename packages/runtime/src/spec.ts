@@ -166,6 +166,8 @@ export const CONTAINER_LISTENER_PORTS: Readonly<Record<string, number>> = {
   [LISTENERS.tls]: 9095,
   [LISTENERS.saslScram]: 9096,
   [LISTENERS.controlPlane]: 9098,
+  // Between brokers only (UpdateSecurity's TLS listener beside INTERNAL's 9093): never published.
+  [LISTENERS.internalTls]: 9097,
 };
 /** Where the data volume is mounted in the container; log.dirs is below it. */
 export const CONTAINER_DATA_DIR = '/var/lib/flotilla';

@@ -269,6 +269,14 @@ export class FlotillaClient {
     return this.request('PUT', `/v1/clusters/${seg(clusterArn)}/version`, { body: input });
   }
 
+  /**
+   * MSK's UpdateSecurity: client authentication and client-broker encryption of a running cluster,
+   * changed by rolling restarts; `clientAuthentication`, when given, is the whole new setting.
+   */
+  updateSecurity(clusterArn: string, input: T.UpdateSecurityRequest): Promise<T.ClusterOperationStarted> {
+    return this.request('PATCH', `/v1/clusters/${seg(clusterArn)}/security`, { body: input });
+  }
+
   /** MSK's RebootBroker: broker ids as strings, one at a time in MSK today. */
   rebootBroker(clusterArn: string, brokerIds: readonly string[]): Promise<T.ClusterOperationStarted> {
     return this.request('PUT', `/v1/clusters/${seg(clusterArn)}/reboot-broker`, { body: { brokerIds } });

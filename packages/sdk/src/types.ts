@@ -361,6 +361,28 @@ export interface ClusterOperationStarted {
   clusterOperationArn: string;
 }
 
+/** MSK's ClientAuthentication: what it does not enable is off. */
+export interface ClientAuthentication {
+  sasl?: { scram?: { enabled?: boolean }; iam?: { enabled?: boolean } };
+  tls?: { enabled?: boolean; certificateAuthorityArnList?: string[] };
+  unauthenticated?: { enabled?: boolean };
+}
+
+export type ClientBrokerEncryption = 'TLS' | 'TLS_PLAINTEXT' | 'PLAINTEXT';
+
+/** MSK's EncryptionInfo as UpdateSecurity takes it (encryption at rest cannot change). */
+export interface EncryptionInfo {
+  encryptionAtRest?: { dataVolumeKMSKeyId: string };
+  encryptionInTransit?: { clientBroker?: ClientBrokerEncryption; inCluster?: boolean };
+}
+
+/** MSK's UpdateSecurity body: the new client authentication and/or client-broker encryption. */
+export interface UpdateSecurityRequest {
+  currentVersion: string;
+  clientAuthentication?: ClientAuthentication;
+  encryptionInfo?: EncryptionInfo;
+}
+
 export interface BrokerEBSVolumeInfo {
   /** A broker id, or 'All' (what MSK accepts today). */
   kafkaBrokerNodeId: string;

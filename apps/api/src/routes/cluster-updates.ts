@@ -105,6 +105,20 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     },
     (request) => updates.updateClusterKafkaVersion(s(), request.params.clusterArn, request.body),
   );
+
+  fastify.patch(
+    '/v1/clusters/:clusterArn/security',
+    {
+      schema: {
+        operationId: 'UpdateSecurity',
+        tags: ['clusters'],
+        params: S.ClusterArnParams,
+        body: U.UpdateSecurityRequest,
+        response,
+      },
+    },
+    (request) => updates.updateSecurity(s(), request.params.clusterArn, request.body),
+  );
 };
 
 export default routes;

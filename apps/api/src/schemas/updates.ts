@@ -1,7 +1,8 @@
 /**
  * Request and response shapes of MSK's update calls (the AWS "kafka" model, 2018-11-14): RebootBroker,
  * UpdateBrokerCount, UpdateBrokerType, UpdateBrokerStorage, UpdateStorage, UpdateClusterConfiguration,
- * UpdateClusterKafkaVersion. Members as the REST-JSON wire carries them; unknown members rejected.
+ * UpdateClusterKafkaVersion, UpdateSecurity. Members as the REST-JSON wire carries them; unknown members
+ * rejected.
  */
 import { type Static, Type } from '@sinclair/typebox';
 import { ConfigurationInfo } from './msk.js';
@@ -63,6 +64,54 @@ export const UpdateClusterKafkaVersionRequest = Type.Object(
   closed,
 );
 
+const Enabled = Type.Object({ enabled: Type.Optional(Type.Boolean()) }, closed);
+
+/** MSK's ClientAuthentication (UpdateSecurity checks every member, so a misspelt one is a 400). */
+export const ClientAuthentication = Type.Object(
+  {
+    sasl: Type.Optional(Type.Object({ scram: Type.Optional(Enabled), iam: Type.Optional(Enabled) }, closed)),
+    tls: Type.Optional(
+      Type.Object(
+        {
+          certificateAuthorityArnList: Type.Optional(Type.Array(Type.String())),
+          enabled: Type.Optional(Type.Boolean()),
+        },
+        closed,
+      ),
+    ),
+    unauthenticated: Type.Optional(Enabled),
+  },
+  closed,
+);
+
+/** MSK's EncryptionInfo. */
+export const EncryptionInfo = Type.Object(
+  {
+    encryptionAtRest: Type.Optional(Type.Object({ dataVolumeKMSKeyId: Type.String() }, closed)),
+    encryptionInTransit: Type.Optional(
+      Type.Object(
+        {
+          clientBroker: Type.Optional(
+            Type.Union([Type.Literal('TLS'), Type.Literal('TLS_PLAINTEXT'), Type.Literal('PLAINTEXT')]),
+          ),
+          inCluster: Type.Optional(Type.Boolean()),
+        },
+        closed,
+      ),
+    ),
+  },
+  closed,
+);
+
+export const UpdateSecurityRequest = Type.Object(
+  {
+    currentVersion: Type.String({ minLength: 1 }),
+    clientAuthentication: Type.Optional(ClientAuthentication),
+    encryptionInfo: Type.Optional(EncryptionInfo),
+  },
+  closed,
+);
+
 export type RebootBrokerRequest = Static<typeof RebootBrokerRequest>;
 export type UpdateBrokerCountRequest = Static<typeof UpdateBrokerCountRequest>;
 export type UpdateBrokerTypeRequest = Static<typeof UpdateBrokerTypeRequest>;
@@ -70,3 +119,4 @@ export type UpdateBrokerStorageRequest = Static<typeof UpdateBrokerStorageReques
 export type UpdateStorageRequest = Static<typeof UpdateStorageRequest>;
 export type UpdateClusterConfigurationRequest = Static<typeof UpdateClusterConfigurationRequest>;
 export type UpdateClusterKafkaVersionRequest = Static<typeof UpdateClusterKafkaVersionRequest>;
+export type UpdateSecurityRequest = Static<typeof UpdateSecurityRequest>;

@@ -1,6 +1,6 @@
 /**
  * MSK's update calls (issue 7): RebootBroker, UpdateBrokerCount, UpdateBrokerType, UpdateBrokerStorage,
- * UpdateStorage, UpdateClusterConfiguration, UpdateClusterKafkaVersion.
+ * UpdateStorage, UpdateClusterConfiguration, UpdateClusterKafkaVersion, UpdateSecurity.
  *
  * Each is accepted only while the cluster is ACTIVE and, where the call carries one, with the cluster's
  * currentVersion (MSK's optimistic concurrency, answered with BadRequestException when stale). In one
@@ -11,7 +11,16 @@
 import { randomUUID } from 'node:crypto';
 import { type ClusterState, clusters, configurations, operations, type Prisma } from '@flotilla/db';
 import { AdminClient } from '@flotilla/protocol';
-import { BROKER_TYPES, compatibleKafkaVersions, controllerIds } from '@flotilla/runtime';
+import {
+  BROKER_TYPES,
+  type ClientAccess,
+  compatibleKafkaVersions,
+  controllerIds,
+  type MskClientAuthentication,
+  type MskEncryptionInfo,
+  resolveClientAccess,
+  SecuritySettingsError,
+} from '@flotilla/runtime';
 import { adminOptions, clusterEndpoint } from '@flotilla/worker';
 import type { JobName } from '@flotilla/worker/jobs';
 import { operationArn } from '../lib/arn.js';
@@ -23,6 +32,7 @@ import type {
   UpdateBrokerTypeRequest,
   UpdateClusterConfigurationRequest,
   UpdateClusterKafkaVersionRequest,
+  UpdateSecurityRequest,
   UpdateStorageRequest,
 } from '../schemas/updates.js';
 import { enqueueOrUndo, newClusterVersion, requireCluster } from './clusters.js';
@@ -269,6 +279,96 @@ export async function updateClusterKafkaVersion(s: Services, arn: string, reques
     target: {
       kafkaVersion: request.targetKafkaVersion,
       ...(request.configurationInfo ? { configurationInfo: request.configurationInfo } : {}),
+    },
+  });
+}
+
+/** MSK's answer to an UpdateSecurity that changes nothing. */
+const NO_SECURITY_UPDATE =
+  'The request does not include any updates to the security setting of the cluster. Verify the request, then try again.';
+
+/** clientBroker of resolved settings (MSK's TLS, TLS_PLAINTEXT, PLAINTEXT). */
+function clientBrokerOf(access: ClientAccess): 'TLS' | 'TLS_PLAINTEXT' | 'PLAINTEXT' {
+  if (!access.plaintext) return 'TLS';
+  return access.tls !== null || access.saslScram ? 'TLS_PLAINTEXT' : 'PLAINTEXT';
+}
+
+function resolveOrRefuse(auth: MskClientAuthentication | null, encryption: MskEncryptionInfo): ClientAccess {
+  try {
+    return resolveClientAccess(auth, encryption);
+  } catch (error) {
+    if (error instanceof SecuritySettingsError) throw badRequest(error.message, error.field);
+    throw error;
+  }
+}
+
+/**
+ * UpdateSecurity (https://docs.aws.amazon.com/msk/latest/developerguide/msk-update-security.html): new
+ * client authentication and/or client-broker encryption, by rolling restarts (worker
+ * update-security.ts). MSK's rules: ACTIVE and the current version only; the combinations CreateCluster
+ * allows (runtime security.ts: SCRAM and mTLS need TLS, PLAINTEXT needs unauthenticated access, at least
+ * one way in, no IAM); encryption at rest and the in-cluster setting cannot be updated; a request that
+ * changes nothing is refused.
+ *
+ * `clientAuthentication`, when given, is the cluster's whole new client authentication (what it does
+ * not enable is off, as in CreateCluster); without it the current one stays. `clientBroker` absent keeps
+ * the current one.
+ *
+ * Deviation from MSK, which cannot turn on SASL/SCRAM or mTLS on a cluster without TLS between brokers:
+ * Flotilla's PLAINTEXT clusters (created without encryptionInfo) have none, where MSK's default has it;
+ * enabling SCRAM or mTLS on them turns TLS between brokers on too (the brokers' certificates are how
+ * they prove who they are to one another once ACLs apply), and encryptionInfo then says inCluster true.
+ * It is never turned off.
+ */
+export async function updateSecurity(s: Services, arn: string, request: UpdateSecurityRequest) {
+  const row = await requireCluster(s, arn);
+  checkUpdatable(row, request.currentVersion);
+  if (request.clientAuthentication === undefined && request.encryptionInfo === undefined) {
+    throw badRequest(NO_SECURITY_UPDATE);
+  }
+  if (request.encryptionInfo?.encryptionAtRest !== undefined) {
+    throw badRequest(
+      'Updating encryption-at-rest settings on your cluster is not currently supported.',
+      'encryptionInfo',
+    );
+  }
+  const currentAuth = row.clientAuthentication as MskClientAuthentication | null;
+  const currentEncryption = row.encryptionInfo as MskEncryptionInfo | null;
+  const current = resolveClientAccess(currentAuth, currentEncryption);
+  const auth = (request.clientAuthentication as MskClientAuthentication | undefined) ?? currentAuth;
+  const transit = request.encryptionInfo?.encryptionInTransit;
+  const clientBroker = transit?.clientBroker ?? clientBrokerOf(current);
+  const next = resolveOrRefuse(auth, { encryptionInTransit: { clientBroker, inCluster: current.inClusterTls } });
+  if (transit?.inCluster !== undefined && transit.inCluster !== next.inClusterTls) {
+    throw badRequest(
+      transit.inCluster === false && next.authorizer
+        ? 'SASL/SCRAM and TLS client authentication require encryption between brokers (inCluster true)'
+        : 'Updating the inter-broker encryption setting on your cluster is not currently supported.',
+      'encryptionInfo',
+    );
+  }
+  if (JSON.stringify(next) === JSON.stringify(current)) throw badRequest(NO_SECURITY_UPDATE);
+  const encryptionInfo = {
+    ...(currentEncryption?.encryptionAtRest !== undefined
+      ? { encryptionAtRest: currentEncryption.encryptionAtRest }
+      : {}),
+    encryptionInTransit: { clientBroker, inCluster: next.inClusterTls },
+  };
+  const sourceEncryption = {
+    ...(currentEncryption ?? {}),
+    encryptionInTransit: { clientBroker: clientBrokerOf(current), inCluster: current.inClusterTls },
+  };
+  return accept(s, row, {
+    operationType: 'UPDATE_SECURITY',
+    job: 'update-security',
+    busyState: 'UPDATING',
+    source: {
+      ...(currentAuth ? { clientAuthentication: currentAuth as Prisma.InputJsonValue } : {}),
+      encryptionInfo: sourceEncryption as Prisma.InputJsonValue,
+    },
+    target: {
+      ...(auth ? { clientAuthentication: auth as Prisma.InputJsonValue } : {}),
+      encryptionInfo: encryptionInfo as Prisma.InputJsonValue,
     },
   });
 }

@@ -26,8 +26,9 @@ function refuseReserved(username: string): void {
 }
 
 /**
- * A user can sign in only on the SASL/SCRAM listener, which a cluster has when it was created with
- * clientAuthentication.sasl.scram.enabled. MSK refuses to associate SCRAM secrets with any other cluster
+ * A user can sign in only on the SASL/SCRAM listener, which a cluster has when its clientAuthentication
+ * has sasl.scram.enabled (at create, or since an UpdateSecurity completed). MSK refuses to associate
+ * SCRAM secrets with any other cluster
  * (BatchAssociateScramSecret answers BadRequestException); so do we, for create and rotate. Listing and
  * deleting stay allowed: they cannot hand out a credential that does not work.
  */
@@ -37,9 +38,9 @@ function requireScram(cluster: Cluster): void {
   // invalidParameter names the cluster's setting at fault, so the CLI and console can say what to do.
   throw badRequest(
     `Cluster ${cluster.name} does not have SASL/SCRAM client authentication enabled, so a SCRAM user could not ` +
-      'sign in to it (it has no SASL/SCRAM listener). SCRAM users need a cluster created with ' +
-      "clientAuthentication.sasl.scram.enabled and TLS between clients and brokers (Flotilla does not offer MSK's " +
-      'UpdateSecurity: client authentication is chosen when a cluster is created).',
+      'sign in to it (it has no SASL/SCRAM listener). Enable it with UpdateSecurity ' +
+      '(clientAuthentication.sasl.scram.enabled and encryptionInfo.encryptionInTransit.clientBroker TLS; ' +
+      'flo clusters update-security CLUSTER --scram) and create the user once that operation has completed.',
     'clientAuthentication',
   );
 }

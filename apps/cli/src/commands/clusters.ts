@@ -1,7 +1,7 @@
 /**
  * `flo clusters`: MSK's cluster calls (CreateClusterV2, ListClustersV2, DescribeClusterV2, ListNodes,
  * GetBootstrapBrokers, DeleteCluster) and the day-2 updates (UpdateBrokerCount, UpdateBrokerStorage,
- * UpdateBrokerType, UpdateClusterKafkaVersion, UpdateClusterConfiguration, RebootBroker). Clusters are
+ * UpdateBrokerType, UpdateClusterKafkaVersion, UpdateClusterConfiguration, UpdateSecurity, RebootBroker). Clusters are
  * named by ARN or by name; updates read the cluster's currentVersion themselves unless given one.
  */
 import {
@@ -167,6 +167,34 @@ function securityOptions(o: Record<string, unknown>) {
   return {
     ...(clientAuthentication ? { clientAuthentication } : {}),
     ...(transit ? { encryptionInfo: { encryptionInTransit: transit } } : {}),
+  };
+}
+
+/**
+ * UpdateSecurity's settings from the options: the authentication options, when any is given, are the
+ * cluster's whole new client authentication (as MSK reads clientAuthentication); none given leaves it.
+ */
+function securityUpdate(o: Record<string, unknown>) {
+  const authenticated = Boolean(o.scram || o.tlsAuth);
+  const clientAuthentication =
+    authenticated || o.unauthenticated
+      ? {
+          ...(o.scram ? { sasl: { scram: { enabled: true } } } : {}),
+          ...(o.tlsAuth ? { tls: { enabled: true } } : {}),
+          ...(o.unauthenticated ? { unauthenticated: { enabled: true } } : {}),
+        }
+      : undefined;
+  const clientBroker =
+    (o.clientBroker as 'TLS' | 'TLS_PLAINTEXT' | 'PLAINTEXT' | undefined) ?? (authenticated ? 'TLS' : undefined);
+  if (!clientAuthentication && !clientBroker) {
+    throw new CliError(
+      'give what to change: --scram, --tls-auth, --unauthenticated and/or --client-broker',
+      ExitCode.USAGE,
+    );
+  }
+  return {
+    ...(clientAuthentication ? { clientAuthentication } : {}),
+    ...(clientBroker ? { encryptionInfo: { encryptionInTransit: { clientBroker } } } : {}),
   };
 }
 
@@ -559,6 +587,38 @@ export function registerClusters(program: Command, io: Io): void {
       ),
     ),
     'flo clusters update-broker-type orders kafka.m5.large --wait',
+  );
+
+  examples(
+    waitOptions(
+      clusters
+        .command('update-security')
+        .description(
+          'change client authentication and client-broker encryption, by rolling restarts while clients run (UpdateSecurity)',
+        )
+        .argument('<cluster>', 'cluster name or ARN')
+        .option('--scram', 'clients authenticate with SASL/SCRAM (flo users create)')
+        .option(
+          '--tls-auth',
+          'clients authenticate with TLS certificates from the cluster CA (flo clusters client-cert)',
+        )
+        .option('--unauthenticated', 'unauthenticated clients are let in (alone, or with --scram/--tls-auth)')
+        .addOption(
+          new Option(
+            '--client-broker <mode>',
+            'encryption between clients and brokers (default: TLS with --scram/--tls-auth, else unchanged)',
+          ).choices(['TLS', 'TLS_PLAINTEXT', 'PLAINTEXT']),
+        )
+        .option('--current-version <version>', 'fail if the cluster changed since this version'),
+    ).action(
+      action(io, (ctx, [cluster], o) =>
+        update(ctx, cluster as string, o, (arn, currentVersion) =>
+          ctx.client.updateSecurity(arn, { currentVersion, ...securityUpdate(o) }),
+        ),
+      ),
+    ),
+    'flo clusters update-security orders --scram --wait',
+    'flo clusters update-security orders --unauthenticated --client-broker TLS_PLAINTEXT',
   );
 
   examples(

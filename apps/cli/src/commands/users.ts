@@ -43,7 +43,8 @@ async function onScramCluster<T>(call: () => Promise<T>): Promise<T> {
       throw new CliError(
         `${error.type}: ${error.message}`,
         ExitCode.USAGE,
-        'SCRAM users need a cluster with SASL/SCRAM over TLS: `flo clusters create NAME --scram`',
+        'SCRAM users need SASL/SCRAM over TLS: turn it on with `flo clusters update-security NAME --scram --wait`, ' +
+          'or make a cluster with it: `flo clusters create NAME --scram`',
       );
     }
     throw error;

@@ -3,7 +3,7 @@
  * for the user: it is read again just before the call, so a change made meanwhile elsewhere does not
  * turn into a stale-version error; if one still races in, the API's message says so and Retry works.
  */
-import { Button, Menu, NumberInput, Select, Stack, Text, TextInput } from '@mantine/core';
+import { Button, Checkbox, Menu, NumberInput, Select, Stack, Text, TextInput } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { IconChevronDown } from '@tabler/icons-react';
 import { useState } from 'react';
@@ -11,9 +11,20 @@ import { useLocation } from 'wouter';
 import { useApi } from '../App.js';
 import type { ClusterV2 } from '../api.js';
 import { ConfirmModal, useAsync } from '../components/common.js';
+import { type ClientBroker, securityChoicesOf, securityErrors, securityUpdateRequest } from '../security.js';
 import { BROKER_TYPES } from './CreateCluster.js';
 
-type Action = 'count' | 'storage' | 'type' | 'version' | 'configuration' | 'monitoring' | 'reboot' | 'delete' | null;
+type Action =
+  | 'count'
+  | 'storage'
+  | 'type'
+  | 'version'
+  | 'configuration'
+  | 'monitoring'
+  | 'security'
+  | 'reboot'
+  | 'delete'
+  | null;
 
 export function ClusterActions({ cluster: c, onChanged }: { cluster: ClusterV2; onChanged: () => void }) {
   const api = useApi();
@@ -28,6 +39,8 @@ export function ClusterActions({ cluster: c, onChanged }: { cluster: ClusterV2; 
   const [version, setVersion] = useState<string | null>(null);
   const [configuration, setConfiguration] = useState<string | null>(null);
   const [monitoring, setMonitoring] = useState<string | null>(p?.enhancedMonitoring ?? 'DEFAULT');
+  const [security, setSecurity] = useState(() => securityChoicesOf(p?.clientAuthentication, p?.encryptionInfo));
+  const securityProblems = securityErrors(security);
   const [broker, setBroker] = useState<string>('1');
   const [confirmName, setConfirmName] = useState('');
   const compatible = useAsync(
@@ -73,6 +86,15 @@ export function ClusterActions({ cluster: c, onChanged }: { cluster: ClusterV2; 
           </Menu.Item>
           <Menu.Item disabled={!active} onClick={() => setAction('monitoring')}>
             Edit monitoring level
+          </Menu.Item>
+          <Menu.Item
+            disabled={!active}
+            onClick={() => {
+              setSecurity(securityChoicesOf(p?.clientAuthentication, p?.encryptionInfo));
+              setAction('security');
+            }}
+          >
+            Edit security
           </Menu.Item>
           <Menu.Item disabled={!active} onClick={() => setAction('reboot')}>
             Reboot a broker
@@ -199,6 +221,59 @@ export function ClusterActions({ cluster: c, onChanged }: { cluster: ClusterV2; 
           value={monitoring}
           onChange={setMonitoring}
           allowDeselect={false}
+        />
+      </ConfirmModal>
+
+      <ConfirmModal
+        opened={action === 'security'}
+        onClose={close}
+        title="Edit security"
+        confirmLabel="Update security"
+        onConfirm={async () => {
+          const problem = securityProblems.authentication ?? securityProblems.clientBroker;
+          if (problem) throw new Error(problem);
+          await api.updateSecurity(c.clusterArn, await fresh(), securityUpdateRequest(security));
+          done('Security update started');
+        }}
+      >
+        <Text size="sm">
+          Brokers restart one at a time, the controller last, as often as the change needs (up to three rolls when TLS
+          between brokers is turned on); clients keep working on the listeners that stay. The CA, the new bootstrap
+          strings and SCRAM users are ready when the operation completes.
+        </Text>
+        <Stack gap={6}>
+          <Checkbox
+            label="Unauthenticated access"
+            checked={security.unauthenticated}
+            onChange={(e) => setSecurity({ ...security, unauthenticated: e.currentTarget.checked })}
+          />
+          <Checkbox
+            label="SASL/SCRAM authentication"
+            checked={security.scram}
+            onChange={(e) => setSecurity({ ...security, scram: e.currentTarget.checked })}
+          />
+          <Checkbox
+            label="TLS client authentication (certificates from the cluster CA)"
+            checked={security.tls}
+            onChange={(e) => setSecurity({ ...security, tls: e.currentTarget.checked })}
+          />
+          {securityProblems.authentication && (
+            <Text size="xs" c="red">
+              {securityProblems.authentication}
+            </Text>
+          )}
+        </Stack>
+        <Select
+          label="Encryption between clients and brokers"
+          data={[
+            { value: 'TLS', label: 'TLS' },
+            { value: 'TLS_PLAINTEXT', label: 'TLS and plaintext' },
+            { value: 'PLAINTEXT', label: 'Plaintext' },
+          ]}
+          value={security.clientBroker}
+          onChange={(v) => setSecurity({ ...security, clientBroker: (v ?? 'TLS') as ClientBroker })}
+          allowDeselect={false}
+          error={securityProblems.clientBroker}
         />
       </ConfirmModal>
 

@@ -78,9 +78,9 @@ function ScramNotEnabled({ refusal }: { refusal?: string }) {
                 'It was created without SASL/SCRAM authentication, so it has no listener where users could sign in.'}
             </Text>
             <Text size="sm">
-              Client authentication is chosen when a cluster is created (Flotilla does not offer MSK's UpdateSecurity):
-              create a cluster with SASL/SCRAM authentication and TLS encryption between clients and brokers, then move
-              its clients there.
+              Turn it on for this cluster with Actions → Edit security (MSK's UpdateSecurity: SASL/SCRAM with TLS
+              between clients and brokers, applied by rolling restarts while clients keep working), then create users
+              here once the operation has completed. Or create a new cluster with SASL/SCRAM and move its clients there.
             </Text>
             <Group>
               <Button size="xs" variant="light" component={Link} href="/create?authentication=scram">

@@ -45,6 +45,8 @@ export const JOBS = {
   'update-kafka-version': { schema: OperationJob, timeoutMs: 60 * 60_000, attempts: 5, backoffMs: 2_000 },
   'update-broker-count': { schema: OperationJob, timeoutMs: 2 * 60 * 60_000, attempts: 5, backoffMs: 2_000 },
   'update-storage': { schema: OperationJob, timeoutMs: 60 * 60_000, attempts: 5, backoffMs: 2_000 },
+  // Up to three rolls (update-security.ts).
+  'update-security': { schema: OperationJob, timeoutMs: 3 * 60 * 60_000, attempts: 5, backoffMs: 2_000 },
 } as const satisfies Record<string, JobDefinition>;
 
 export type JobName = keyof typeof JOBS;
@@ -92,4 +94,5 @@ export const JOB_FOR_OPERATION: Readonly<Record<string, JobName>> = {
   INCREASE_BROKER_COUNT: 'update-broker-count',
   DECREASE_BROKER_COUNT: 'update-broker-count',
   UPDATE_BROKER_STORAGE: 'update-storage',
+  UPDATE_SECURITY: 'update-security',
 };

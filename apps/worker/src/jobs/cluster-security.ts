@@ -3,15 +3,19 @@
  * (client access from the catalog's clientAuthentication/encryptionInfo, broker certificates from the
  * cluster's CA), the control plane's credential for `format --add-scram`, and the sealing of broker
  * keys in what the catalog records of a plan. The API made the CA and the password when it accepted
- * the cluster (apps/api services/clusters.ts) and sealed the secret halves under the master key.
+ * the cluster (apps/api services/clusters.ts) and sealed the secret halves under the master key; a
+ * cluster that gets TLS or client authentication later (UpdateSecurity) gets them from
+ * `ensureSecurityMaterial`, made the same way.
  */
-import type { Cluster, SecretBox } from '@flotilla/db';
+import { randomBytes } from 'node:crypto';
+import { type ClientOrTransaction, type Cluster, clusters, type SecretBox } from '@flotilla/db';
 import {
   type BrokerCertificateIssuer,
   type BrokerSpec,
   brokerCertificateIssuer,
   type ClusterSecurity,
   CONTROL_PLANE_USER,
+  createCertificateAuthority,
   type MskClientAuthentication,
   type MskEncryptionInfo,
   resolveClientAccess,
@@ -90,4 +94,46 @@ export function openSpecSecrets(spec: BrokerSpec, box: SecretBox | undefined): B
     config[key] = opener.open(Buffer.from((config[key] as string).slice(SEALED_PREFIX.length), 'base64'));
   }
   return { ...spec, config };
+}
+
+/**
+ * The CA and the control plane's password of a cluster that gets TLS or its CONTROL_PLANE listener from
+ * UpdateSecurity, made as the API makes them at create (a P-256 CA; 24 random bytes, base64url, safe in
+ * `--add-scram [name=...,password=...]`) and sealed under the master key; what the row has already is
+ * kept, so a retried step makes nothing twice. Returns the row as it is now.
+ */
+export async function ensureSecurityMaterial(
+  db: ClientOrTransaction,
+  cluster: Cluster,
+  box: SecretBox | undefined,
+  needs: { readonly ca: boolean; readonly controlPlanePassword: boolean },
+): Promise<Cluster> {
+  const makeCa = needs.ca && !cluster.caCertificate;
+  const makePassword = needs.controlPlanePassword && !cluster.controlPlanePasswordSealed;
+  if (!makeCa && !makePassword) return cluster;
+  const sealer = requireBox(cluster, box);
+  const ca = makeCa ? createCertificateAuthority(`Flotilla cluster ${cluster.name} CA`) : null;
+  return clusters.updateCluster(db, cluster.id, {
+    ...(ca ? { caCertificate: ca.certificate, caPrivateKeySealed: new Uint8Array(sealer.seal(ca.privateKey)) } : {}),
+    ...(makePassword
+      ? { controlPlanePasswordSealed: new Uint8Array(sealer.seal(randomBytes(24).toString('base64url'))) }
+      : {}),
+  });
+}
+
+/** The control plane's password, opened. */
+export function controlPlanePassword(cluster: SecurityColumns, box: SecretBox | undefined): string {
+  if (!cluster.controlPlanePasswordSealed) {
+    throw new UnrecoverableError(`cluster ${cluster.name} has no control plane credential`);
+  }
+  return requireBox(cluster, box).open(cluster.controlPlanePasswordSealed);
+}
+
+/** A secret as a recorded step may hold it: sealed under the master key, base64. */
+export function sealText(owner: { name: string }, box: SecretBox | undefined, text: string): string {
+  return requireBox(owner, box).seal(text).toString('base64');
+}
+
+export function openText(owner: { name: string }, box: SecretBox | undefined, sealed: string): string {
+  return requireBox(owner, box).open(Buffer.from(sealed, 'base64'));
 }

@@ -11,6 +11,7 @@ import { updateBrokerCount } from './update-broker-count.js';
 import { updateBrokerType } from './update-broker-type.js';
 import { updateConfiguration } from './update-configuration.js';
 import { updateKafkaVersion } from './update-kafka-version.js';
+import { updateSecurity } from './update-security.js';
 import { updateStorage } from './update-storage.js';
 
 export type JobHandlers = { readonly [N in JobName]: (payload: JobPayload<N>, ctx: JobContext) => Promise<void> };
@@ -24,4 +25,5 @@ export const handlers: JobHandlers = {
   'update-kafka-version': updateKafkaVersion,
   'update-broker-count': updateBrokerCount,
   'update-storage': updateStorage,
+  'update-security': updateSecurity,
 };

@@ -51,6 +51,11 @@ export interface RollOptions {
   readonly nextSpec: (current: BrokerSpec) => BrokerSpec;
   /** Step name prefix, so one operation can roll twice (e.g. "roll"). */
   readonly stepPrefix?: string;
+  /**
+   * The next spec may put the primary listener on another port (UpdateSecurity: CONTROL_PLANE arrives
+   * and EXTERNAL keeps its port beside it; runtime replaceBroker).
+   */
+  readonly primaryPortMayMove?: boolean;
   readonly brokerTimeoutMs?: number;
 }
 
@@ -130,7 +135,10 @@ export async function rollOneBroker(ctx: JobContext, options: RollOptions, nodeI
         await ctx.driver.stopBroker(ref, { timeoutMs: STOP_TIMEOUT_MS });
         await ctx.driver.startBroker(ref);
       } else {
-        await replaceBroker(ctx.driver, next, { stopTimeoutMs: STOP_TIMEOUT_MS });
+        await replaceBroker(ctx.driver, next, {
+          stopTimeoutMs: STOP_TIMEOUT_MS,
+          primaryPortMayMove: options.primaryPortMayMove === true,
+        });
       }
     }
     const after = await ctx.driver.inspectBroker(ref);
