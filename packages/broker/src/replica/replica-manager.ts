@@ -194,6 +194,8 @@ export class ReplicaManager {
               if (kind === 'shrink') this.isrShrinks++;
               else this.isrExpands++;
             },
+            // Controlled shutdown fences the broker in the same records that move its leaderships.
+            isReplicaEligible: (id) => this.image.brokers.get(id)?.fenced === false,
           },
         );
         this.partitions.set(key, partition);
