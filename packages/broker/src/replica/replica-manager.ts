@@ -189,7 +189,7 @@ export class ReplicaManager {
           this.brokerId,
           this.logs.checkpointedHighWatermark(topic.name, p.partitionId),
           {
-            alterIsr: this.replication.alterIsr,
+            alterIsr: this.replication.alterIsr && this.loggedAlterIsr(this.replication.alterIsr),
             onIsrChange: (kind) => {
               if (kind === 'shrink') this.isrShrinks++;
               else this.isrExpands++;
@@ -201,12 +201,36 @@ export class ReplicaManager {
         this.partitions.set(key, partition);
       }
       const role = partition.update(p);
+      // As Kafka's Partition.makeLeader/makeFollower log them: what a stall during a roll is read from.
+      if (role === 'leader') {
+        this.log.info(
+          `${key}: leader at epoch ${p.leaderEpoch} from offset ${partition.leaderEpochStartOffset}, high watermark ${partition.highWatermark}, ISR [${p.isr}]`,
+        );
+      } else if (role === 'follower') {
+        this.log.info(`${key}: follower of ${p.leader} at epoch ${p.leaderEpoch}, ISR [${p.isr}]`);
+      }
       if (role === 'leader') this.fetchers?.unfollow(partition);
       else if (role === 'follower') {
         if (p.leader >= 0) this.fetchers?.follow(partition, p.leader);
         else this.fetchers?.unfollow(partition);
       }
     }
+  }
+
+  /** ISR changes this broker asks for, logged with their outcome (Kafka logs them at INFO too). */
+  private loggedAlterIsr(alterIsr: AlterIsr): AlterIsr {
+    return async (change) => {
+      const key = partitionKey(change.topic, change.partitionId);
+      this.log.info(
+        `${key}: asking the controller for ISR [${change.newIsr}] (leader epoch ${change.leaderEpoch}, partition epoch ${change.partitionEpoch})`,
+      );
+      try {
+        await alterIsr(change);
+      } catch (e) {
+        this.log.info(`${key}: ISR [${change.newIsr}] refused: ${(e as Error).message}`);
+        throw e;
+      }
+    };
   }
 
   private removePartition(key: string, partition: Partition): void {
