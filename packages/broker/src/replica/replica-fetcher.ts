@@ -6,6 +6,12 @@
  * epochs kept), or a diverging epoch, and the follower truncates its tail to where the logs agree
  * (KIP-320/KIP-595 style truncation, no OffsetForLeaderEpoch round trip). Each response also carries
  * the leader's high watermark, which the follower adopts up to its own log end offset.
+ *
+ * Right after a leader change the two brokers apply the change a few milliseconds apart, so the first
+ * fetches may meet NOT_LEADER_OR_FOLLOWER or UNKNOWN/FENCED_LEADER_EPOCH; those are retried after
+ * 50 ms, doubling up to replica.fetch.backoff.ms, not after a whole backoff (and a long poll of the
+ * other partitions does not outlast the retry): the new leader's acks=all produces wait for this
+ * follower's fetch.
  */
 import {
   ApiKey,
@@ -48,7 +54,19 @@ interface FetchState {
   readonly leaderEpoch: number;
   /** Not fetched again before this time (after an error for this partition). */
   delayedUntil: number;
+  /** Errors in a row for this partition (the retry backoff doubles with each). */
+  errors: number;
 }
+
+/** The first retry after a leader-change error; it doubles up to replica.fetch.backoff.ms. */
+const LEADER_CHANGE_RETRY_MS = 50;
+
+/** Errors that mean the leader and this broker have not both applied the latest leader change yet. */
+const LEADER_CHANGE_ERRORS: ReadonlySet<number> = new Set([
+  ErrorCode.NOT_LEADER_OR_FOLLOWER,
+  ErrorCode.UNKNOWN_LEADER_EPOCH,
+  ErrorCode.FENCED_LEADER_EPOCH,
+]);
 
 /** Fetches for the partitions led by one broker. */
 class ReplicaFetcher {
@@ -65,7 +83,7 @@ class ReplicaFetcher {
   ) {}
 
   add(partition: Partition): void {
-    this.states.set(partition, { partition, leaderEpoch: partition.leaderEpoch, delayedUntil: 0 });
+    this.states.set(partition, { partition, leaderEpoch: partition.leaderEpoch, delayedUntil: 0, errors: 0 });
     this.running ??= this.run();
     this.wake?.();
   }
@@ -146,6 +164,20 @@ class ReplicaFetcher {
     return this.connection;
   }
 
+  /**
+   * replica.fetch.wait.max.ms, but no longer than until a partition left out of this fetch (retrying
+   * after an error) is due: a long poll must not hold its retry back.
+   */
+  private maxWaitMs(ready: readonly FetchState[]): number {
+    let wait = this.settings.maxWaitMs;
+    const now = Date.now();
+    const fetched = new Set(ready);
+    for (const s of this.states.values()) {
+      if (!fetched.has(s) && s.delayedUntil > now) wait = Math.min(wait, s.delayedUntil - now);
+    }
+    return Math.max(0, wait);
+  }
+
   private async fetchOnce(ready: FetchState[]): Promise<void> {
     const conn = await this.ensureConnection();
     const byTopic = new Map<string, FetchState[]>();
@@ -159,7 +191,7 @@ class ReplicaFetcher {
       ...defaultFetchRequest(),
       replicaId: brokerId,
       replicaState: { replicaId: brokerId, replicaEpoch: BigInt(this.settings.brokerEpoch()) },
-      maxWaitMs: this.settings.maxWaitMs,
+      maxWaitMs: this.maxWaitMs(ready),
       minBytes: this.settings.minBytes,
       maxBytes: this.settings.maxBytes,
       isolationLevel: 0,
@@ -200,8 +232,10 @@ class ReplicaFetcher {
   private handlePartition(state: FetchState, p: FetchResponsePartitionData): void {
     const partition = state.partition;
     const name = `${partition.topic}-${partition.partitionId}`;
+    if (p.errorCode !== ErrorCode.NONE) state.errors++;
     switch (p.errorCode) {
       case ErrorCode.NONE: {
+        state.errors = 0;
         if (p.divergingEpoch.epoch >= 0 || p.divergingEpoch.endOffset >= 0n) {
           const target = truncationOffset(partition, p.divergingEpoch.epoch, Number(p.divergingEpoch.endOffset));
           this.log.info(
@@ -232,10 +266,15 @@ class ReplicaFetcher {
         }
         return;
       }
-      default:
+      default: {
         // NOT_LEADER_OR_FOLLOWER, FENCED/UNKNOWN_LEADER_EPOCH, UNKNOWN_TOPIC...: the image will catch up.
-        this.log.debug(`${name}: fetch from ${this.leaderId} answered error ${p.errorCode}; backing off`);
-        state.delayedUntil = Date.now() + this.settings.backoffMs;
+        const { backoffMs } = this.settings;
+        const delay = LEADER_CHANGE_ERRORS.has(p.errorCode)
+          ? Math.min(backoffMs, LEADER_CHANGE_RETRY_MS * 2 ** Math.min(state.errors - 1, 10))
+          : backoffMs;
+        this.log.debug(`${name}: fetch from ${this.leaderId} answered error ${p.errorCode}; retrying in ${delay} ms`);
+        state.delayedUntil = Date.now() + delay;
+      }
     }
   }
 }
