@@ -494,8 +494,13 @@ export class Partition {
     return low;
   }
 
+  /** Set by close(): the partition left this broker (or the broker stops). */
+  closed = false;
+
   close(): void {
     this.producers.writeSnapshot(this.log.logEndOffset);
+    this.closed = true;
+    this.notify(); // parked fetches and acks=all waits answer now, not at their timeout
     this.listeners.clear();
   }
 }

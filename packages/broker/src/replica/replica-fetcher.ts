@@ -11,7 +11,10 @@
  * fetches may meet NOT_LEADER_OR_FOLLOWER or UNKNOWN/FENCED_LEADER_EPOCH; those are retried after
  * 50 ms, doubling up to replica.fetch.backoff.ms, not after a whole backoff (and a long poll of the
  * other partitions does not outlast the retry): the new leader's acks=all produces wait for this
- * follower's fetch.
+ * follower's fetch. For the same reason a partition handed to a fetcher whose fetch is parked at the
+ * leader (long poll, up to replica.fetch.wait.max.ms) does not wait for that poll to end: the fetcher
+ * drops the connection, which ends it, and fetches again at once with the new partition. Kafka's
+ * fetcher threads wait the poll out; a leader move would then hold produces that long.
  */
 import {
   ApiKey,
@@ -75,6 +78,10 @@ class ReplicaFetcher {
   private running: Promise<void> | null = null;
   private stopped = false;
   private wake: (() => void) | null = null;
+  /** A fetch is in flight (being sent, or parked at the leader). */
+  private fetching = false;
+  /** The fetch in flight was ended on purpose (a partition was added): fetch again without backoff. */
+  private interrupted = false;
 
   constructor(
     readonly leaderId: number,
@@ -86,6 +93,14 @@ class ReplicaFetcher {
     this.states.set(partition, { partition, leaderEpoch: partition.leaderEpoch, delayedUntil: 0, errors: 0 });
     this.running ??= this.run();
     this.wake?.();
+    if (this.fetching && !this.interrupted) {
+      this.interrupted = true;
+      this.log.debug(
+        `${partition.topic}-${partition.partitionId} added: ending the fetch parked at broker ${this.leaderId}`,
+      );
+      void this.connection?.close().catch(() => {});
+      this.connection = null;
+    }
   }
 
   remove(partition: Partition): void {
@@ -124,14 +139,19 @@ class ReplicaFetcher {
         await this.sleep(Math.max(10, Math.min(next - now, quotaWait, 1000)));
         continue;
       }
+      this.fetching = true;
+      this.interrupted = false;
       try {
         await this.fetchOnce(ready);
       } catch (e) {
         if (this.stopped) break;
+        if (this.interrupted) continue;
         this.log.debug(`fetch from broker ${this.leaderId} failed: ${(e as Error).message}`);
         await this.connection?.close().catch(() => {});
         this.connection = null;
         await this.sleep(this.settings.backoffMs);
+      } finally {
+        this.fetching = false;
       }
     }
     await this.connection?.close().catch(() => {});
@@ -180,6 +200,7 @@ class ReplicaFetcher {
 
   private async fetchOnce(ready: FetchState[]): Promise<void> {
     const conn = await this.ensureConnection();
+    if (this.interrupted) return; // a partition came while connecting: fetch again with it
     const byTopic = new Map<string, FetchState[]>();
     for (const s of ready) {
       const list = byTopic.get(s.partition.topic) ?? [];

@@ -435,6 +435,9 @@ export class ReplicaManager {
       const total = (p: Partition) =>
         follower ? p.appendedBytesTotal : params.readCommitted ? p.stableBytesTotal : p.readableBytesTotal;
       const start = watched.map(total);
+      // A partition of the fetch that changes leader or epoch (or goes away) answers it at once: a
+      // follower learns of the move in this response instead of after max.wait.ms.
+      const epochs = watched.map((p) => p.leaderEpoch);
       const unsubscribe: (() => void)[] = [];
       const done = () => {
         clearTimeout(timer);
@@ -442,17 +445,17 @@ export class ReplicaManager {
         resolve();
       };
       const timer = setTimeout(done, params.maxWaitMs);
-      for (const p of watched) {
+      watched.forEach((p, index) => {
         unsubscribe.push(
           p.onChange(() => {
             let grown = first.bytes;
             watched.forEach((q, i) => {
               grown += total(q) - (start[i] as number);
             });
-            if (grown >= params.minBytes || !p.isLeader) done();
+            if (grown >= params.minBytes || !p.isLeader || p.leaderEpoch !== epochs[index] || p.closed) done();
           }),
         );
-      }
+      });
     });
     return this.readOnce(requests, params).results;
   }
