@@ -151,7 +151,7 @@ export class MetadataQuorum implements MetadataLog {
   append(records: readonly MetadataRecord[]): Promise<void> {
     if (this.closed) return Promise.reject(new Error('metadata log is closed'));
     if (records.length === 0) return Promise.resolve();
-    if (!this.isActive || this.raft.role !== 'leader') {
+    if (!this.isActive) {
       return Promise.reject(
         new KafkaError(ErrorCode.NOT_CONTROLLER, `node ${this.nodeId} is not the active controller`),
       );
@@ -259,7 +259,10 @@ export class MetadataQuorum implements MetadataLog {
 
   private lastNotified = { end: -1, hw: -1, epoch: -1, leader: -1 };
 
-  /** Wakes parked fetches when the log, the high watermark, the epoch or the leader moved (a resigned leader answers at once). */
+  /**
+   * Wakes parked fetches when the log, the high watermark, the epoch or the leader moved (a leader that
+   * resigned answers its followers' parked fetches at once).
+   */
   private notifyChange(): void {
     const now = {
       end: this.raft.log.endOffset,
@@ -431,11 +434,19 @@ export class MetadataQuorum implements MetadataLog {
       await sleep(5);
     }
     const hw = this.raft.highWatermark;
+    const now = Date.now();
+    const liveVoters = this.raft
+      .describeReplicas()
+      .filter(
+        (r) =>
+          r.replicaId !== this.nodeId && this.raft.voters.includes(r.replicaId) && now - r.lastFetchMs < fetchTimeoutMs,
+      );
     // 2. EndQuorumEpoch (parked fetches are answered at once: the leader changed), and wait for the
     // next leader, voting meanwhile (our vote may be the one a majority needs).
     this.raft.resign(true);
     this.notifyChange();
-    if (this.options.voters.length < 2) return;
+    // No other voter alive (a quorum of one, or the last node of a stopping cluster): nobody to wait for.
+    if (liveVoters.length === 0) return;
     const electBy = Date.now() + 2 * electionTimeoutMs + requestTimeoutMs;
     while (Date.now() < electBy && (this.raft.leaderId < 0 || this.raft.leaderId === this.nodeId)) {
       await this.leaderChange(electBy - Date.now());
