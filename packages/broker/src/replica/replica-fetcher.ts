@@ -8,8 +8,8 @@
  * the leader's high watermark, which the follower adopts up to its own log end offset.
  *
  * Right after a leader change the two brokers apply the change a few milliseconds apart, so the first
- * fetches may meet NOT_LEADER_OR_FOLLOWER or UNKNOWN/FENCED_LEADER_EPOCH; those are retried after
- * 50 ms, doubling up to replica.fetch.backoff.ms, not after a whole backoff (and a long poll of the
+ * fetches may meet NOT_LEADER_OR_FOLLOWER or UNKNOWN/FENCED_LEADER_EPOCH; those are retried every
+ * 50 ms for up to replica.fetch.backoff.ms, then after whole backoffs (and a long poll of the
  * other partitions does not outlast the retry): the new leader's acks=all produces wait for this
  * follower's fetch. For the same reason a partition handed to a fetcher whose fetch is parked at the
  * leader (long poll, up to replica.fetch.wait.max.ms) does not wait for that poll to end: the fetcher
@@ -57,11 +57,11 @@ interface FetchState {
   readonly leaderEpoch: number;
   /** Not fetched again before this time (after an error for this partition). */
   delayedUntil: number;
-  /** Errors in a row for this partition (the retry backoff doubles with each). */
+  /** Errors in a row for this partition. */
   errors: number;
 }
 
-/** The first retry after a leader-change error; it doubles up to replica.fetch.backoff.ms. */
+/** The retry interval after a leader-change error, for the first replica.fetch.backoff.ms of them. */
 const LEADER_CHANGE_RETRY_MS = 50;
 
 /** Errors that mean the leader and this broker have not both applied the latest leader change yet. */
@@ -290,9 +290,8 @@ class ReplicaFetcher {
       default: {
         // NOT_LEADER_OR_FOLLOWER, FENCED/UNKNOWN_LEADER_EPOCH, UNKNOWN_TOPIC...: the image will catch up.
         const { backoffMs } = this.settings;
-        const delay = LEADER_CHANGE_ERRORS.has(p.errorCode)
-          ? Math.min(backoffMs, LEADER_CHANGE_RETRY_MS * 2 ** Math.min(state.errors - 1, 10))
-          : backoffMs;
+        const quick = LEADER_CHANGE_ERRORS.has(p.errorCode) && state.errors * LEADER_CHANGE_RETRY_MS <= backoffMs;
+        const delay = quick ? Math.min(backoffMs, LEADER_CHANGE_RETRY_MS) : backoffMs;
         this.log.debug(`${name}: fetch from ${this.leaderId} answered error ${p.errorCode}; retrying in ${delay} ms`);
         state.delayedUntil = Date.now() + delay;
       }
