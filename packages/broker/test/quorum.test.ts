@@ -224,6 +224,23 @@ describe('controller quorum (3 nodes, combined roles)', () => {
     await cluster.start([victim]);
   });
 
+  it('SIGTERM of the active controller (combined roles): its leaderships move before it stops, seen by every other broker', async () => {
+    await eventually('all three brokers unfenced', async () => (await metadata(cluster, 1)).brokers.length === 3);
+    const { leaderId: victim } = await agreedLeader(cluster, [1, 2, 3]);
+    // A new topic is placed over all three live brokers, so the controller leads some of it.
+    expect((await createTopic(cluster.node(victim).port, 'spread-2', 6, 3))?.errorCode).toBe(0);
+    await eventually('the controller leading part of spread-2', async () => {
+      const m = await metadata(cluster, victim, ['spread-2']);
+      return m.topics[0]?.partitions.some((p) => p.leader === victim);
+    });
+    await cluster.stop(victim, 'SIGTERM');
+    for (const id of [1, 2, 3].filter((x) => x !== victim)) {
+      const after = await metadata(cluster, id, ['spread', 'spread-2']);
+      for (const t of after.topics) for (const p of t.partitions) expect(p.leader).not.toBe(victim);
+    }
+    await cluster.start([victim]);
+  });
+
   it('metadata survives a restart of the whole cluster', async () => {
     const before = await metadata(cluster, 1, ['spread', 'after-failover']);
     for (const id of [1, 2, 3]) await cluster.stop(id, 'SIGKILL');

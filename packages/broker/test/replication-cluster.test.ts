@@ -392,3 +392,85 @@ describe('replication with real broker processes: two of three replicas down (5-
     );
   }, 180_000);
 });
+
+describe('replication with real broker processes: produce latency while leaderships move', () => {
+  // Followers long-poll their leaders for 3 s here: a follower that waited a parked fetch out before
+  // fetching a partition newly led by that broker would hold acks=all produces there about as long.
+  let cluster: QuorumCluster;
+
+  beforeAll(async () => {
+    cluster = await quorumCluster(3, {
+      ...REPLICATION,
+      'replica.fetch.wait.max.ms': '3000',
+      'replica.lag.time.max.ms': '30000',
+    });
+    await cluster.start();
+  }, 60_000);
+
+  afterAll(async () => {
+    await cluster?.close();
+  });
+
+  async function produceTo(leader: number, partition: number): Promise<{ errorCode: number; ms: number }> {
+    const conn = await Connection.open({
+      host: '127.0.0.1',
+      port: cluster.node(leader).port,
+      requestTimeoutMs: 10_000,
+    });
+    try {
+      const records = encodeBatch({
+        baseTimestamp: BigInt(Date.now()),
+        records: [
+          { attributes: 0, timestampDelta: 0, offsetDelta: 0, key: null, value: Buffer.from('x'), headers: [] },
+        ],
+      });
+      const started = Date.now();
+      const response = await conn.request(ApiKey.Produce, {
+        ...defaultProduceRequest(),
+        acks: -1,
+        timeoutMs: 8000,
+        topicData: [{ name: 'moving', partitionData: [{ index: partition, records: Buffer.from(records) }] }],
+      });
+      return { errorCode: response?.responses[0]?.partitionResponses[0]?.errorCode ?? -1, ms: Date.now() - started };
+    } finally {
+      await conn.close();
+    }
+  }
+
+  it('answers acks=all at the new leaders at once right after a broker stopped with SIGTERM', async () => {
+    // Each broker leads two partitions and follows the other two brokers.
+    const assignments = [
+      [1, 2, 3],
+      [2, 3, 1],
+      [3, 1, 2],
+      [1, 3, 2],
+      [2, 1, 3],
+      [3, 2, 1],
+    ];
+    await createTopic(cluster, 1, { name: 'moving', assignments });
+    await eventually('ISR of 3 everywhere', async () =>
+      (await partitions(cluster, 1, 'moving')).every((p) => p.isr.length === 3 && p.leader === p.replicas[0]),
+    );
+    for (const [i, replicas] of assignments.entries()) {
+      expect((await produceTo(replicas[0] as number, i)).errorCode).toBe(0);
+    }
+    // Idle now: every follower's fetch is parked at its leader.
+    await new Promise((r) => setTimeout(r, 500));
+    const admin = new AdminClient({ bootstrap: [cluster.bootstrap(1)], requestTimeoutMs: 3000 });
+    const { controllerId } = await admin.describeCluster().finally(() => admin.close());
+    const victim = [1, 2, 3].find((id) => id !== controllerId) as number;
+    const other = [1, 2, 3].find((id) => id !== victim) as number;
+    await cluster.stop(victim, 'SIGTERM');
+    const moved = await partitions(cluster, other, 'moving');
+    const latencies: number[] = [];
+    for (const p of moved) {
+      expect(p.leader).not.toBe(victim);
+      const r = await produceTo(p.leader, p.partition);
+      expect(r.errorCode).toBe(0);
+      latencies.push(r.ms);
+    }
+    console.log(`acks=all right after broker ${victim} stopped: ${latencies.join(', ')} ms`);
+    expect(Math.max(...latencies)).toBeLessThan(1000);
+    await cluster.start([victim]);
+  }, 120_000);
+});

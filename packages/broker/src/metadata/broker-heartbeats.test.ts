@@ -4,7 +4,7 @@
  * is fenced with its leaderships moved to in-sync replicas, a partition whose only in-sync replica
  * died goes leaderless (no unclean election) and gets it back when that broker returns, unless
  * unclean.leader.election.enable allows an out-of-sync replica to take it, and controlled shutdown
- * moves leaderships at once.
+ * moves leaderships at once but lets the broker stop only once every active broker applied that.
  */
 import { ErrorCode } from '@flotilla/protocol';
 import { describe, expect, it } from 'vitest';
@@ -185,7 +185,7 @@ describe('broker heartbeats on the controller', () => {
     expect(image.topics.get('clean')?.partitions[0]).toMatchObject({ leader: -1, isr: [2] });
   });
 
-  it('controlled shutdown moves leaderships away and answers shouldShutDown', async () => {
+  it('controlled shutdown moves leaderships away at once, and lets the broker stop only once it and every active broker applied the moves', async () => {
     const { image, controller, heartbeats, join, offset } = setup();
     for (const id of [1, 2]) await join(id);
     await controller.createTopics(
@@ -200,15 +200,48 @@ describe('broker heartbeats on the controller', () => {
       ],
       false,
     );
-    const r = await heartbeats.heartbeat({
+    const before = offset();
+    const beat = (brokerId: number, currentMetadataOffset: number, wantShutDown: boolean) =>
+      heartbeats.heartbeat({
+        brokerId,
+        brokerEpoch: image.brokers.get(brokerId)?.epoch ?? -1,
+        currentMetadataOffset,
+        wantFence: false,
+        wantShutDown,
+      });
+    // The moves are committed by the first request, but nobody has applied them yet.
+    expect(await beat(1, before - 1, true)).toMatchObject({ errorCode: 0, isFenced: true, shouldShutDown: false });
+    expect(image.topics.get('t')?.partitions[0]).toMatchObject({ leader: 2, isr: [2] });
+    expect(image.brokers.get(1)?.fenced).toBe(true);
+    const movesEnd = offset() - 1;
+    expect(movesEnd).toBeGreaterThanOrEqual(before);
+    // Broker 1 applied them, broker 2 (still active) last reported an offset before them.
+    expect(await beat(1, movesEnd, true)).toMatchObject({ shouldShutDown: false });
+    await beat(2, movesEnd - 1, false);
+    expect(await beat(1, movesEnd, true)).toMatchObject({ shouldShutDown: false });
+    // Broker 2 reports it has applied them: broker 1 may stop, and asking again commits nothing new.
+    await beat(2, movesEnd, false);
+    expect(await beat(1, movesEnd, true)).toMatchObject({ errorCode: 0, isFenced: true, shouldShutDown: true });
+    expect(offset() - 1).toBe(movesEnd);
+  });
+
+  it('a broker fenced before it asks to shut down may stop at once (it leads nothing)', async () => {
+    const { image, heartbeats } = setup();
+    const r = await heartbeats.register({
       brokerId: 1,
-      brokerEpoch: image.brokers.get(1)?.epoch ?? -1,
-      currentMetadataOffset: offset(),
+      clusterId: 'c1',
+      incarnationId: 'x',
+      endpoints: [],
+      rack: null,
+    });
+    expect(image.brokers.get(1)?.fenced).toBe(true);
+    const answer = await heartbeats.heartbeat({
+      brokerId: 1,
+      brokerEpoch: r.brokerEpoch,
+      currentMetadataOffset: -1,
       wantFence: false,
       wantShutDown: true,
     });
-    expect(r).toMatchObject({ errorCode: 0, shouldShutDown: true });
-    expect(image.topics.get('t')?.partitions[0]).toMatchObject({ leader: 2, isr: [2] });
-    expect(image.brokers.get(1)?.fenced).toBe(true);
+    expect(answer).toMatchObject({ errorCode: 0, isFenced: true, shouldShutDown: true });
   });
 });

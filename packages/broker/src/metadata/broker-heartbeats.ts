@@ -11,8 +11,14 @@
  *   a leader epoch bump; a partition with no other live ISR member goes leaderless, or takes any live
  *   replica where unclean.leader.election.enable (topic or broker) allows it;
  * - a heartbeat with wantShutDown (controlled shutdown, SIGTERM) does the same at once, so leaderships
- *   move before the broker stops, and answers shouldShutDown.
- * Heartbeat times live in memory only: a newly active controller gives every broker a full session.
+ *   move before the broker stops, and remembers the offset of those records (Kafka's
+ *   controlledShutdownOffset). It answers shouldShutDown only once the broker itself and every other
+ *   active broker have reported (currentMetadataOffset) that they applied them (Kafka's
+ *   lowestActiveOffset): until then a broker or client asking another broker would still be sent to
+ *   the one about to stop, and a controller stopping at once could leave the followers without the
+ *   high watermark that commits the moves.
+ * Heartbeat times, reported offsets and shutdown offsets live in memory only: a newly active
+ * controller gives every broker a full session and waits for a heartbeat to learn its offset.
  */
 import { ErrorCode } from '@flotilla/protocol';
 import type { Logger } from '../logger.js';
@@ -46,6 +52,10 @@ export interface HeartbeatResult {
 
 export class BrokerHeartbeatManager {
   private readonly lastSeen = new Map<number, number>();
+  /** The currentMetadataOffset of each broker's last heartbeat. */
+  private readonly metadataOffsets = new Map<number, number>();
+  /** Brokers in controlled shutdown: the offset of the last record that moved their leaderships. */
+  private readonly controlledShutdownOffsets = new Map<number, number>();
   private timer: NodeJS.Timeout | undefined;
   private fencing = false;
 
@@ -68,6 +78,8 @@ export class BrokerHeartbeatManager {
   /** A newly active controller starts every broker's session afresh. */
   activated(now = Date.now()): void {
     this.lastSeen.clear();
+    this.metadataOffsets.clear();
+    this.controlledShutdownOffsets.clear();
     for (const id of this.image.brokers.keys()) this.lastSeen.set(id, now);
   }
 
@@ -94,6 +106,8 @@ export class BrokerHeartbeatManager {
       return records;
     });
     this.lastSeen.set(req.brokerId, Date.now());
+    this.metadataOffsets.delete(req.brokerId);
+    this.controlledShutdownOffsets.delete(req.brokerId);
     this.log.info(`registered broker ${req.brokerId} with epoch ${epoch}`);
     return { errorCode: 0, brokerEpoch: epoch };
   }
@@ -110,15 +124,9 @@ export class BrokerHeartbeatManager {
     if (!broker) return reply(ErrorCode.BROKER_ID_NOT_REGISTERED);
     if (broker.epoch !== req.brokerEpoch) return reply(ErrorCode.STALE_BROKER_EPOCH);
     this.lastSeen.set(req.brokerId, Date.now());
+    this.metadataOffsets.set(req.brokerId, req.currentMetadataOffset);
     const caughtUp = req.currentMetadataOffset >= broker.epoch;
-    if (req.wantShutDown) {
-      await this.controller.commit(() => {
-        const b = this.image.brokers.get(req.brokerId);
-        return b && b.epoch === req.brokerEpoch ? this.fenceRecords(req.brokerId) : [];
-      });
-      this.log.info(`controlled shutdown of broker ${req.brokerId}: leaderships moved, broker fenced`);
-      return reply(0, true, true, caughtUp);
-    }
+    if (req.wantShutDown) return reply(0, true, await this.controlledShutdown(req, broker.fenced), caughtUp);
     if (broker.fenced && caughtUp && !req.wantFence) {
       await this.controller.commit(() => {
         const b = this.image.brokers.get(req.brokerId);
@@ -130,6 +138,50 @@ export class BrokerHeartbeatManager {
     return reply(0, now?.fenced ?? true, false, caughtUp);
   }
 
+  /**
+   * A heartbeat with wantShutDown: the first one moves the broker's leaderships away and fences it
+   * (fenceRecords), noting the offset of the last of those records; each answers whether the broker
+   * may stop now (Kafka's BrokerHeartbeatManager CONTROLLED_SHUTDOWN -> SHUTDOWN_NOW). A broker that
+   * was already fenced when it asked leads nothing and may stop at once.
+   */
+  private async controlledShutdown(req: HeartbeatRequest, wasFenced: boolean): Promise<boolean> {
+    const id = req.brokerId;
+    let offset = this.controlledShutdownOffsets.get(id);
+    if (offset === undefined) {
+      if (wasFenced) return true;
+      let planned = -1;
+      await this.controller.commit(() => {
+        const b = this.image.brokers.get(id);
+        if (!b || b.epoch !== req.brokerEpoch) return [];
+        const records = this.fenceRecords(id);
+        planned = this.nextOffset() + records.length - 1;
+        return records;
+      });
+      if (planned < 0) return false; // re-registered meanwhile: the next heartbeat is answered STALE_BROKER_EPOCH
+      offset = this.controlledShutdownOffsets.get(id) ?? planned;
+      this.controlledShutdownOffsets.set(id, offset);
+      this.log.info(`controlled shutdown of broker ${id}: leaderships moved, broker fenced (offset ${offset})`);
+    }
+    const lowest = this.lowestActiveOffset();
+    const done = req.currentMetadataOffset >= offset && lowest >= offset;
+    if (done) {
+      this.log.info(
+        `broker ${id} may shut down: it has applied offset ${req.currentMetadataOffset} and every active broker at least ${lowest} (its moves end at ${offset})`,
+      );
+    }
+    return done;
+  }
+
+  /** The lowest metadata offset the unfenced brokers reported (-1 for one not heard from yet). */
+  private lowestActiveOffset(): number {
+    let lowest = Number.MAX_SAFE_INTEGER;
+    for (const b of this.image.brokers.values()) {
+      if (b.fenced) continue;
+      lowest = Math.min(lowest, this.metadataOffsets.get(b.id) ?? -1);
+    }
+    return lowest;
+  }
+
   /** UnregisterBroker: the broker leaves the cluster for good. */
   async unregister(brokerId: number): Promise<number> {
     if (!this.isActive()) return ErrorCode.NOT_CONTROLLER;
@@ -139,6 +191,8 @@ export class BrokerHeartbeatManager {
       return b && !b.fenced ? this.fenceRecords(brokerId) : [];
     });
     this.lastSeen.delete(brokerId);
+    this.metadataOffsets.delete(brokerId);
+    this.controlledShutdownOffsets.delete(brokerId);
     return 0;
   }
 

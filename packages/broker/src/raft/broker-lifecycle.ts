@@ -4,7 +4,8 @@
  * every broker.heartbeat.interval.ms with the metadata offset it has applied, so the controller
  * unfences it once caught up. A heartbeat answered STALE_BROKER_EPOCH or BROKER_ID_NOT_REGISTERED
  * (the controller lost or replaced our registration) registers again. Controlled shutdown heartbeats
- * with wantShutDown until the controller has moved our leaderships away.
+ * with wantShutDown until the controller answers shouldShutDown (it has moved our leaderships away and
+ * every active broker has applied that) and our own image shows none of our leaderships left.
  */
 import { ApiKey, defaultBrokerRegistrationRequest, ErrorCode, randomUuid } from '@flotilla/protocol';
 import type { Logger } from '../logger.js';
@@ -114,7 +115,12 @@ export class BrokerLifecycle {
     }
   }
 
-  /** Asks the controller to move our leaderships away; resolves when it says so or after `timeoutMs`. */
+  /**
+   * Asks the controller to move our leaderships away; resolves true once it says we may stop and our
+   * own image agrees (no partition led by us), false after `timeoutMs`. Heartbeats go out every 50 ms
+   * meanwhile: the answer waits for records to be applied here and on the other brokers, which takes
+   * a few fetch round trips, not a heartbeat interval.
+   */
   async controlledShutdown(timeoutMs: number): Promise<boolean> {
     this.stopped = true;
     clearInterval(this.timer);
@@ -122,10 +128,17 @@ export class BrokerLifecycle {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       const r = await this.beat(true);
-      if (r?.shouldShutDown) return true;
-      await new Promise((res) => setTimeout(res, 100));
+      if (r?.shouldShutDown && this.leadsNothing()) return true;
+      await new Promise((res) => setTimeout(res, 50));
     }
     return false;
+  }
+
+  private leadsNothing(): boolean {
+    for (const t of this.image.topics.values()) {
+      for (const p of t.partitions) if (p?.leader === this.nodeId) return false;
+    }
+    return true;
   }
 
   close(): void {

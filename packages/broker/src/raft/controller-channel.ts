@@ -2,8 +2,11 @@
  * The way to the active controller from any node of a quorum cluster: the quorum leader's controller
  * listener (from controller.quorum.voters), one connection reused, reopened when the leader changes or
  * the connection fails. Requests that meet NOT_CONTROLLER or a dead connection are retried against the
- * new leader until their deadline, as Kafka's NodeToControllerChannelManager does. It authenticates
- * (TLS/SASL) when the controller listener requires it.
+ * new leader until their deadline, as Kafka's NodeToControllerChannelManager does: a connection found
+ * closed (the controller restarted since) is reopened at once, and a request that failed with the
+ * leader it went to waits for the next leader change (briefly) rather than a fixed pause, so a
+ * controller handover costs an election, not a retry interval. It authenticates (TLS/SASL) when the
+ * controller listener requires it.
  */
 import {
   type ApiKey,
@@ -65,12 +68,15 @@ export class ControllerChannel {
     while (!this.closed && Date.now() < deadline) {
       const leaderId = this.quorum.leaderId;
       if (leaderId < 0) {
-        await sleep(50);
+        await this.quorum.leaderChange(Math.min(100, deadline - Date.now()));
         continue;
       }
       try {
-        const connection = await this.connection(leaderId);
-        if (connection.closed) throw new Error('connection closed');
+        let connection = await this.connection(leaderId);
+        if (connection.closed) {
+          this.drop();
+          connection = await this.connection(leaderId);
+        }
         const response = await connection.request(apiKey, body, {
           version: options.version,
           // Short enough that a request to a leader that died is retried at the next one promptly.
@@ -78,7 +84,8 @@ export class ControllerChannel {
         });
         if (options.isNotController?.(response)) {
           lastError = new KafkaError(ErrorCode.NOT_CONTROLLER, `node ${leaderId} is not the active controller`);
-          await sleep(100);
+          // A leader not active yet (its first commit pending) or resigning: retry soon, or at the next leader.
+          if (this.quorum.leaderId === leaderId) await this.quorum.leaderChange(50);
           continue;
         }
         return response;
@@ -86,7 +93,7 @@ export class ControllerChannel {
         lastError = e;
         this.log.debug(`request ${apiKey} to controller ${leaderId} failed: ${(e as Error).message}`);
         this.drop();
-        await sleep(100);
+        if (this.quorum.leaderId === leaderId) await this.quorum.leaderChange(100);
       }
     }
     throw lastError instanceof Error
@@ -98,8 +105,4 @@ export class ControllerChannel {
     this.closed = true;
     this.drop();
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }

@@ -6,6 +6,11 @@
  * committed records to its image in log order and publishes the changes, exactly as the local log
  * does. Every `metadata.log.max.record.bytes.between.snapshots` bytes applied, the image is written as
  * a snapshot and the log prefix it covers is dropped.
+ *
+ * A leader that closes hands over (KafkaRaftClient's graceful shutdown): it stops taking writes, lets
+ * every live follower fetch the committed high watermark (so what it acknowledged is applied there,
+ * not only held in their logs until the next leader commits it), resigns with EndQuorumEpoch, and
+ * stays to vote until another voter leads.
  */
 import { type ApiKey, Connection, type ConnectionOptions, ErrorCode, KafkaError } from '@flotilla/protocol';
 import type { QuorumVoter } from '../config/broker-config.js';
@@ -56,9 +61,13 @@ export class MetadataQuorum implements MetadataLog {
   private readonly leaderListeners: ((leaderId: number, epoch: number) => void)[] = [];
   private waiters: { offset: number; resolve: () => void; reject: (e: Error) => void }[] = [];
   private readonly changeWaiters = new Set<() => void>();
+  private readonly leaderWaiters = new Set<() => void>();
   private timer: NodeJS.Timeout | undefined;
   private bytesSinceSnapshot = 0;
   private closed = false;
+  /** Set when close() starts: the leader takes no more writes while it hands over. */
+  private resigning = false;
+  private closing: Promise<void> | undefined;
   private readonly log: Logger;
 
   constructor(
@@ -110,7 +119,7 @@ export class MetadataQuorum implements MetadataLog {
 
   /** This node is the active controller: quorum leader with its epoch's first entry committed. */
   get isActive(): boolean {
-    return this.raft.leaderReady;
+    return this.raft.leaderReady && !this.resigning;
   }
 
   get leaderId(): number {
@@ -123,6 +132,19 @@ export class MetadataQuorum implements MetadataLog {
 
   onLeaderChange(listener: (leaderId: number, epoch: number) => void): void {
     this.leaderListeners.push(listener);
+  }
+
+  /** Resolves at the next leader change (or epoch change), or after `timeoutMs`. */
+  leaderChange(timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.leaderWaiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.leaderWaiters.add(done);
+    });
   }
 
   /** Appends records as the active controller; resolves once they are committed and applied here. */
@@ -235,12 +257,21 @@ export class MetadataQuorum implements MetadataLog {
     });
   }
 
-  private lastNotified = { end: -1, hw: -1, epoch: -1 };
+  private lastNotified = { end: -1, hw: -1, epoch: -1, leader: -1 };
 
+  /**
+   * Wakes parked fetches when the log, the high watermark, the epoch or the leader moved (a leader that
+   * resigned answers its followers' parked fetches at once).
+   */
   private notifyChange(): void {
-    const now = { end: this.raft.log.endOffset, hw: this.raft.highWatermark, epoch: this.raft.epoch };
+    const now = {
+      end: this.raft.log.endOffset,
+      hw: this.raft.highWatermark,
+      epoch: this.raft.epoch,
+      leader: this.raft.leaderId,
+    };
     const n = this.lastNotified;
-    if (now.end === n.end && now.hw === n.hw && now.epoch === n.epoch) return;
+    if (now.end === n.end && now.hw === n.hw && now.epoch === n.epoch && now.leader === n.leader) return;
     this.lastNotified = now;
     for (const w of [...this.changeWaiters]) w();
   }
@@ -271,10 +302,12 @@ export class MetadataQuorum implements MetadataLog {
     const { apiKey, body } = toKafkaRequest(request, this.image.clusterId, to);
     const isFetch = request.kind === 'fetch';
     try {
-      const connection = await this.connection(to);
+      let connection = await this.connection(to);
       if (connection.closed) {
+        // The peer restarted or dropped us since the last request: reconnect at once, so a single
+        // request (EndQuorumEpoch, BeginQuorumEpoch) is not lost to a stale connection.
         this.peers.delete(to);
-        throw new Error('connection closed');
+        connection = await this.connection(to);
       }
       const response = await connection.request(apiKey as ApiKey, body as never, {
         version: isFetch ? RAFT_FETCH_VERSION : undefined,
@@ -356,6 +389,7 @@ export class MetadataQuorum implements MetadataLog {
       for (const w of failed) w.reject(new KafkaError(ErrorCode.NOT_CONTROLLER, 'the active controller changed'));
     }
     for (const l of this.leaderListeners) l(leaderId, epoch);
+    for (const w of [...this.leaderWaiters]) w();
   }
 
   /** DescribeQuorum's view (meaningful on the leader). */
@@ -368,19 +402,70 @@ export class MetadataQuorum implements MetadataLog {
     };
   }
 
-  /** Resigns leadership (so another voter takes over at once), stops the timer, closes connections and the log. */
-  async close(): Promise<void> {
-    if (this.closed) return;
-    if (this.raft.role === 'leader') {
-      this.raft.resign();
-      await new Promise((r) => setTimeout(r, 50)); // let EndQuorumEpoch go out
-    }
+  /**
+   * Hands leadership over when this node leads (see the top of the file), then stops the timer and
+   * closes connections and the log. Safe to call twice.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.shutDown();
+    return this.closing;
+  }
+
+  private async shutDown(): Promise<void> {
+    this.resigning = true;
+    if (this.raft.role === 'leader') await this.handOver();
+    this.raft.resign(true);
     this.closed = true;
     clearInterval(this.timer);
     for (const w of this.changeWaiters) w();
+    for (const w of this.leaderWaiters) w();
     for (const w of this.waiters) w.reject(new Error('metadata log is closed'));
     this.waiters = [];
     await Promise.all([...this.peers.values()].map((c) => c.then((x) => x.close()).catch(() => {})));
     this.store.close();
+  }
+
+  private async handOver(): Promise<void> {
+    const { requestTimeoutMs, fetchTimeoutMs, electionTimeoutMs } = this.options;
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    // 1. What was appended gets committed, and every follower that fetches gets the high watermark.
+    const drainBy = Date.now() + requestTimeoutMs;
+    while (this.raft.role === 'leader' && Date.now() < drainBy && !this.followersHaveHighWatermark(fetchTimeoutMs)) {
+      await sleep(5);
+    }
+    const hw = this.raft.highWatermark;
+    const now = Date.now();
+    const liveVoters = this.raft
+      .describeReplicas()
+      .filter(
+        (r) =>
+          r.replicaId !== this.nodeId && this.raft.voters.includes(r.replicaId) && now - r.lastFetchMs < fetchTimeoutMs,
+      );
+    // 2. EndQuorumEpoch (parked fetches are answered at once: the leader changed), and wait for the
+    // next leader, voting meanwhile (our vote may be the one a majority needs).
+    this.raft.resign(true);
+    this.notifyChange();
+    // No other voter alive (a quorum of one, or the last node of a stopping cluster): nobody to wait for.
+    if (liveVoters.length === 0) return;
+    const electBy = Date.now() + 2 * electionTimeoutMs + requestTimeoutMs;
+    while (Date.now() < electBy && (this.raft.leaderId < 0 || this.raft.leaderId === this.nodeId)) {
+      await this.leaderChange(electBy - Date.now());
+    }
+    this.log.info(
+      this.raft.leaderId >= 0
+        ? `handed the quorum leadership over to ${this.raft.leaderId} (epoch ${this.raft.epoch}) at high watermark ${hw}`
+        : `resigned the quorum leadership at high watermark ${hw}; no new leader yet`,
+    );
+  }
+
+  /** Everything appended is committed and each follower fetching lately was sent that high watermark. */
+  private followersHaveHighWatermark(fetchTimeoutMs: number): boolean {
+    const hw = this.raft.highWatermark;
+    if (hw < this.raft.log.endOffset) return false;
+    const now = Date.now();
+    return this.raft
+      .describeReplicas()
+      .filter((r) => r.replicaId !== this.nodeId && now - r.lastFetchMs < fetchTimeoutMs)
+      .every((r) => this.raft.lastSentHighWatermark(r.replicaId) >= hw);
   }
 }

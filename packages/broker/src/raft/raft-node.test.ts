@@ -381,4 +381,39 @@ describe('Raft state machine', () => {
     expect(sim.leadersByEpoch.size).toBeGreaterThan(0);
     for (const ids of sim.leadersByEpoch.values()) expect(ids.has(4)).toBe(false);
   });
+
+  it('a leader shutting down hands over: another voter leads within an election timeout, and the resigned node votes but never stands again', () => {
+    for (let seed = 1; seed <= 10; seed++) {
+      const sim = new Simulation([1, 2, 3], seed, { electionTimeoutMs: 100, fetchTimeoutMs: 400 });
+      sim.run(5_000, () => sim.agreedLeader() !== undefined);
+      const old = sim.agreedLeader() as number;
+      const oldNode = (sim.nodes.get(old) as SimNode).raft;
+      const epoch = oldNode.epoch;
+      const endOf = (id: number) => (sim.nodes.get(id) as SimNode).raft.log.endOffset;
+      // As MetadataQuorum.close drains first: the followers hold the leader's log, so they win its vote
+      // (a resigned node whose log is ahead refuses them, and elections drag on in split votes).
+      sim.run(1_000, () => [1, 2, 3].every((id) => endOf(id) === endOf(old)));
+      const resignedAt = sim.now;
+      oldNode.resign(true);
+      let stood = false;
+      const watch = () => {
+        stood ||= oldNode.role === 'candidate' || oldNode.role === 'leader';
+        return false;
+      };
+      // Faster than a follower's fetch timeout: the EndQuorumEpoch's preferred successor stands at once.
+      expect(sim.run(1_000, () => watch() || (sim.agreedLeader() ?? old) !== old)).toBe(true);
+      expect(sim.now - resignedAt).toBeLessThan(400);
+      expect(oldNode.leaderId).toBe(sim.agreedLeader());
+      // The new leader crashes once its epoch reached everyone: the one voter left cannot win without
+      // the resigned node's vote, and gets it.
+      const next = sim.agreedLeader() as number;
+      const third = [1, 2, 3].find((x) => x !== old && x !== next) as number;
+      sim.run(1_000, () => watch() || (endOf(third) === endOf(next) && endOf(old) === endOf(next)));
+      sim.crash(next);
+      expect(sim.run(5_000, () => watch() || sim.leaders()[0] === third)).toBe(true);
+      expect(stood).toBe(false);
+      expect(oldNode.epoch).toBeGreaterThan(epoch);
+      sim.checkSafety();
+    }
+  });
 });

@@ -77,7 +77,13 @@ export class RaftNode {
   private applied = 0;
   private electionDeadline = 0;
   private votes = new Set<number>();
-  private fetchInFlight = false;
+  /**
+   * The fetch (or fetch-snapshot) awaiting its response. A new leader or epoch forgets it, so the
+   * first fetch to the new leader goes out at once instead of after the old leader's long poll.
+   */
+  private inFlightFetch: RaftRequest | null = null;
+  /** False once shutting down: the node still votes, but never stands for election again. */
+  private standing = true;
   private fetchDeadline = 0;
   private lastFetchSentMs = -Infinity;
   private snapshotFetch: { id: SnapshotId; chunks: Buffer[]; position: number } | null = null;
@@ -179,7 +185,7 @@ export class RaftNode {
       }
       case 'follower':
         if (now >= this.fetchDeadline) {
-          if (this.isVoter) this.startElection();
+          if (this.isVoter && this.standing) this.startElection();
           else this.becomeUnattached(this.epoch, true);
           return;
         }
@@ -187,7 +193,7 @@ export class RaftNode {
         return;
       case 'candidate':
       case 'unattached':
-        if (this.isVoter && now >= this.electionDeadline) {
+        if (this.isVoter && this.standing && now >= this.electionDeadline) {
           this.startElection();
           return;
         }
@@ -216,8 +222,13 @@ export class RaftNode {
     this.log.snapshotAt(endOffset, data);
   }
 
-  /** Graceful resignation (shutdown, check-quorum): tell the voters so one of them stands at once. */
-  resign(): void {
+  /**
+   * Graceful resignation (shutdown, check-quorum): tell the voters so one of them stands at once.
+   * `shuttingDown` also keeps this node from standing in any later election (it still votes), so the
+   * leadership goes to another voter, as KafkaRaftClient's graceful shutdown does.
+   */
+  resign(shuttingDown = false): void {
+    if (shuttingDown) this.standing = false;
     if (this.roleValue !== 'leader') return;
     const successors = [...this.config.voters]
       .filter((v) => v !== this.nodeId)
@@ -365,7 +376,7 @@ export class RaftNode {
     now: number,
   ): void {
     this.now = now;
-    if (request.kind === 'fetch' || request.kind === 'fetch-snapshot') this.fetchInFlight = false;
+    if (request === this.inFlightFetch) this.inFlightFetch = null;
     if (!response) return;
     // Any response from a later epoch moves us there first (Raft's "term" rule).
     if (response.epoch > this.epoch) {
@@ -475,7 +486,10 @@ export class RaftNode {
     this.roleValue = 'unattached';
     this.snapshotFetch = null;
     this.resetElectionTimer();
-    if (changed) this.io.onLeaderChange?.(-1, epoch);
+    if (changed) {
+      this.inFlightFetch = null;
+      this.io.onLeaderChange?.(-1, epoch);
+    }
   }
 
   private becomeFollower(epoch: number, leaderId: number, persist: boolean): void {
@@ -486,7 +500,10 @@ export class RaftNode {
     this.roleValue = 'follower';
     this.fetchDeadline = this.now + this.config.fetchTimeoutMs;
     this.snapshotFetch = null;
-    if (changed) this.io.onLeaderChange?.(leaderId, epoch);
+    if (changed) {
+      this.inFlightFetch = null;
+      this.io.onLeaderChange?.(leaderId, epoch);
+    }
     this.maybeFetch();
   }
 
@@ -494,6 +511,7 @@ export class RaftNode {
     const epoch = this.epoch + 1;
     this.persist({ epoch, votedId: this.nodeId, leaderId: -1 });
     this.roleValue = 'candidate';
+    this.inFlightFetch = null;
     this.votes = new Set([this.nodeId]);
     this.resetElectionTimer();
     this.io.onLeaderChange?.(-1, epoch);
@@ -516,6 +534,7 @@ export class RaftNode {
   private becomeLeader(): void {
     this.persist({ epoch: this.epoch, votedId: this.state.votedId, leaderId: this.nodeId });
     this.roleValue = 'leader';
+    this.inFlightFetch = null;
     this.replicas.clear();
     // Reuse electionDeadline as "leader since + fetch timeout" for check-quorum's grace period.
     this.electionDeadline = this.now + this.config.fetchTimeoutMs;
@@ -529,28 +548,28 @@ export class RaftNode {
   }
 
   private maybeFetch(): void {
-    if (this.fetchInFlight) return;
+    if (this.inFlightFetch) return;
     const target = this.fetchTarget();
     if (target === undefined) return;
-    this.fetchInFlight = true;
     this.lastFetchSentMs = this.now;
-    if (this.snapshotFetch && this.roleValue === 'follower') {
-      this.io.send(target, {
-        kind: 'fetch-snapshot',
-        epoch: this.epoch,
-        replicaId: this.nodeId,
-        snapshotId: this.snapshotFetch.id,
-        position: this.snapshotFetch.position,
-      });
-      return;
-    }
-    this.io.send(target, {
-      kind: 'fetch',
-      epoch: this.epoch,
-      replicaId: this.nodeId,
-      fetchOffset: this.log.endOffset,
-      lastFetchedEpoch: this.log.lastEpoch,
-    });
+    const request: RaftRequest =
+      this.snapshotFetch && this.roleValue === 'follower'
+        ? {
+            kind: 'fetch-snapshot',
+            epoch: this.epoch,
+            replicaId: this.nodeId,
+            snapshotId: this.snapshotFetch.id,
+            position: this.snapshotFetch.position,
+          }
+        : {
+            kind: 'fetch',
+            epoch: this.epoch,
+            replicaId: this.nodeId,
+            fetchOffset: this.log.endOffset,
+            lastFetchedEpoch: this.log.lastEpoch,
+          };
+    this.inFlightFetch = request;
+    this.io.send(target, request);
   }
 
   /** The leader when known; an observer without one asks a random voter (who answers with the leader). */

@@ -114,6 +114,7 @@ class Cluster {
             }
             this.commit(plan.records);
           },
+          isReplicaEligible: (brokerId) => this.image.brokers.get(brokerId)?.fenced === false,
         }),
       );
     }
@@ -262,6 +263,37 @@ describe('Partition replication', () => {
     await settle();
     expect(leader.isr).toEqual([1, 2, 3]);
     expect(cluster.image.topics.get('t')?.partitions[0]?.partitionEpoch).toBe(2);
+  });
+
+  it('does not propose a fenced broker (one in controlled shutdown) back into the ISR, nor hold the high watermark for it (KIP-841)', async () => {
+    const leader = cluster.get(1);
+    // Broker 3 shuts down: the controller fences it and takes it out of the ISR in one step.
+    cluster.commit([
+      { type: 'PartitionChange', topicId: TOPIC_ID, partitionId: 0, isr: [1, 2] },
+      { type: 'FenceBroker', brokerId: 3, brokerEpoch: 3 },
+    ]);
+    leader.appendAsLeader(batch('a'), -1, 1 << 20, 2);
+    cluster.replicate(1, 2);
+    cluster.replicate(1, 3); // still fetching until it stops, and caught up
+    cluster.replicate(1, 2);
+    cluster.replicate(1, 3);
+    await settle();
+    expect(cluster.requests).toEqual([]);
+    expect(leader.isrChangePending).toBe(false);
+    expect(leader.highWatermark).toBe(1);
+    expect(leader.isr).toEqual([1, 2]);
+    // A leader that asked anyway is refused by the controller.
+    const asked = planAlterPartition(cluster.image, 1, [
+      { topicId: TOPIC_ID, topicName: 't', partitionIndex: 0, leaderEpoch: 0, partitionEpoch: 1, newIsr: [1, 2, 3] },
+    ]);
+    expect(asked.results[0]?.errorCode).toBe(ErrorCode.INELIGIBLE_REPLICA);
+    expect(asked.records).toEqual([]);
+    // Back (registered and unfenced): its next caught-up fetch brings it into the ISR.
+    cluster.commit([{ type: 'UnfenceBroker', brokerId: 3, brokerEpoch: 3 }]);
+    cluster.replicate(1, 3);
+    await settle();
+    expect(cluster.requests.map((r) => r.newIsr)).toEqual([[1, 2, 3]]);
+    expect(leader.isr).toEqual([1, 2, 3]);
   });
 
   it('has the controller refuse an ISR change made against an old partition epoch', async () => {

@@ -65,6 +65,11 @@ export interface PartitionOptions {
   readonly now?: () => number;
   /** Called on each ISR change this leader asks for: 'shrink' or 'expand' (metrics). */
   readonly onIsrChange?: (kind: 'shrink' | 'expand') => void;
+  /**
+   * Whether a broker may join an ISR now (KIP-841, Partition.isReplicaIsrEligible): registered and
+   * neither fenced nor shutting down, in the leader's image. Every broker is when not given.
+   */
+  readonly isReplicaEligible?: (brokerId: number) => boolean;
 }
 
 export class Partition {
@@ -387,11 +392,15 @@ export class Partition {
   /**
    * A replica outside the ISR joins once it has everything below the high watermark and has reached
    * this leader's epoch (so it has truncated any divergent tail first). KIP-841: only replicas that
-   * the controller still lists as replicas (and not being removed) are eligible.
+   * the controller still lists as replicas (and not being removed), on a broker that is neither fenced
+   * nor shutting down, are eligible. A broker in controlled shutdown keeps fetching until it stops;
+   * proposing it would only be refused (INELIGIBLE_REPLICA), and meanwhile the pending expansion
+   * would hold the high watermark for a broker about to go (maximalIsr).
    */
   private maybeExpandIsr(replicaId: number): void {
     if (this.isr.includes(replicaId) || this.isrChangeInFlight) return;
     if (this.removingReplicas.includes(replicaId) || !this.replicas.includes(replicaId)) return;
+    if (this.options.isReplicaEligible && !this.options.isReplicaEligible(replicaId)) return;
     const f = this.followers.get(replicaId);
     if (!f || f.logEndOffset < this.highWatermark || f.logEndOffset < this.leaderEpochStartOffset) return;
     this.requestIsrChange([...this.isr, replicaId], 'expand');
@@ -485,8 +494,13 @@ export class Partition {
     return low;
   }
 
+  /** Set by close(): the partition left this broker (or the broker stops). */
+  closed = false;
+
   close(): void {
     this.producers.writeSnapshot(this.log.logEndOffset);
+    this.closed = true;
+    this.notify(); // parked fetches and acks=all waits answer now, not at their timeout
     this.listeners.clear();
   }
 }

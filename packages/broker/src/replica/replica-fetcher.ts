@@ -6,6 +6,15 @@
  * epochs kept), or a diverging epoch, and the follower truncates its tail to where the logs agree
  * (KIP-320/KIP-595 style truncation, no OffsetForLeaderEpoch round trip). Each response also carries
  * the leader's high watermark, which the follower adopts up to its own log end offset.
+ *
+ * Right after a leader change the two brokers apply the change a few milliseconds apart, so the first
+ * fetches may meet NOT_LEADER_OR_FOLLOWER or UNKNOWN/FENCED_LEADER_EPOCH; those are retried every
+ * 50 ms for up to replica.fetch.backoff.ms, then after whole backoffs (and a long poll of the
+ * other partitions does not outlast the retry): the new leader's acks=all produces wait for this
+ * follower's fetch. For the same reason a partition handed to a fetcher whose fetch is parked at the
+ * leader (long poll, up to replica.fetch.wait.max.ms) does not wait for that poll to end: the fetcher
+ * drops the connection, which ends it, and fetches again at once with the new partition. Kafka's
+ * fetcher threads wait the poll out; a leader move would then hold produces that long.
  */
 import {
   ApiKey,
@@ -48,7 +57,19 @@ interface FetchState {
   readonly leaderEpoch: number;
   /** Not fetched again before this time (after an error for this partition). */
   delayedUntil: number;
+  /** Errors in a row for this partition. */
+  errors: number;
 }
+
+/** The retry interval after a leader-change error, for the first replica.fetch.backoff.ms of them. */
+const LEADER_CHANGE_RETRY_MS = 50;
+
+/** Errors that mean the leader and this broker have not both applied the latest leader change yet. */
+const LEADER_CHANGE_ERRORS: ReadonlySet<number> = new Set([
+  ErrorCode.NOT_LEADER_OR_FOLLOWER,
+  ErrorCode.UNKNOWN_LEADER_EPOCH,
+  ErrorCode.FENCED_LEADER_EPOCH,
+]);
 
 /** Fetches for the partitions led by one broker. */
 class ReplicaFetcher {
@@ -57,6 +78,10 @@ class ReplicaFetcher {
   private running: Promise<void> | null = null;
   private stopped = false;
   private wake: (() => void) | null = null;
+  /** A fetch is in flight (being sent, or parked at the leader). */
+  private fetching = false;
+  /** The fetch in flight was ended on purpose (a partition was added): fetch again without backoff. */
+  private interrupted = false;
 
   constructor(
     readonly leaderId: number,
@@ -65,9 +90,17 @@ class ReplicaFetcher {
   ) {}
 
   add(partition: Partition): void {
-    this.states.set(partition, { partition, leaderEpoch: partition.leaderEpoch, delayedUntil: 0 });
+    this.states.set(partition, { partition, leaderEpoch: partition.leaderEpoch, delayedUntil: 0, errors: 0 });
     this.running ??= this.run();
     this.wake?.();
+    if (this.fetching && !this.interrupted) {
+      this.interrupted = true;
+      this.log.debug(
+        `${partition.topic}-${partition.partitionId} added: ending the fetch parked at broker ${this.leaderId}`,
+      );
+      void this.connection?.close().catch(() => {});
+      this.connection = null;
+    }
   }
 
   remove(partition: Partition): void {
@@ -106,14 +139,19 @@ class ReplicaFetcher {
         await this.sleep(Math.max(10, Math.min(next - now, quotaWait, 1000)));
         continue;
       }
+      this.fetching = true;
+      this.interrupted = false;
       try {
         await this.fetchOnce(ready);
       } catch (e) {
         if (this.stopped) break;
+        if (this.interrupted) continue;
         this.log.debug(`fetch from broker ${this.leaderId} failed: ${(e as Error).message}`);
         await this.connection?.close().catch(() => {});
         this.connection = null;
         await this.sleep(this.settings.backoffMs);
+      } finally {
+        this.fetching = false;
       }
     }
     await this.connection?.close().catch(() => {});
@@ -146,8 +184,23 @@ class ReplicaFetcher {
     return this.connection;
   }
 
+  /**
+   * replica.fetch.wait.max.ms, but no longer than until a partition left out of this fetch (retrying
+   * after an error) is due: a long poll must not hold its retry back.
+   */
+  private maxWaitMs(ready: readonly FetchState[]): number {
+    let wait = this.settings.maxWaitMs;
+    const now = Date.now();
+    const fetched = new Set(ready);
+    for (const s of this.states.values()) {
+      if (!fetched.has(s) && s.delayedUntil > now) wait = Math.min(wait, s.delayedUntil - now);
+    }
+    return Math.max(0, wait);
+  }
+
   private async fetchOnce(ready: FetchState[]): Promise<void> {
     const conn = await this.ensureConnection();
+    if (this.interrupted) return; // a partition came while connecting: fetch again with it
     const byTopic = new Map<string, FetchState[]>();
     for (const s of ready) {
       const list = byTopic.get(s.partition.topic) ?? [];
@@ -159,7 +212,7 @@ class ReplicaFetcher {
       ...defaultFetchRequest(),
       replicaId: brokerId,
       replicaState: { replicaId: brokerId, replicaEpoch: BigInt(this.settings.brokerEpoch()) },
-      maxWaitMs: this.settings.maxWaitMs,
+      maxWaitMs: this.maxWaitMs(ready),
       minBytes: this.settings.minBytes,
       maxBytes: this.settings.maxBytes,
       isolationLevel: 0,
@@ -200,8 +253,10 @@ class ReplicaFetcher {
   private handlePartition(state: FetchState, p: FetchResponsePartitionData): void {
     const partition = state.partition;
     const name = `${partition.topic}-${partition.partitionId}`;
+    if (p.errorCode !== ErrorCode.NONE) state.errors++;
     switch (p.errorCode) {
       case ErrorCode.NONE: {
+        state.errors = 0;
         if (p.divergingEpoch.epoch >= 0 || p.divergingEpoch.endOffset >= 0n) {
           const target = truncationOffset(partition, p.divergingEpoch.epoch, Number(p.divergingEpoch.endOffset));
           this.log.info(
@@ -232,10 +287,14 @@ class ReplicaFetcher {
         }
         return;
       }
-      default:
+      default: {
         // NOT_LEADER_OR_FOLLOWER, FENCED/UNKNOWN_LEADER_EPOCH, UNKNOWN_TOPIC...: the image will catch up.
-        this.log.debug(`${name}: fetch from ${this.leaderId} answered error ${p.errorCode}; backing off`);
-        state.delayedUntil = Date.now() + this.settings.backoffMs;
+        const { backoffMs } = this.settings;
+        const quick = LEADER_CHANGE_ERRORS.has(p.errorCode) && state.errors * LEADER_CHANGE_RETRY_MS <= backoffMs;
+        const delay = quick ? Math.min(backoffMs, LEADER_CHANGE_RETRY_MS) : backoffMs;
+        this.log.debug(`${name}: fetch from ${this.leaderId} answered error ${p.errorCode}; retrying in ${delay} ms`);
+        state.delayedUntil = Date.now() + delay;
+      }
     }
   }
 }

@@ -189,22 +189,48 @@ export class ReplicaManager {
           this.brokerId,
           this.logs.checkpointedHighWatermark(topic.name, p.partitionId),
           {
-            alterIsr: this.replication.alterIsr,
+            alterIsr: this.replication.alterIsr && this.loggedAlterIsr(this.replication.alterIsr),
             onIsrChange: (kind) => {
               if (kind === 'shrink') this.isrShrinks++;
               else this.isrExpands++;
             },
+            // Controlled shutdown fences the broker in the same records that move its leaderships.
+            isReplicaEligible: (id) => this.image.brokers.get(id)?.fenced === false,
           },
         );
         this.partitions.set(key, partition);
       }
       const role = partition.update(p);
+      // As Kafka's Partition.makeLeader/makeFollower log them: what a stall during a roll is read from.
+      if (role === 'leader') {
+        this.log.info(
+          `${key}: leader at epoch ${p.leaderEpoch} from offset ${partition.leaderEpochStartOffset}, high watermark ${partition.highWatermark}, ISR [${p.isr}]`,
+        );
+      } else if (role === 'follower') {
+        this.log.info(`${key}: follower of ${p.leader} at epoch ${p.leaderEpoch}, ISR [${p.isr}]`);
+      }
       if (role === 'leader') this.fetchers?.unfollow(partition);
       else if (role === 'follower') {
         if (p.leader >= 0) this.fetchers?.follow(partition, p.leader);
         else this.fetchers?.unfollow(partition);
       }
     }
+  }
+
+  /** ISR changes this broker asks for, logged with their outcome (Kafka logs them at INFO too). */
+  private loggedAlterIsr(alterIsr: AlterIsr): AlterIsr {
+    return async (change) => {
+      const key = partitionKey(change.topic, change.partitionId);
+      this.log.info(
+        `${key}: asking the controller for ISR [${change.newIsr}] (leader epoch ${change.leaderEpoch}, partition epoch ${change.partitionEpoch})`,
+      );
+      try {
+        await alterIsr(change);
+      } catch (e) {
+        this.log.info(`${key}: ISR [${change.newIsr}] refused: ${(e as Error).message}`);
+        throw e;
+      }
+    };
   }
 
   private removePartition(key: string, partition: Partition): void {
@@ -409,6 +435,9 @@ export class ReplicaManager {
       const total = (p: Partition) =>
         follower ? p.appendedBytesTotal : params.readCommitted ? p.stableBytesTotal : p.readableBytesTotal;
       const start = watched.map(total);
+      // A partition of the fetch that changes leader or epoch (or goes away) answers it at once: a
+      // follower learns of the move in this response instead of after max.wait.ms.
+      const epochs = watched.map((p) => p.leaderEpoch);
       const unsubscribe: (() => void)[] = [];
       const done = () => {
         clearTimeout(timer);
@@ -416,17 +445,17 @@ export class ReplicaManager {
         resolve();
       };
       const timer = setTimeout(done, params.maxWaitMs);
-      for (const p of watched) {
+      watched.forEach((p, index) => {
         unsubscribe.push(
           p.onChange(() => {
             let grown = first.bytes;
             watched.forEach((q, i) => {
               grown += total(q) - (start[i] as number);
             });
-            if (grown >= params.minBytes || !p.isLeader) done();
+            if (grown >= params.minBytes || !p.isLeader || p.leaderEpoch !== epochs[index] || p.closed) done();
           }),
         );
-      }
+      });
     });
     return this.readOnce(requests, params).results;
   }
