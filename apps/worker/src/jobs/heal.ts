@@ -20,6 +20,7 @@ import { type Catalog, Prisma, type SecretBox } from '@flotilla/db';
 import {
   type BrokerRef,
   type BrokerSpec,
+  type BrokerStatus,
   brokerType,
   hostCapacity,
   type RuntimeDriver,
@@ -89,10 +90,14 @@ export class HealMonitor {
     });
     for (const cluster of candidates) {
       const dead: number[] = [];
+      const seen = new Map<number, BrokerStatus>();
       for (const broker of cluster.brokers) {
         if (broker.spec === null) await this.adoptRuntimeSpec({ clusterId: cluster.id, nodeId: broker.nodeId });
         const status = await driver.inspectBroker({ clusterId: cluster.id, nodeId: broker.nodeId });
-        if (DOWN_STATES.has(status.state)) dead.push(broker.nodeId);
+        if (DOWN_STATES.has(status.state)) {
+          dead.push(broker.nodeId);
+          seen.set(broker.nodeId, status);
+        }
       }
       if (dead.length > 0) {
         const message = `broker(s) ${dead.join(', ')} stopped running and are being brought back`;
@@ -109,11 +114,23 @@ export class HealMonitor {
           this.inFlight.add(key);
           try {
             const spec = await this.specFor(cluster, nodeId);
-            this.options.log.warn('replacing dead broker', { cluster: cluster.name, nodeId });
-            const status = await replaceBroker(driver, spec, { stopTimeoutMs: 10_000 });
+            // What the runtime says of the dead broker, and its last words: why it stopped is the first
+            // thing an operator asks (a crash, an OOM kill, a `docker kill`, a removed container).
+            const status = seen.get(nodeId);
+            const lastLog = await driver.logs({ clusterId: cluster.id, nodeId }, { tail: 20 }).catch(() => '');
+            this.options.log.warn('replacing dead broker', {
+              cluster: cluster.name,
+              nodeId,
+              state: status?.state,
+              exitCode: status?.exitCode,
+              restartCount: status?.restartCount,
+              finishedAt: status?.finishedAt?.toISOString(),
+              ...(lastLog.trim() ? { lastLog: lastLog.trim().split('\n').slice(-20) } : {}),
+            });
+            const replaced = await replaceBroker(driver, spec, { stopTimeoutMs: 10_000 });
             await catalog.broker.updateMany({
               where: { clusterId: cluster.id, nodeId },
-              data: { containerId: status.id, state: 'STARTING', spec: specColumn(spec, this.options.box) },
+              data: { containerId: replaced.id, state: 'STARTING', spec: specColumn(spec, this.options.box) },
             });
           } finally {
             this.inFlight.delete(key);
