@@ -204,7 +204,10 @@ export function useControlPlane(options: ControlPlaneOptions): () => ControlPlan
         filter: (src) => !src.includes('/data'),
       });
     }
-    for (const id of (await driver?.listClusters()) ?? []) await driver?.deleteCluster(id);
+    // Only this plane's clusters: the Docker engine is shared by every test file running at the same
+    // time, so "every cluster the driver lists" would take down another file's brokers mid-test.
+    const ours = new Set((await catalog?.cluster.findMany({ select: { id: true } }))?.map((c) => c.id) ?? []);
+    for (const id of (await driver?.listClusters()) ?? []) if (ours.has(id)) await driver?.deleteCluster(id);
     await driver?.close();
     await catalog?.$disconnect();
     await api?.fastify.services.queue.obliterate({ force: true });
