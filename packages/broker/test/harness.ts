@@ -128,6 +128,25 @@ export function useConnectedBroker(
   };
 }
 
+/**
+ * Asks `probe` every `intervalMs` until `done` holds of its answer or `timeoutMs` passes; returns the last
+ * answer, for the caller to assert on. (expect.poll needs vitest's current-test state, which it.each
+ * cells have been seen to lose: "expect.poll() must be called inside a test".)
+ */
+export async function settle<T>(
+  probe: () => T | Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs = 10_000,
+  intervalMs = 100,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (done(value) || Date.now() > deadline) return value;
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
 /** Ports free right now on 127.0.0.1 (bound to port 0 and released). */
 export async function freePorts(count: number): Promise<number[]> {
   const { createServer } = await import('node:net');

@@ -29,7 +29,7 @@ import {
   ResourcePatternTypes,
 } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { removeDir, run, tempDir } from './harness.js';
+import { removeDir, run, settle, tempDir } from './harness.js';
 import {
   type Certificates,
   formatWithScram,
@@ -549,8 +549,18 @@ describe('the security matrix: four clients x SASL_PLAINTEXT, SASL_SSL with SCRA
         const consumed = await client.consume(family, [one, two], `${FAMILY}${name}`, 2);
         expect(consumed.sort()).toEqual([`${one}:${name}-1`, `${two}:${name}-2`]);
         // The group (under the group prefix) committed what it consumed.
-        await expect.poll(() => committed(`${FAMILY}${name}`, one), { timeout: 10_000 }).toBe('1');
-        await expect.poll(() => committed(`${FAMILY}${name}`, two), { timeout: 10_000 }).toBe('1');
+        expect(
+          await settle(
+            () => committed(`${FAMILY}${name}`, one),
+            (v) => v === '1',
+          ),
+        ).toBe('1');
+        expect(
+          await settle(
+            () => committed(`${FAMILY}${name}`, two),
+            (v) => v === '1',
+          ),
+        ).toBe('1');
         // 'familyx.' shares a string prefix with the ACL's 'family.' but is not under it. (One producer
         // writes a family topic first: kafka-python 2.0 reports TopicAuthorizationFailedError only for a
         // topic refused in a metadata response that also lists others; asked about that topic alone it
@@ -598,17 +608,13 @@ describe('the security matrix: four clients x SASL_PLAINTEXT, SASL_SSL with SCRA
       async ({ client, listener }) => {
         // Nothing else runs now: wait until the connections of earlier tests are gone.
         let baseline = await metric('kafka_server_socketservermetrics_connection_count');
-        await expect
-          .poll(
-            async () => {
-              const now = await metric('kafka_server_socketservermetrics_connection_count');
-              const settled = now === baseline;
-              baseline = now;
-              return settled;
-            },
-            { timeout: 10_000, interval: 300 },
-          )
-          .toBe(true);
+        const steady = async () => {
+          const now = await metric('kafka_server_socketservermetrics_connection_count');
+          const same = now === baseline;
+          baseline = now;
+          return same;
+        };
+        expect(await settle(steady, (same) => same, 10_000, 300)).toBe(true);
         const logFrom = broker.output().length;
 
         const report = await client.failLogin(login(listener, 'writer', 'not-the-password'));
@@ -618,10 +624,10 @@ describe('the security matrix: four clients x SASL_PLAINTEXT, SASL_SSL with SCRA
         // that failed itself, right after the error response.
         const { failed } = sinceLogged(logFrom);
         expect(failed.length).toBeGreaterThan(0);
-        await expect.poll(() => failed.filter((id) => !sinceLogged(logFrom).closed.includes(id))).toEqual([]);
-        await expect
-          .poll(() => metric('kafka_server_socketservermetrics_connection_count'), { timeout: 10_000 })
-          .toBe(baseline);
+        const open = () => failed.filter((id) => !sinceLogged(logFrom).closed.includes(id));
+        expect(await settle(open, (ids) => ids.length === 0, 1_000)).toEqual([]);
+        const connections = () => metric('kafka_server_socketservermetrics_connection_count');
+        expect(await settle(connections, (n) => n === baseline)).toBe(baseline);
       },
       60_000,
     );
