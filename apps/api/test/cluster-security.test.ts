@@ -13,7 +13,6 @@
  * on the control plane's own listener) get nowhere; the API's own topic and group calls keep working
  * (the control plane's SCRAM super user); DeleteCluster removes it.
  */
-import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -34,45 +33,14 @@ import {
   type ControlPlane,
   deleteAndWait as deleteAndWaitFor,
   dockerReadiness,
+  kcatRun as kcat,
   quiet,
+  saslSsl,
   sdkError,
   until,
   useControlPlane,
   waitActive as waitActiveFor,
 } from './harness.js';
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** kcat with `args`, `input` on stdin; killed after `timeoutMs` (a refused client may retry forever). */
-function kcat(args: string[], input = '', timeoutMs = 30_000): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = execFile('kcat', args, { timeout: timeoutMs, killSignal: 'SIGKILL' }, (error, stdout, stderr) => {
-      const code = error ? ((error as { code?: number | string }).code as number | null) : 0;
-      resolve({ code: typeof code === 'number' ? code : -1, stdout, stderr });
-    });
-    child.stdin?.end(input);
-  });
-}
-
-/** librdkafka settings for SASL_SSL with SCRAM-SHA-512, verifying the brokers with `caFile`. */
-function saslSsl(caFile: string, username: string, password: string): string[] {
-  return [
-    '-X',
-    'security.protocol=SASL_SSL',
-    '-X',
-    'sasl.mechanisms=SCRAM-SHA-512',
-    '-X',
-    `sasl.username=${username}`,
-    '-X',
-    `sasl.password=${password}`,
-    '-X',
-    `ssl.ca.location=${caFile}`,
-  ];
-}
 
 type Harness = ControlPlane;
 

@@ -362,3 +362,42 @@ export async function dockerReadiness(): Promise<{ ready: true } | { ready: fals
   );
   return image ? { ready: true } : { ready: false, why: `no ${DEFAULT_BROKER_IMAGE} image: make image` };
 }
+
+/** A kcat run that may fail: its exit code (-1 when killed or not started) and output. */
+export interface KcatRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** kcat with `args`, `input` on stdin, resolving with its exit code; killed after `timeoutMs` (a refused client may retry forever). */
+export function kcatRun(args: string[], input = '', timeoutMs = 30_000): Promise<KcatRun> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      'kcat',
+      args,
+      { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        const code = error ? ((error as { code?: number | string }).code as number | null) : 0;
+        resolve({ code: typeof code === 'number' ? code : -1, stdout, stderr });
+      },
+    );
+    child.stdin?.end(input);
+  });
+}
+
+/** librdkafka settings for SASL_SSL with SCRAM-SHA-512, verifying the brokers with `caFile`. */
+export function saslSsl(caFile: string, username: string, password: string): string[] {
+  return [
+    '-X',
+    'security.protocol=SASL_SSL',
+    '-X',
+    'sasl.mechanisms=SCRAM-SHA-512',
+    '-X',
+    `sasl.username=${username}`,
+    '-X',
+    `sasl.password=${password}`,
+    '-X',
+    `ssl.ca.location=${caFile}`,
+  ];
+}

@@ -13,7 +13,6 @@
  * On the DockerDriver (where an engine answers and the image exists) one broker goes the same way: its
  * container replaced three times with its published ports moving (CONTROL_PLANE new, EXTERNAL kept).
  */
-import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -32,50 +31,14 @@ import {
   activeCluster,
   createReplicatedTopic,
   dockerReadiness,
+  kcatRun as kcat,
   quiet,
+  saslSsl,
   sdkError,
   until,
   useControlPlane,
   waitActive,
 } from './harness.js';
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** kcat with `args`, `input` on stdin; killed after `timeoutMs` (a refused client may retry forever). */
-function kcat(args: string[], input = '', timeoutMs = 30_000): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      'kcat',
-      args,
-      { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 16 * 1024 * 1024 },
-      (error, stdout, stderr) => {
-        const code = error ? ((error as { code?: number | string }).code as number | null) : 0;
-        resolve({ code: typeof code === 'number' ? code : -1, stdout, stderr });
-      },
-    );
-    child.stdin?.end(input);
-  });
-}
-
-/** librdkafka settings for SASL_SSL with SCRAM-SHA-512, verifying the brokers with `caFile`. */
-function saslSsl(caFile: string, username: string, password: string): string[] {
-  return [
-    '-X',
-    'security.protocol=SASL_SSL',
-    '-X',
-    'sasl.mechanisms=SCRAM-SHA-512',
-    '-X',
-    `sasl.username=${username}`,
-    '-X',
-    `sasl.password=${password}`,
-    '-X',
-    `ssl.ca.location=${caFile}`,
-  ];
-}
 
 const MESSAGES = 300;
 const TO_SCRAM_OVER_TLS = {
